@@ -1,0 +1,254 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are ISO-8601 UTC strings (sortable text on both),
+ * booleans are 0/1 integers, JSON is text: the same repository code runs on either database.
+ */
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'instructor' | 'student';
+  password_hash: string | null;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  key_hash: string;
+  key_prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface AuthTokensTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  kind: 'login' | 'lms';
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface CoursesTable {
+  id: string;
+  title: string;
+  description: string;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChaptersTable {
+  id: string;
+  course_id: string;
+  title: string;
+  position: number;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface LessonsTable {
+  id: string;
+  course_id: string;
+  chapter_id: string;
+  title: string;
+  description: string;
+  position: number;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BatchesTable {
+  id: string;
+  name: string;
+  external_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface BatchCoursesTable {
+  batch_id: string;
+  course_id: string;
+}
+
+export interface EnrollmentsTable {
+  batch_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface BatchInstructorsTable {
+  batch_id: string;
+  user_id: string;
+  created_at: string;
+}
+
+export interface LiveClassesTable {
+  id: string;
+  title: string;
+  batch_id: string;
+  lesson_id: string | null;
+  provider: 'native' | 'zoom' | 'livekit' | 'cloudflare' | 'upload';
+  status: 'scheduled' | 'live' | 'ended' | 'cancelled';
+  starts_at: string;
+  duration_minutes: number;
+  auto_record: number;
+  provider_account_id: string | null;
+  provider_meeting_id: string | null;
+  provider_data: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  deleted_at: string | null;
+  created_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordingsTable {
+  id: string;
+  live_class_id: string;
+  title: string;
+  status: 'scheduled' | 'recording' | 'processing' | 'ready' | 'failed' | 'deleted';
+  previous_status: string | null;
+  source: 'native' | 'zoom' | 'livekit' | 'cloudflare' | 'upload' | 'demo';
+  /** Provider's id for the recording (e.g. Zoom recording file id) so imports are idempotent. */
+  external_ref: string | null;
+  started_at: string;
+  ended_at: string | null;
+  source_key: string | null;
+  source_size: number | null;
+  chat_key: string | null;
+  captions_key: string | null;
+  duration_seconds: number | null;
+  width: number | null;
+  height: number | null;
+  video_codec: string | null;
+  audio_codec: string | null;
+  bit_rate: number | null;
+  size_bytes: number | null;
+  /** JSON: the published media (renditions, poster, sprite, mp4, chat vtt). */
+  media: string | null;
+  progress_stage: string | null;
+  progress_percent: number | null;
+  processing_error: string | null;
+  job_state: string | null;
+  deleted_at: string | null;
+  purged_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordingEventsTable {
+  id: Generated<number>;
+  recording_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string;
+  at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  name: string;
+  data: string;
+  /** Deduplicates: an enqueue with a key already queued or running is a no-op. */
+  dedupe_key: string | null;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  attempts: number;
+  max_attempts: number;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: string;
+  actor_user_id: string | null;
+  actor_kind: string;
+  recording_id: string | null;
+  action: string;
+  outcome: 'allowed' | 'denied';
+  ip: string | null;
+  user_agent: string | null;
+  detail: string | null;
+}
+
+export interface WatchSessionsTable {
+  id: string;
+  recording_id: string;
+  user_id: string;
+  started_at: string;
+  last_seen_at: string;
+  last_position: number;
+  /** Seconds of wall time the player was playing in this session. */
+  time_spent: number;
+  /** JSON array of [start, end] second ranges watched in this session, merged. */
+  ranges: string;
+  heartbeats: number;
+}
+
+export interface WatchProgressTable {
+  recording_id: string;
+  user_id: string;
+  /** JSON array of merged [start, end] ranges across all sessions. */
+  ranges: string;
+  watched_seconds: number;
+  time_spent: number;
+  last_position: number;
+  sessions: number;
+  updated_at: string;
+}
+
+export interface WebhookDeliveriesTable {
+  provider: string;
+  delivery_id: string;
+  received_at: string;
+}
+
+export interface ProviderAccountsTable {
+  id: string;
+  provider: string;
+  name: string;
+  /** Non-secret settings as JSON. */
+  settings: string;
+  /** Secrets as AES-GCM ciphertext (base64url) keyed from AULA_SECRET. */
+  secrets_encrypted: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_keys: ApiKeysTable;
+  auth_tokens: AuthTokensTable;
+  courses: CoursesTable;
+  chapters: ChaptersTable;
+  lessons: LessonsTable;
+  batches: BatchesTable;
+  batch_courses: BatchCoursesTable;
+  enrollments: EnrollmentsTable;
+  batch_instructors: BatchInstructorsTable;
+  live_classes: LiveClassesTable;
+  recordings: RecordingsTable;
+  recording_events: RecordingEventsTable;
+  jobs: JobsTable;
+  audit_events: AuditEventsTable;
+  watch_sessions: WatchSessionsTable;
+  watch_progress: WatchProgressTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  provider_accounts: ProviderAccountsTable;
+}

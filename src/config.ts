@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const portNumber = z.coerce.number().int().min(0).max(65535);
+
+/** Every environment variable Aula reads; documented in README.md. */
+const EnvSchema = z.object({
+  PORT: portNumber.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: z.url().optional(),
+  AULA_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
+  AULA_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AULA_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AULA_DEMO: booleanFlag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AULA_TOKEN_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(12),
+  AULA_LMS_TOKEN_TTL_MINUTES: z.coerce.number().int().positive().max(24 * 60).default(60),
+  AULA_MAX_JSON_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  AULA_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(5 * 1024 * 1024 * 1024),
+  AULA_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  AULA_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  AULA_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
+  AULA_JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
+  AULA_PLAYBACK_TTL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface S3Config {
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  publicUrl: string;
+  dataDir: string;
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  redisUrl: string | undefined;
+  secret: string;
+  adminKey: string | undefined;
+  demo: boolean;
+  logLevel: Env['LOG_LEVEL'];
+  tokenTtlSeconds: number;
+  lmsTokenTtlSeconds: number;
+  maxJsonBytes: number;
+  maxUploadBytes: number;
+  retentionDays: number;
+  jobs: { concurrency: number; maxAttempts: number; backoffMs: number };
+  playbackTtlSeconds: number;
+  storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parse the environment once; the first problem becomes one line naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new ConfigError(`Invalid ${name}: ${issue?.message ?? 'invalid value'} (got ${JSON.stringify(env[name] ?? null)})`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.AULA_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+
+  let storage: AppConfig['storage'];
+  if (e.STORAGE === 's3') {
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (!e[name]) throw new ConfigError(`Invalid ${name}: required when STORAGE=s3`);
+    }
+    storage = {
+      kind: 's3',
+      s3: {
+        endpoint: e.S3_ENDPOINT,
+        bucket: e.S3_BUCKET!,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID!,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY!,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      },
+    };
+  } else {
+    storage = { kind: 'local', dir: path.join(dataDir, 'media') };
+  }
+
+  const database: AppConfig['database'] =
+    e.DATABASE_URL && !e.DATABASE_URL.startsWith('sqlite:')
+      ? { kind: 'postgres', url: e.DATABASE_URL }
+      : { kind: 'sqlite', file: e.DATABASE_URL ? path.resolve(e.DATABASE_URL.slice('sqlite:'.length)) : path.join(dataDir, 'aula.db') };
+
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    dataDir,
+    database,
+    redisUrl: e.REDIS_URL,
+    secret: e.AULA_SECRET ?? loadOrCreateSecret(dataDir),
+    adminKey: e.AULA_ADMIN_KEY,
+    demo: e.AULA_DEMO,
+    logLevel: e.LOG_LEVEL,
+    tokenTtlSeconds: Math.round(e.AULA_TOKEN_TTL_HOURS * 3600),
+    lmsTokenTtlSeconds: e.AULA_LMS_TOKEN_TTL_MINUTES * 60,
+    maxJsonBytes: e.AULA_MAX_JSON_BYTES,
+    maxUploadBytes: e.AULA_MAX_UPLOAD_BYTES,
+    retentionDays: e.AULA_RETENTION_DAYS,
+    jobs: { concurrency: e.AULA_JOB_CONCURRENCY, maxAttempts: e.AULA_JOB_MAX_ATTEMPTS, backoffMs: e.AULA_JOB_BACKOFF_MS },
+    playbackTtlSeconds: e.AULA_PLAYBACK_TTL_SECONDS,
+    storage,
+  });
+}
+
+/** A secret generated once per data dir so signed URLs survive restarts. */
+function loadOrCreateSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,83 @@
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { bearerFrom } from './auth';
+import { errorBody, handleHttpError } from './errors';
+import type { HttpMetrics } from './metrics';
+
+export type HttpApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  ZodTypeProvider
+>;
+
+export interface HttpAppOptions {
+  logger: Logger;
+  maxJsonBytes: number;
+  publicUrl: string;
+  webDistDir: string;
+  metrics: HttpMetrics;
+  authenticate(bearer: string): Promise<import('../domain/identity').Principal>;
+}
+
+/** Fastify with Aula's conventions: zod schemas, JSON errors, bearer auth, metrics, one log line per request. */
+export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    // One log line per request comes from the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.maxJsonBytes,
+    trustProxy: true,
+    return503OnClosing: true,
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleHttpError);
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authError', null);
+  app.addHook('onRequest', async (req) => {
+    const bearer = bearerFrom(req);
+    if (!bearer) return;
+    try {
+      req.principal = await opts.authenticate(bearer);
+    } catch (err) {
+      req.authError = err as Error;
+    }
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    opts.metrics.observe(req.method, route, reply.statusCode, ms / 1000);
+    req.log.info({ reqId: req.id, method: req.method, route, url: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Aula API', version: '1', description: 'Live classes and their recordings, for any LMS.' },
+      servers: [{ url: opts.publicUrl }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (existsSync(opts.webDistDir)) {
+    await app.register(fastifyStatic, { root: opts.webDistDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { USER_ROLES } from '../../domain/identity';
+import type { IdentityService } from '../../services/identity';
+import type { HttpApp } from '../app';
+import { bearerFrom, principalOf } from '../auth';
+import { ExternalId, IdParam, PageQuery } from '../schemas';
+
+const UserBody = z.strictObject({
+  email: z.email().max(320),
+  name: z.string().trim().min(1).max(200),
+  role: z.enum(USER_ROLES),
+  password: z.string().min(8).max(200).optional(),
+  externalId: ExternalId,
+});
+
+export function registerIdentityRoutes(app: HttpApp, identity: IdentityService) {
+  app.post(
+    '/api/v1/auth/login',
+    { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) }) } },
+    async (req) => identity.login(req.body.email, req.body.password),
+  );
+
+  app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request' } }, async (req, reply) => {
+    principalOf(req);
+    const bearer = bearerFrom(req);
+    if (bearer) await identity.logout(bearer);
+    return reply.status(204).send();
+  });
+
+  app.get('/api/v1/me', { schema: { tags: ['auth'], summary: 'The signed-in user' } }, async (req) => {
+    const p = principalOf(req);
+    if (p.kind === 'api-key') return { kind: 'api-key', role: p.role, apiKeyId: p.apiKeyId };
+    return { kind: 'user', ...(await identity.getUser(p, p.userId)) };
+  });
+
+  app.post('/api/v1/users', { schema: { tags: ['users'], summary: 'Create a user (admin)', body: UserBody } }, async (req, reply) => {
+    reply.status(201);
+    return identity.createUser(principalOf(req), req.body);
+  });
+
+  app.get(
+    '/api/v1/users',
+    { schema: { tags: ['users'], summary: 'List users (admin); ?externalId= looks one up', querystring: PageQuery.extend({ role: z.enum(USER_ROLES).optional(), externalId: z.string().max(200).optional() }) } },
+    async (req) => {
+      const p = principalOf(req);
+      if (req.query.externalId) return { items: [await identity.getUserByExternalId(p, req.query.externalId)], nextCursor: null };
+      return identity.listUsers(p, { role: req.query.role }, req.query);
+    },
+  );
+
+  app.get('/api/v1/users/:id', { schema: { tags: ['users'], params: IdParam } }, async (req) => identity.getUser(principalOf(req), req.params.id));
+
+  app.patch('/api/v1/users/:id', { schema: { tags: ['users'], params: IdParam, body: UserBody.partial() } }, async (req) =>
+    identity.updateUser(principalOf(req), req.params.id, req.body),
+  );
+
+  app.delete('/api/v1/users/:id', { schema: { tags: ['users'], params: IdParam } }, async (req, reply) => {
+    await identity.deleteUser(principalOf(req), req.params.id);
+    return reply.status(204).send();
+  });
+
+  app.post(
+    '/api/v1/users/:id/tokens',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Mint a short-lived token so a browser acts as this user (admin / LMS API key)',
+        params: IdParam,
+        body: z.strictObject({ ttlSeconds: z.number().int().min(10).max(24 * 3600).optional() }).optional(),
+      },
+    },
+    async (req, reply) => {
+      reply.status(201);
+      return identity.mintUserToken(principalOf(req), req.params.id, req.body?.ttlSeconds);
+    },
+  );
+
+  app.post('/api/v1/api-keys', { schema: { tags: ['api-keys'], summary: 'Create an API key; the key is shown once', body: z.strictObject({ name: z.string().trim().min(1).max(200) }) } }, async (req, reply) => {
+    reply.status(201);
+    return identity.createApiKey(principalOf(req), req.body.name);
+  });
+  app.get('/api/v1/api-keys', { schema: { tags: ['api-keys'] } }, async (req) => ({ items: await identity.listApiKeys(principalOf(req)) }));
+  app.delete('/api/v1/api-keys/:id', { schema: { tags: ['api-keys'], summary: 'Revoke an API key', params: IdParam } }, async (req, reply) => {
+    await identity.revokeApiKey(principalOf(req), req.params.id);
+    return reply.status(204).send();
+  });
+}
