@@ -5,16 +5,41 @@ import { type Clock, systemClock } from './adapters/clock';
 import { createCatalogRepository } from './adapters/db/catalog-repository';
 import { openDatabase, pingDatabase } from './adapters/db/database';
 import { createIdentityRepository } from './adapters/db/identity-repository';
+import { createLiveClassRepository } from './adapters/db/live-class-repository';
+import { createRecordingRepository } from './adapters/db/recording-repository';
+import { createBullmqQueue } from './adapters/queue/bullmq-queue';
+import { createDatabaseQueue } from './adapters/queue/database-queue';
+import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
+import { createMediaStorage } from './adapters/storage/create-storage';
 import type { AppConfig } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics } from './http/metrics';
 import { registerCatalogRoutes } from './http/routes/catalog';
+import { registerEventRoutes } from './http/routes/events';
 import { registerIdentityRoutes } from './http/routes/identity';
+import { registerLiveClassRoutes } from './http/routes/live-classes';
+import { registerMediaRoutes } from './http/routes/media';
+import { registerPlaybackRoutes } from './http/routes/playback';
+import { createAuditRepository } from './adapters/db/audit-repository';
+import { createWatchRepository } from './adapters/db/watch-repository';
+import { deriveKey } from './adapters/crypto';
+import { createAuditLog } from './services/audit';
+import { createPlaybackService } from './services/playback';
+import { createWatchAnalytics } from './services/watch-analytics';
 import { registerSystemRoutes } from './http/routes/system';
 import { registerWebRoutes } from './http/routes/web';
 import { createCatalogService } from './services/catalog';
 import { type DemoWorkspace, seedDemoWorkspace } from './services/demo';
 import { createIdentityService } from './services/identity';
+import { createInProcessChangeFeed } from './services/change-feed';
+import { createLiveClassService } from './services/live-classes';
+import { createMediaProcessor } from './services/media-processor';
+import { createRecordingService } from './services/recordings';
+import { createViewerAccess } from './services/viewer-access';
+import type { JobQueue } from './jobs/catalogue';
+import type { Principal } from './domain/identity';
+import type { RecordingListItem } from './adapters/db/recording-repository';
+import { processRecordingHandler } from './jobs/handlers/process-recording';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AULA_VERSION = '0.1.0';
@@ -53,6 +78,49 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     lmsTokenTtlSeconds: config.lmsTokenTtlSeconds,
   });
   const catalog = createCatalogService({ catalog: catalogRepo, users: usersRepo, clock });
+  const access = createViewerAccess(catalogRepo);
+  const storage = createMediaStorage(config.storage);
+  const scratchDir = path.join(config.dataDir, 'tmp');
+  const queue: JobQueue = config.redisUrl
+    ? createBullmqQueue({ redisUrl: config.redisUrl, logger, ...config.jobs })
+    : createDatabaseQueue({ db, clock, logger, ...config.jobs, soleWorker: config.database.kind === 'sqlite' });
+  const feed = config.redisUrl ? createRedisChangeFeed(config.redisUrl, logger) : createInProcessChangeFeed();
+  const recordingsRepo = createRecordingRepository(db);
+  const liveClassRepo = createLiveClassRepository(db);
+  const recordings = createRecordingService({
+    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
+  });
+  const liveClasses = createLiveClassService({
+    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: {},
+  });
+  const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
+  const playback = createPlaybackService({
+    recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds,
+  });
+  const analytics = createWatchAnalytics({ watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger });
+  const presentRecordings = async (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => {
+    const progress = await analytics.progressFor(viewer, page.items);
+    return {
+      nextCursor: page.nextCursor,
+      items: page.items.map(({ media, sourceKey, chatKey, captionsKey, ...r }) => ({
+        ...r, posterUrl: playback.posterUrl(viewer, r.id, media), hasChat: Boolean(media?.chatVttKey), progressForViewer: progress.get(r.id) ?? null,
+      })),
+    };
+  };
+  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
+  queue.start({
+    'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
+    'purge-deleted-media': {
+      async run() {
+        return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };
+      },
+    },
+  });
+  // Retention runs at start and then hourly; the dedupe key keeps several processes from stacking runs.
+  const schedulePurge = () => void queue.enqueue('purge-deleted-media', {}, { dedupeKey: 'purge-deleted-media' }).catch((err: unknown) => logger.error({ err }, 'could not schedule purge'));
+  schedulePurge();
+  const purgeTimer = setInterval(schedulePurge, 3_600_000);
+  purgeTimer.unref();
 
   let demo: DemoWorkspace | null = null;
   if (config.demo && (await identity.countUsers()) === 0) {
@@ -72,6 +140,10 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION });
   registerIdentityRoutes(http, identity);
   registerCatalogRoutes(http, catalog);
+  registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
+  registerPlaybackRoutes(http, { playback, analytics, audit });
+  registerMediaRoutes(http, { playback, audit });
+  registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
   registerWebRoutes(http, webDistDir);
 
   let closed = false;
@@ -86,7 +158,13 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(purgeTimer);
       await http.close();
+      await queue.stop();
+      await analytics.close();
+      await audit.close();
+      playback.close();
+      await feed.close();
       await database.close();
     },
   };

@@ -6,6 +6,7 @@ import type { IdentityRepository } from '../adapters/db/identity-repository';
 import type { PageRequest } from '../adapters/db/pagination';
 import { AccessDenied, Conflict, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
+import { createViewerAccess } from './viewer-access';
 
 export interface CatalogServiceDeps {
   catalog: CatalogRepository;
@@ -16,11 +17,11 @@ export interface CatalogServiceDeps {
 export function createCatalogService(deps: CatalogServiceDeps) {
   const { catalog, clock } = deps;
 
+  const access = createViewerAccess(catalog);
   /** Batches a non-admin may see, or null for admins (no limit). */
   async function scopeOf(viewer: Principal): Promise<BatchScope> {
-    if (viewer.role === 'admin' || viewer.kind !== 'user') return null;
-    const ties = await catalog.getViewerBatches(viewer.userId);
-    return { batchIds: [...(viewer.role === 'instructor' ? ties.instructedBatchIds : ties.enrolledBatchIds)] };
+    const batchIds = await access.batchScope(viewer);
+    return batchIds ? { batchIds } : null;
   }
 
   async function assertCourseVisible(viewer: Principal, courseId: string) {
@@ -224,7 +225,7 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       await mustBatch(batchId);
       const user = await deps.users.getUser(userId);
       if (!user) throw new NotFound('User', userId);
-      if (user.role !== 'student') throw new Unprocessable(`Only students can be enrolled; ${user.name} is ${user.role === 'admin' ? 'an' : 'an'} ${user.role}`);
+      if (user.role !== 'student') throw new Unprocessable(`Only students can be enrolled; ${user.name} is an ${user.role}`);
       return { created: await catalog.addMember('enrollments', batchId, userId, isoNow(clock)) };
     },
     async unenroll(actor: Principal, batchId: string, userId: string) {

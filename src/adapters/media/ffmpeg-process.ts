@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+
+export interface RunFfmpegOptions {
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** Called with the output position in seconds while `-progress pipe:1` is among the args. */
+  onProgress?: ((outTimeSeconds: number) => void) | undefined;
+  binary?: 'ffmpeg' | 'ffprobe' | undefined;
+}
+
+export interface FfmpegResult {
+  stdout: string;
+  stderrTail: string;
+}
+
+export type FfmpegFailureKind = 'exit' | 'timeout' | 'aborted' | 'spawn';
+
+export class FfmpegFailed extends Error {
+  override name = 'FfmpegFailed';
+  constructor(
+    readonly kind: FfmpegFailureKind,
+    readonly binary: string,
+    readonly exitCode: number | null,
+    readonly exitSignal: NodeJS.Signals | null,
+    readonly stderrTail: string,
+  ) {
+    const last = lastLines(stderrTail, 3);
+    const why =
+      kind === 'timeout'
+        ? 'timed out'
+        : kind === 'aborted'
+          ? 'was cancelled'
+          : kind === 'spawn'
+            ? 'could not be started'
+            : exitSignal
+              ? `was killed by ${exitSignal}`
+              : `exited with code ${exitCode}`;
+    super(`${binary} ${why}${last ? `: ${last}` : ''}`);
+  }
+}
+
+const STDERR_TAIL_BYTES = 64 * 1024;
+const STDOUT_MAX_BYTES = 32 * 1024 * 1024;
+
+// Children run in their own process group; kill them if Aula itself exits so no encoder outlives it.
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  liveGroups.add(pid);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const group of liveGroups) killGroup(group);
+  });
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs ffmpeg or ffprobe with an argument array (never a shell). Cancellation and timeouts kill the
+ * whole process group. Keeps the last 64 KB of stderr for error reports.
+ */
+export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<FfmpegResult> {
+  const binary = opts.binary ?? 'ffmpeg';
+  return new Promise<FfmpegResult>((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new FfmpegFailed('aborted', binary, null, null, ''));
+      return;
+    }
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderrTail = '';
+    let stdout = '';
+    let stdoutBytes = 0;
+    let lineBuffer = '';
+    let stoppedBy: 'timeout' | 'aborted' | null = null;
+    let settled = false;
+
+    const stop = (why: 'timeout' | 'aborted') => {
+      if (stoppedBy || child.pid === undefined) return;
+      stoppedBy = why;
+      killGroup(child.pid);
+    };
+    const onAbort = () => stop('aborted');
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = opts.timeoutMs && opts.timeoutMs > 0 ? setTimeout(() => stop('timeout'), opts.timeoutMs) : null;
+    if (child.pid !== undefined) trackGroup(child.pid);
+
+    const finish = (err: FfmpegFailed | null) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (child.pid !== undefined) liveGroups.delete(child.pid);
+      if (err) reject(err);
+      else resolve({ stdout, stderrTail });
+    };
+
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
+      stderrTail += chunk;
+      if (stderrTail.length > STDERR_TAIL_BYTES * 2) stderrTail = stderrTail.slice(-STDERR_TAIL_BYTES);
+    });
+
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      if (!opts.onProgress) {
+        stdoutBytes += chunk.length;
+        if (stdoutBytes <= STDOUT_MAX_BYTES) stdout += chunk;
+        return;
+      }
+      // Progress blocks are key=value lines; only the output position matters here.
+      lineBuffer += chunk;
+      const lines = lineBuffer.split('\n');
+      lineBuffer = lines.pop() ?? '';
+      for (const line of lines) {
+        const seconds = parseProgressLine(line);
+        if (seconds !== null) opts.onProgress(seconds);
+      }
+    });
+
+    child.on('error', (err) => {
+      finish(new FfmpegFailed('spawn', binary, null, null, `${stderrTail}${err.message}`));
+    });
+    child.on('close', (code, signal) => {
+      const tail = stderrTail.slice(-STDERR_TAIL_BYTES);
+      stderrTail = tail;
+      if (stoppedBy) finish(new FfmpegFailed(stoppedBy, binary, code, signal, tail));
+      else if (code === 0) finish(null);
+      else finish(new FfmpegFailed('exit', binary, code, signal, tail));
+    });
+  });
+}
+
+/** Output position from one `-progress` line (`out_time_us` and, despite its name, `out_time_ms` are µs). */
+export function parseProgressLine(line: string): number | null {
+  const match = /^out_time_(?:us|ms)=(\d+)\s*$/.exec(line);
+  if (!match?.[1]) return null;
+  return Number(match[1]) / 1_000_000;
+}
+
+function lastLines(text: string, n: number): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .slice(-n)
+    .join(' | ');
+}

@@ -1,0 +1,83 @@
+import { type Job as BullJob, Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { backoffDelayMs, type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView } from '../../jobs/catalogue';
+
+const QUEUE_NAME = 'aula-jobs';
+
+/**
+ * The same job interface on BullMQ/Redis, for several Aula processes behind a load balancer.
+ * Dedupe keys become BullMQ deduplication ids (held while the job is waiting, delayed or active).
+ */
+export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; concurrency: number; maxAttempts: number; backoffMs: number }): JobQueue {
+  // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
+  const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue(QUEUE_NAME, { connection });
+  let worker: Worker | null = null;
+
+  return {
+    kind: 'bullmq',
+    async enqueue<N extends JobName>(name: N, data: JobCatalogue[N], o: EnqueueOptions = {}) {
+      const job = await queue.add(name, data, {
+        attempts: o.maxAttempts ?? opts.maxAttempts,
+        backoff: { type: 'aula' },
+        ...(o.delayMs && { delay: o.delayMs }),
+        ...(o.dedupeKey && { deduplication: { id: o.dedupeKey } }),
+        removeOnComplete: { age: 7 * 86_400, count: 10_000 },
+        removeOnFail: { age: 30 * 86_400 },
+      });
+      return job.id ?? '';
+    },
+
+    start(handlers: JobHandlers) {
+      if (worker) return;
+      worker = new Worker(
+        QUEUE_NAME,
+        async (job: BullJob, _token, signal) => {
+          const name = job.name as JobName;
+          const handler = handlers[name] as JobHandlers[JobName] | undefined;
+          if (!handler) throw new Error(`No handler for job ${name}`);
+          const attempt = job.attemptsMade + 1;
+          const maxAttempts = job.opts.attempts ?? opts.maxAttempts;
+          const controller = new AbortController();
+          signal?.addEventListener('abort', () => controller.abort());
+          try {
+            const run = handler.run as (d: unknown, c: { jobId: string; attempt: number; maxAttempts: number; signal: AbortSignal }) => Promise<{ outcome: string; detail?: string }>;
+            return await run(job.data, { jobId: job.id ?? '', attempt, maxAttempts, signal: controller.signal });
+          } catch (err) {
+            if (attempt >= maxAttempts) {
+              const exhausted = handler.onExhausted as ((d: unknown, e: Error) => Promise<void>) | undefined;
+              await exhausted?.(job.data, err instanceof Error ? err : new Error(String(err)));
+            }
+            throw err;
+          }
+        },
+        {
+          connection: new Redis(opts.redisUrl, { maxRetriesPerRequest: null }),
+          concurrency: opts.concurrency,
+          settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(opts.backoffMs, attemptsMade) },
+        },
+      );
+      worker.on('failed', (job, err) => opts.logger.warn({ jobId: job?.id, job: job?.name, err }, 'job attempt failed'));
+      worker.on('error', (err) => opts.logger.error({ err }, 'job worker error'));
+    },
+
+    async stop() {
+      await worker?.close();
+      await queue.close();
+      connection.disconnect();
+    },
+
+    async describe(dedupeKey: string): Promise<JobStateView | null> {
+      const id = await queue.getDeduplicationJobId(dedupeKey);
+      const job = id ? await queue.getJob(id) : null;
+      if (!job) return null;
+      const state = await job.getState();
+      const status = state === 'completed' ? 'done' : state === 'failed' ? 'failed' : state === 'active' ? 'running' : 'queued';
+      return {
+        id: job.id ?? '', name: job.name, status, attempts: job.attemptsMade, maxAttempts: job.opts.attempts ?? opts.maxAttempts,
+        runAt: new Date(job.timestamp + (job.opts.delay ?? 0)).toISOString(), lastError: job.failedReason || null,
+      };
+    },
+  };
+}

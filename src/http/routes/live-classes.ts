@@ -1,0 +1,144 @@
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RecordingListItem } from '../../adapters/db/recording-repository';
+import type { Principal } from '../../domain/identity';
+import { LIVE_CLASS_STATUSES, PROVIDERS, RECORDING_STATUSES } from '../../domain/recording-state';
+import type { LiveClassService } from '../../services/live-classes';
+import type { RecordingService } from '../../services/recordings';
+import type { HttpApp } from '../app';
+import { principalOf } from '../auth';
+import { MEDIA_CONTENT_TYPES, receiveUpload, safeFileName } from '../upload';
+import { IdParam, IsoDateTime, PageQuery } from '../schemas';
+
+const LiveClassBody = z.strictObject({
+  title: z.string().trim().min(1).max(300),
+  batchId: z.string().min(1).max(100),
+  lessonId: z.string().min(1).max(100).nullable().optional(),
+  provider: z.enum(PROVIDERS).default('native'),
+  startsAt: IsoDateTime,
+  durationMinutes: z.number().int().min(1).max(24 * 60),
+  autoRecord: z.boolean().optional(),
+  providerAccountId: z.string().min(1).max(100).nullable().optional(),
+});
+
+const LiveClassPatch = z.strictObject({
+  title: z.string().trim().min(1).max(300).optional(),
+  lessonId: z.string().min(1).max(100).nullable().optional(),
+  startsAt: IsoDateTime.optional(),
+  durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
+  autoRecord: z.boolean().optional(),
+});
+
+const ListQuery = PageQuery.extend({
+  batchId: z.string().max(100).optional(),
+  lessonId: z.string().max(100).optional(),
+  status: z.enum(LIVE_CLASS_STATUSES).optional(),
+  from: IsoDateTime.optional(),
+  to: IsoDateTime.optional(),
+});
+
+const RecordingPage = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(300).optional() });
+
+/** Adds what a viewer's list shows beside each recording: a signed poster URL and their own progress. */
+export type RecordingPresenter = (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => Promise<unknown>;
+
+export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number }) {
+  const { liveClasses, recordings } = deps;
+
+  app.post('/api/v1/live-classes', { schema: { tags: ['live-classes'], summary: 'Schedule a live class (admin or the batch\'s instructor)', body: LiveClassBody } }, async (req, reply) => {
+    reply.status(201);
+    return liveClasses.create(principalOf(req), req.body);
+  });
+  app.get('/api/v1/live-classes', { schema: { tags: ['live-classes'], summary: 'Live classes visible to the caller, filtered by batch, lesson, status and start time', querystring: ListQuery } }, async (req) => {
+    const { limit, cursor, from, to, ...filter } = req.query;
+    return liveClasses.list(principalOf(req), { ...filter, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString() }, { limit, cursor });
+  });
+  app.get('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req) => liveClasses.get(principalOf(req), req.params.id));
+  app.patch('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam, body: LiveClassPatch } }, async (req) => liveClasses.update(principalOf(req), req.params.id, req.body));
+  app.delete('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req, reply) => {
+    await liveClasses.remove(principalOf(req), req.params.id);
+    return reply.status(204).send();
+  });
+  app.post('/api/v1/live-classes/:id/start', { schema: { tags: ['live-classes'], summary: 'Start the class (and its recording when auto-record is on)', params: IdParam } }, async (req) =>
+    liveClasses.start(principalOf(req), req.params.id),
+  );
+  app.post('/api/v1/live-classes/:id/end', { schema: { tags: ['live-classes'], summary: 'End the class; running recordings stop and are processed', params: IdParam } }, async (req) =>
+    liveClasses.end(principalOf(req), req.params.id),
+  );
+  app.post('/api/v1/live-classes/:id/recordings', { schema: { tags: ['recordings'], summary: 'Start recording a live class by hand', params: IdParam } }, async (req, reply) => {
+    reply.status(201);
+    return recordings.start(principalOf(req), req.params.id, 'started by hand');
+  });
+
+  // Uploads arrive as the raw request body so a 2 GB file streams to disk without being held in memory.
+  app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    scope.addContentTypeParser(MEDIA_CONTENT_TYPES, (_req, _payload, done) => done(null));
+    scope.post(
+      '/api/v1/live-classes/:id/uploads',
+      {
+        bodyLimit: deps.maxUploadBytes,
+        schema: {
+          tags: ['recordings'],
+          summary: 'Upload a recording made elsewhere: send the media file as the raw body (Content-Type video/* or audio/*)',
+          params: IdParam,
+          querystring: z.object({ title: z.string().trim().min(1).max(300).optional(), filename: z.string().max(300).optional(), startedAt: IsoDateTime.optional() }),
+        },
+      },
+      async (req, reply) => {
+        const principal = principalOf(req);
+        // Check the class and the caller's rights before reading a single byte of a large body.
+        const cls = await liveClasses.get(principal, req.params.id);
+        if (principal.role === 'student') return reply.status(403).send({ error: { code: 'forbidden', message: 'Students cannot upload recordings' } });
+        if (!MEDIA_CONTENT_TYPES.test(req.headers['content-type'] ?? '')) {
+          return reply.status(415).send({ error: { code: 'unsupported_media_type', message: 'Send the media file as the raw body with Content-Type video/*, audio/* or application/octet-stream' } });
+        }
+        const file = await receiveUpload(req, deps.uploadDir, deps.maxUploadBytes);
+        try {
+          const rec = await recordings.createFromFile(principal, cls.id, {
+            title: req.query.title, localPath: file.path, sizeBytes: file.sizeBytes,
+            fileName: safeFileName(req.query.filename, 'upload.mp4'), startedAt: req.query.startedAt && new Date(req.query.startedAt).toISOString(),
+          });
+          reply.status(201);
+          return rec;
+        } finally {
+          await file.discard();
+        }
+      },
+    );
+  });
+
+  app.get('/api/v1/lessons/:id/recordings', { schema: { tags: ['recordings'], summary: 'Every ready recording of the lesson the caller may see, newest first', params: IdParam, querystring: RecordingPage } }, async (req) => {
+    const viewer = principalOf(req);
+    return deps.present(viewer, await recordings.listForLesson(viewer, req.params.id, req.query));
+  });
+  app.get('/api/v1/batches/:id/recordings', { schema: { tags: ['recordings'], summary: 'Every ready recording of the batch, newest first', params: IdParam, querystring: RecordingPage } }, async (req) => {
+    const viewer = principalOf(req);
+    return deps.present(viewer, await recordings.listForBatch(viewer, req.params.id, req.query));
+  });
+  app.get(
+    '/api/v1/recordings',
+    {
+      schema: {
+        tags: ['recordings'],
+        summary: 'Recordings in every state (instructors and admins)',
+        querystring: RecordingPage.extend({ liveClassId: z.string().max(100).optional(), batchId: z.string().max(100).optional(), lessonId: z.string().max(100).optional(), status: z.enum(RECORDING_STATUSES).optional() }),
+      },
+    },
+    async (req) => recordings.listForStaff(principalOf(req), req.query),
+  );
+  app.get('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => {
+    const { recording, liveClass, job } = await recordings.get(principalOf(req), req.params.id);
+    return { ...recording, liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId }, job };
+  });
+  app.patch('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam, body: z.strictObject({ title: z.string().trim().min(1).max(300) }) } }, async (req) =>
+    recordings.rename(principalOf(req), req.params.id, req.body.title),
+  );
+  app.get('/api/v1/recordings/:id/events', { schema: { tags: ['recordings'], summary: 'State history: who, when, why', params: IdParam } }, async (req) => ({ items: await recordings.events(principalOf(req), req.params.id) }));
+  app.post('/api/v1/recordings/:id/stop', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordings.stop(principalOf(req), req.params.id, 'stopped by hand'));
+  app.post('/api/v1/recordings/:id/retry', { schema: { tags: ['recordings'], summary: 'Process a failed recording again (admin)', params: IdParam } }, async (req) => recordings.retry(principalOf(req), req.params.id));
+  app.delete('/api/v1/recordings/:id', { schema: { tags: ['recordings'], summary: 'Soft-delete a recording (admin); media is purged after the retention period', params: IdParam } }, async (req) =>
+    recordings.softDelete(principalOf(req), req.params.id, 'deleted by admin'),
+  );
+  app.post('/api/v1/recordings/:id/restore', { schema: { tags: ['recordings'], summary: 'Restore a soft-deleted recording (admin)', params: IdParam } }, async (req) => recordings.restore(principalOf(req), req.params.id));
+}

@@ -1,0 +1,56 @@
+/**
+ * Every job Aula runs, with its id-only payload. Handlers reload what they need and return quietly
+ * when the thing is gone; they throw only what should be retried.
+ */
+export interface JobCatalogue {
+  'process-recording': { recordingId: string };
+  'purge-deleted-media': Record<string, never>;
+  'import-provider-recording': { provider: 'zoom'; accountId: string; meetingUuid: string; recordingFileId: string };
+}
+
+export type JobName = keyof JobCatalogue;
+
+export type Job = { [N in JobName]: { id: string; name: N; data: JobCatalogue[N]; attempt: number; maxAttempts: number } }[JobName];
+
+export interface EnqueueOptions {
+  /** While a job with this key is queued or running, enqueueing another is a no-op. */
+  dedupeKey?: string;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+export type JobOutcome = { outcome: 'done' | 'skipped'; detail?: string };
+
+export interface JobHandler<N extends JobName> {
+  run(data: JobCatalogue[N], ctx: { jobId: string; attempt: number; maxAttempts: number; signal: AbortSignal }): Promise<JobOutcome>;
+  /** Called once when the last attempt has failed, to leave the subject in a state a person can act on. */
+  onExhausted?(data: JobCatalogue[N], error: Error): Promise<void>;
+}
+
+export type JobHandlers = { [N in JobName]?: JobHandler<N> };
+
+export interface JobQueue {
+  readonly kind: 'database' | 'bullmq';
+  enqueue<N extends JobName>(name: N, data: JobCatalogue[N], opts?: EnqueueOptions): Promise<string>;
+  start(handlers: JobHandlers): void;
+  /** Stops taking jobs; running ones are aborted and left to be retried by the next worker. */
+  stop(): Promise<void>;
+  /** Queue state of the newest job with this dedupe key, for showing in the API. */
+  describe(dedupeKey: string): Promise<JobStateView | null>;
+}
+
+export interface JobStateView {
+  id: string;
+  name: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  attempts: number;
+  maxAttempts: number;
+  runAt: string;
+  lastError: string | null;
+}
+
+/** Exponential backoff with jitter: base·2^(attempt−1), ±50 %. */
+export function backoffDelayMs(baseMs: number, attempt: number, random: () => number = Math.random): number {
+  const exp = baseMs * 2 ** Math.max(0, attempt - 1);
+  return Math.round(exp * (0.5 + random()));
+}

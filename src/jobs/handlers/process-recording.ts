@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { RecordingRepository } from '../../adapters/db/recording-repository';
+import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
+import type { RecordingService } from '../../services/recordings';
+import type { JobHandler } from '../catalogue';
+
+/** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
+export interface RecordingMediaProcessor {
+  process(
+    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; signal: AbortSignal },
+    hooks: {
+      onProgress(p: { stage: string; percent: number }): Promise<void>;
+      onFirstPlayable(media: RecordingMedia, metadata: RecordingMetadata): Promise<void>;
+    },
+  ): Promise<{ media: RecordingMedia; metadata: RecordingMetadata }>;
+  /** A failure worth trying again later (disk full, timeout) rather than a bad source. */
+  isRetryable(err: unknown): boolean;
+}
+
+export class NoMediaCaptured extends Error {}
+
+/**
+ * Turns a recording's source into playable media. The recording is `ready` as soon as its first rendition
+ * plays; the job keeps going until every rung, image and download is published. A rerun after a crash
+ * resumes any recording whose processing had not reached `done`.
+ */
+export function processRecordingHandler(deps: {
+  recordings: RecordingService;
+  repo: Pick<RecordingRepository, 'get'>;
+  processor: RecordingMediaProcessor;
+  logger: Logger;
+}): JobHandler<'process-recording'> {
+  const { recordings, repo } = deps;
+
+  return {
+    async run({ recordingId }, ctx) {
+      const rec = await repo.get(recordingId);
+      if (!rec) return { outcome: 'skipped', detail: 'recording no longer exists' };
+      const unfinishedReady = rec.status === 'ready' && rec.progress?.stage !== 'done';
+      if (rec.status !== 'processing' && !unfinishedReady) return { outcome: 'skipped', detail: `recording is ${rec.status}` };
+      if (!rec.sourceKey) {
+        await recordings.transition(recordingId, { to: 'failed' }, 'job', 'no media', {
+          processingError: 'No media was captured for this recording: the provider delivered no file. Upload the file to the live class to process it.',
+          progress: null,
+        });
+        return { outcome: 'done', detail: 'no source media' };
+      }
+      try {
+        const result = await deps.processor.process(
+          { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, signal: ctx.signal },
+          {
+            onProgress: (p) => recordings.reportProgress(recordingId, p),
+            onFirstPlayable: async (media, metadata) => {
+              const current = await repo.get(recordingId);
+              if (current?.status === 'processing') {
+                await recordings.transition(recordingId, { to: 'ready' }, 'job', 'first rendition playable', { media, metadata, processingError: null });
+              } else {
+                await recordings.reportProgress(recordingId, current?.progress ?? { stage: 'ladder', percent: 0 }, { media, metadata });
+              }
+            },
+          },
+        );
+        await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, result);
+        return { outcome: 'done' };
+      } catch (err) {
+        if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
+        const reason = err instanceof Error ? err.message : String(err);
+        const current = await repo.get(recordingId);
+        if (current?.status === 'processing') {
+          await recordings.transition(recordingId, { to: 'failed' }, 'job', 'media processing failed', { processingError: reason, progress: null });
+        }
+        return { outcome: 'done', detail: `failed: ${reason}` };
+      }
+    },
+
+    async onExhausted({ recordingId }, error) {
+      const current = await repo.get(recordingId);
+      if (current?.status === 'processing') {
+        await recordings.transition(recordingId, { to: 'failed' }, 'job', 'gave up after retries', { processingError: `Processing failed after several attempts: ${error.message}`, progress: null });
+      }
+    },
+  };
+}

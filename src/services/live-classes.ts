@@ -1,0 +1,141 @@
+import type { Logger } from 'pino';
+import { type Clock, isoNow } from '../adapters/clock';
+import { newId } from '../adapters/crypto';
+import type { CatalogRepository } from '../adapters/db/catalog-repository';
+import type { LiveClassFilter, LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
+import type { PageRequest } from '../adapters/db/pagination';
+import type { RecordingRepository } from '../adapters/db/recording-repository';
+import { Conflict, NotFound, Unprocessable } from '../domain/errors';
+import type { Principal } from '../domain/identity';
+import { type LiveClassProvider, type LiveClassStatus, nextLiveClassStatus } from '../domain/recording-state';
+import type { Actor, RecordingService } from './recordings';
+import type { ViewerAccess } from './viewer-access';
+
+/** What a provider (Zoom, …) does when Aula's class changes; providers without a remote side have none. */
+export interface LiveClassProviderHooks {
+  created?(cls: LiveClassRecord): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
+  updated?(cls: LiveClassRecord): Promise<void>;
+  deleted?(cls: LiveClassRecord): Promise<void>;
+}
+
+export interface LiveClassServiceDeps {
+  liveClasses: LiveClassRepository;
+  catalog: Pick<CatalogRepository, 'getBatch' | 'getLesson'>;
+  access: ViewerAccess;
+  recordings: RecordingService;
+  recordingsRepo: Pick<RecordingRepository, 'activeForClass'>;
+  clock: Clock;
+  logger: Logger;
+  providers: Partial<Record<LiveClassProvider, LiveClassProviderHooks>>;
+}
+
+export interface NewLiveClass {
+  title: string;
+  batchId: string;
+  lessonId?: string | null | undefined;
+  provider: LiveClassProvider;
+  startsAt: string;
+  durationMinutes: number;
+  autoRecord?: boolean | undefined;
+  providerAccountId?: string | null | undefined;
+}
+
+export function createLiveClassService(deps: LiveClassServiceDeps) {
+  const { liveClasses, clock, logger } = deps;
+
+  async function mustGet(id: string): Promise<LiveClassRecord> {
+    const c = await liveClasses.get(id);
+    if (!c || c.deletedAt) throw new NotFound('Live class', id);
+    return c;
+  }
+
+  /** A class's lesson must belong to a course the batch takes; otherwise its students could never see it. */
+  async function assertLessonFitsBatch(lessonId: string, batchId: string) {
+    const [lesson, batch] = await Promise.all([deps.catalog.getLesson(lessonId), deps.catalog.getBatch(batchId)]);
+    if (!lesson) throw new Unprocessable(`Lesson ${lessonId} does not exist`);
+    if (!batch) throw new Unprocessable(`Batch ${batchId} does not exist`);
+    if (!batch.courseIds.includes(lesson.courseId)) {
+      throw new Unprocessable(`Lesson ${lessonId} belongs to a course that batch '${batch.name}' does not take`);
+    }
+  }
+
+  async function move(actor: Principal | Actor, id: string, to: LiveClassStatus, patch: Partial<Pick<LiveClassRecord, 'startedAt' | 'endedAt'>>) {
+    const cls = await mustGet(id);
+    if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
+    nextLiveClassStatus(cls.status, to);
+    const ok = await liveClasses.update(id, { status: to, ...patch, now: isoNow(clock) }, cls.status);
+    if (!ok) throw new Conflict(`Live class ${id} changed meanwhile; try again`);
+    logger.info({ liveClassId: id, from: cls.status, to }, 'live class state changed');
+    return mustGet(id);
+  }
+
+  return {
+    mustGet,
+
+    async create(actor: Principal, input: NewLiveClass) {
+      const batch = await deps.catalog.getBatch(input.batchId);
+      if (!batch) throw new Unprocessable(`Batch ${input.batchId} does not exist`);
+      await deps.access.assertCanManage(actor, input.batchId);
+      if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
+      if (input.provider === 'zoom' && !input.providerAccountId) throw new Unprocessable('A Zoom class needs providerAccountId: the Zoom account to create the meeting in');
+      const id = newId();
+      const now = isoNow(clock);
+      const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {
+        id, title: input.title, batchId: input.batchId, lessonId: input.lessonId ?? null, provider: input.provider, status: 'scheduled',
+        startsAt: new Date(input.startsAt).toISOString(), durationMinutes: input.durationMinutes, autoRecord: input.autoRecord ?? true,
+        providerAccountId: input.providerAccountId ?? null, providerMeetingId: null, providerData: null,
+        createdBy: actor.kind === 'user' ? actor.userId : null, createdAt: now,
+      };
+      const hooks = deps.providers[input.provider];
+      const remote = hooks?.created ? await hooks.created({ ...record, updatedAt: now, deletedAt: null, startedAt: null, endedAt: null }) : undefined;
+      await liveClasses.insert({ ...record, ...(remote ?? {}) });
+      return mustGet(id);
+    },
+
+    async update(actor: Principal, id: string, patch: { title?: string | undefined; lessonId?: string | null | undefined; startsAt?: string | undefined; durationMinutes?: number | undefined; autoRecord?: boolean | undefined }) {
+      const cls = await mustGet(id);
+      await deps.access.assertCanManage(actor, cls.batchId);
+      if (patch.lessonId) await assertLessonFitsBatch(patch.lessonId, cls.batchId);
+      if ((patch.startsAt || patch.durationMinutes) && cls.status !== 'scheduled') throw new Conflict(`Live class ${id} is '${cls.status}'; only a scheduled class can be rescheduled`);
+      await liveClasses.update(id, { ...patch, ...(patch.startsAt && { startsAt: new Date(patch.startsAt).toISOString() }), now: isoNow(clock) });
+      const updated = await mustGet(id);
+      await deps.providers[updated.provider]?.updated?.(updated);
+      return updated;
+    },
+
+    async remove(actor: Principal, id: string) {
+      const cls = await mustGet(id);
+      await deps.access.assertCanManage(actor, cls.batchId);
+      if (cls.status === 'live') throw new Conflict(`Live class ${id} is live; end it before deleting it`);
+      await deps.providers[cls.provider]?.deleted?.(cls);
+      await liveClasses.update(id, { deletedAt: isoNow(clock), ...(cls.status === 'scheduled' && { status: 'cancelled' as const }), now: isoNow(clock) });
+    },
+
+    async get(viewer: Principal, id: string) {
+      const cls = await mustGet(id);
+      await deps.access.assertCanView(viewer, cls.batchId, 'the batch of this class');
+      return cls;
+    },
+
+    async list(viewer: Principal, filter: Omit<LiveClassFilter, 'batchIds'>, page: PageRequest) {
+      return liveClasses.list({ ...filter, batchIds: await deps.access.batchScope(viewer) }, page);
+    },
+
+    /** Starts the class; with auto-record on, recording starts too. */
+    async start(actor: Principal | Actor, id: string) {
+      const cls = await move(actor, id, 'live', { startedAt: isoNow(clock) });
+      const recording = cls.autoRecord ? await deps.recordings.start(actor, id, 'auto-record: class started') : null;
+      return { liveClass: cls, recording };
+    },
+
+    /** Ends the class; every recording still running is stopped and handed to processing. */
+    async end(actor: Principal | Actor, id: string) {
+      const cls = await move(actor, id, 'ended', { endedAt: isoNow(clock) });
+      const stopped = [];
+      for (const rec of await deps.recordingsRepo.activeForClass(id)) stopped.push(await deps.recordings.stop(actor, rec.id, 'class ended'));
+      return { liveClass: cls, stoppedRecordings: stopped };
+    },
+  };
+}
+
+export type LiveClassService = ReturnType<typeof createLiveClassService>;

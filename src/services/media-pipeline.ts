@@ -1,0 +1,657 @@
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { FfmpegFailed, runFfmpeg } from '../adapters/media/ffmpeg-process';
+import { probeMedia } from '../adapters/media/ffprobe';
+import { StorageObjectNotFound, type MediaStorage } from '../adapters/storage/media-storage';
+import {
+  aacCodecString,
+  avcCodecString,
+  buildCopyRenditionArgs,
+  buildLadderArgs,
+  buildMasterPlaylist,
+  buildMp4Args,
+  buildPosterArgs,
+  buildReadThroughArgs,
+  buildThumbnailsVtt,
+  chatToVtt,
+  formatClock,
+  hasMediaStreams,
+  looksLikeIsoBmff,
+  measureBandwidth,
+  parseMediaPlaylist,
+  planLadder,
+  planSprite,
+  posterTimeSeconds,
+  stderrShowsTruncation,
+  VARIANT_PLAYLIST,
+  type LadderPlan,
+  type MediaProbe,
+} from '../domain/media/ladder';
+import { recordingPrefix, type RecordingMetadata, type RecordingRendition } from '../domain/recording-media';
+
+export type PipelineStage = 'probe' | 'fast-path' | 'ladder' | 'thumbnails' | 'mp4' | 'chat' | 'publish';
+
+/** percent is the whole job's progress (0–100, never decreasing); stage is what runs now. */
+export interface PipelineProgress {
+  stage: PipelineStage;
+  percent: number;
+}
+
+export interface PipelineRendition extends RecordingRendition {
+  /** Peak segment bitrate (BANDWIDTH); averageBandwidth is AVERAGE-BANDWIDTH. */
+  bandwidth: number;
+  averageBandwidth: number;
+}
+
+export interface PipelineOutput {
+  metadata: RecordingMetadata;
+  /** Published renditions, in the order they became playable. */
+  renditions: PipelineRendition[];
+  masterKey: string;
+  posterKey: string | null;
+  spriteKey: string | null;
+  thumbnailsVttKey: string | null;
+  /** Always set in the final result; null only in the early onFirstPlayable snapshot. */
+  mp4Key: string | null;
+  chatVttKey: string | null;
+  chatJsonKey: string | null;
+}
+
+export interface PipelineInput {
+  recordingId: string;
+  sourceKey: string;
+  chatKey?: string | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface PipelineHooks {
+  onProgress(p: PipelineProgress): void | Promise<void>;
+  /** After the first rendition and a master playlist listing it are published. */
+  onFirstPlayable(r: PipelineOutput): void | Promise<void>;
+}
+
+export interface MediaPipelineDeps {
+  storage: MediaStorage;
+  scratchDir: string;
+  logger: Logger;
+  /** Per ffmpeg run; by default scaled to the source's duration. */
+  ffmpegTimeoutMs?: number | undefined;
+  /** Free bytes on the scratch filesystem; statfs unless replaced. */
+  freeDiskBytes?: ((dir: string) => Promise<number>) | undefined;
+}
+
+export interface MediaPipeline {
+  process(input: PipelineInput, hooks?: Partial<PipelineHooks>): Promise<PipelineOutput>;
+}
+
+export type MediaFailureReason =
+  | 'no-streams'
+  | 'truncated'
+  | 'disk-space'
+  | 'timeout'
+  | 'cancelled'
+  | 'source-missing'
+  | 'ffmpeg'
+  | 'internal';
+
+/** A failure a person can act on; `retryable` says whether running the same job again may succeed. */
+export class MediaProcessingFailed extends Error {
+  override name = 'MediaProcessingFailed';
+  constructor(
+    readonly reason: MediaFailureReason,
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Disk space, timeouts, cancellation and unexpected I/O errors are worth retrying; bad input is not. */
+export function isRetryable(err: unknown): boolean {
+  if (err instanceof MediaProcessingFailed) return err.retryable;
+  if (err instanceof FfmpegFailed) return err.kind !== 'exit' || err.exitSignal !== null;
+  return true;
+}
+
+/** The source needs room for a downloaded copy, the renditions and the MP4. */
+export const DISK_SPACE_FACTOR = 3;
+const MAX_CHAT_BYTES = 20 * 1024 * 1024;
+const UPLOAD_CONCURRENCY = 4;
+
+const STAGE_SPAN: Record<PipelineStage, [number, number]> = {
+  probe: [0, 2],
+  'fast-path': [2, 10],
+  thumbnails: [10, 12],
+  ladder: [12, 90],
+  mp4: [90, 96],
+  chat: [96, 98],
+  publish: [98, 100],
+};
+
+const STAGE_LABEL: Record<PipelineStage, string> = {
+  probe: 'reading the source',
+  'fast-path': 'copying the source into the first rendition',
+  ladder: 'encoding the renditions',
+  thumbnails: 'making the poster',
+  mp4: 'making the MP4 download',
+  chat: 'converting the chat',
+  publish: 'publishing',
+};
+
+const CONTENT_TYPES = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  ts: 'video/mp2t',
+  jpg: 'image/jpeg',
+  vtt: 'text/vtt; charset=utf-8',
+  mp4: 'video/mp4',
+  jsonl: 'application/x-ndjson; charset=utf-8',
+} as const;
+
+export function outputKeys(recordingId: string) {
+  const prefix = recordingPrefix(recordingId);
+  return {
+    prefix,
+    hlsPrefix: `${prefix}hls/`,
+    master: `${prefix}hls/master.m3u8`,
+    poster: `${prefix}poster.jpg`,
+    sprite: `${prefix}sprite.jpg`,
+    thumbnailsVtt: `${prefix}thumbnails.vtt`,
+    mp4: `${prefix}download.mp4`,
+    chatJson: `${prefix}chat.jsonl`,
+    chatVtt: `${prefix}chat.vtt`,
+  };
+}
+
+type OutputKeys = ReturnType<typeof outputKeys>;
+
+function isOwnedOutput(keys: OutputKeys, key: string): boolean {
+  return (
+    key.startsWith(keys.hlsPrefix) ||
+    [keys.poster, keys.sprite, keys.thumbnailsVtt, keys.mp4, keys.chatJson, keys.chatVtt].includes(key)
+  );
+}
+
+export function createMediaPipeline(deps: MediaPipelineDeps): MediaPipeline {
+  const { storage } = deps;
+  const freeDiskBytes =
+    deps.freeDiskBytes ??
+    (async (dir: string) => {
+      const s = await statfs(dir);
+      return s.bavail * s.bsize;
+    });
+
+  return {
+    async process(input, hooks = {}) {
+      if (!/^[A-Za-z0-9_-]{1,128}$/.test(input.recordingId)) {
+        throw new MediaProcessingFailed('internal', `invalid recording id ${JSON.stringify(input.recordingId)}`, false);
+      }
+      const job = new PipelineJob(deps, storage, freeDiskBytes, input, hooks);
+      return job.run();
+    },
+  };
+}
+
+interface FinishedRendition {
+  rendition: PipelineRendition;
+  /** Seconds of media the rendition covers (sum of its segment durations). */
+  coveredSeconds: number;
+  dir: string;
+}
+
+/** One run of the pipeline for one recording; holds the state that failure cleanup needs. */
+class PipelineJob {
+  private readonly keys: OutputKeys;
+  private readonly log: Logger;
+  private readonly signal: AbortSignal | undefined;
+  private readonly inputs: Set<string>;
+  private readonly written = new Set<string>();
+  private stage: PipelineStage = 'probe';
+  private lastPercent = 0;
+  private progressChain: Promise<void> = Promise.resolve();
+  /** Furthest output position ffmpeg reported in the current step, for "truncated at". */
+  private lastOutSeconds = 0;
+  private jobDir = '';
+  private sourceSize = 0;
+  private timeoutMs = 0;
+  private output: PipelineOutput;
+  private firstPlayableSent = false;
+
+  constructor(
+    private readonly deps: MediaPipelineDeps,
+    private readonly storage: MediaStorage,
+    private readonly freeDiskBytes: (dir: string) => Promise<number>,
+    private readonly input: PipelineInput,
+    private readonly hooks: Partial<PipelineHooks>,
+  ) {
+    this.keys = outputKeys(input.recordingId);
+    this.log = deps.logger.child({ recordingId: input.recordingId });
+    this.signal = input.signal;
+    this.inputs = new Set([input.sourceKey, ...(input.chatKey ? [input.chatKey] : [])]);
+    this.output = {
+      metadata: { durationSeconds: null, width: null, height: null, videoCodec: null, audioCodec: null, bitRate: null, sizeBytes: null },
+      renditions: [],
+      masterKey: this.keys.master,
+      posterKey: null,
+      spriteKey: null,
+      thumbnailsVttKey: null,
+      mp4Key: null,
+      chatVttKey: null,
+      chatJsonKey: null,
+    };
+  }
+
+  async run(): Promise<PipelineOutput> {
+    const started = Date.now();
+    let source: { path: string; cleanup(): Promise<void> } | null = null;
+    try {
+      await mkdir(this.deps.scratchDir, { recursive: true });
+      const info = await this.storage.stat(this.input.sourceKey);
+      if (!info) throw new MediaProcessingFailed('source-missing', `source file ${this.input.sourceKey} is missing from storage`, false);
+      this.sourceSize = info.size;
+      await this.ensureDiskSpace();
+      this.jobDir = await mkdtemp(path.join(this.deps.scratchDir, `${this.input.recordingId}-`));
+
+      await this.progress('probe', 0);
+      source = await this.storage.localPathFor(this.input.sourceKey, this.jobDir);
+      const probe = await this.probeSource(source.path);
+      const plan = planLadder(probe);
+      this.log.info(
+        { durationSeconds: probe.durationSeconds, fastPath: plan.copy !== null, encode: plan.encode.map((r) => r.name), audio: plan.audio !== null },
+        'media pipeline planned',
+      );
+
+      if (plan.copy) await this.fastPath(source.path, plan, probe);
+      await this.poster(source.path, probe);
+      await this.ladder(source.path, plan, probe);
+      await this.sweepStaleOutputs();
+      await this.progress('publish', 1);
+      this.log.info({ seconds: (Date.now() - started) / 1000, renditions: this.output.renditions.length }, 'media pipeline finished');
+      return this.output;
+    } catch (err) {
+      const failure = await this.toFailure(err);
+      this.log.warn({ err, reason: failure.reason, stage: this.stage }, `media pipeline failed: ${failure.message}`);
+      await this.removeOutputs();
+      throw failure;
+    } finally {
+      await source?.cleanup().catch(() => undefined);
+      if (this.jobDir) await rm(this.jobDir, { recursive: true, force: true });
+    }
+  }
+
+  // ------------------------------------------------------------ steps
+
+  private async probeSource(file: string): Promise<MediaProbe> {
+    let probe: MediaProbe;
+    try {
+      probe = await probeMedia(file, { signal: this.signal, timeoutMs: 120_000 });
+    } catch (err) {
+      if (!(err instanceof FfmpegFailed) || err.kind !== 'exit') throw err;
+      if (/moov atom not found/i.test(err.stderrTail) && looksLikeIsoBmff(await readHead(file))) {
+        throw new MediaProcessingFailed(
+          'truncated',
+          'input truncated at 00:00:00: the MP4 index (moov atom) was never written, so the recording was cut off before it was finalised',
+          false,
+          { cause: err },
+        );
+      }
+      throw new MediaProcessingFailed('no-streams', 'no video or audio stream found: the file is not a recording Aula can read', false, {
+        cause: err,
+      });
+    }
+    if (!hasMediaStreams(probe)) {
+      throw new MediaProcessingFailed('no-streams', 'no video or audio stream found', false);
+    }
+    if (probe.durationSeconds === null) {
+      // Browser recordings often carry no duration; reading the packets through gives it.
+      await this.ffmpeg(buildReadThroughArgs(file), 'probe');
+      probe.durationSeconds = this.lastOutSeconds > 0 ? this.lastOutSeconds : null;
+    }
+    const duration = probe.durationSeconds ?? 0;
+    this.timeoutMs = this.deps.ffmpegTimeoutMs ?? Math.max(10 * 60_000, duration * 2_000);
+    this.output.metadata = {
+      durationSeconds: probe.durationSeconds,
+      width: probe.video?.width ?? null,
+      height: probe.video?.height ?? null,
+      videoCodec: probe.video?.codec ?? null,
+      audioCodec: probe.audio?.codec ?? null,
+      bitRate: probe.bitRate,
+      sizeBytes: probe.sizeBytes ?? this.sourceSize,
+    };
+    await this.progress('probe', 1);
+    return probe;
+  }
+
+  private async fastPath(sourcePath: string, plan: LadderPlan, probe: MediaProbe): Promise<void> {
+    const copy = plan.copy;
+    if (!copy) return;
+    const dir = path.join(this.jobDir, 'hls', copy.name);
+    await mkdir(dir, { recursive: true });
+    const { stderrTail } = await this.ffmpeg(buildCopyRenditionArgs(sourcePath, dir), 'fast-path', probe.durationSeconds);
+    const finished = await this.finishRendition(copy.name, dir);
+    this.checkTruncation(probe, finished.coveredSeconds, stderrTail);
+    await this.publishRendition(finished);
+    await this.progress('fast-path', 1);
+  }
+
+  private async poster(sourcePath: string, probe: MediaProbe): Promise<void> {
+    if (!probe.video) return;
+    await this.progress('thumbnails', 0);
+    const file = path.join(this.jobDir, 'poster.jpg');
+    const duration = probe.video.durationSeconds ?? probe.durationSeconds ?? 0;
+    for (const at of [posterTimeSeconds(duration), 0]) {
+      await this.ffmpeg(buildPosterArgs(sourcePath, file, at), 'thumbnails');
+      if (await fileExists(file)) {
+        await this.put(this.keys.poster, file, CONTENT_TYPES.jpg);
+        this.output.posterKey = this.keys.poster;
+        break;
+      }
+    }
+    if (!this.output.posterKey) this.log.warn('no frame found for the poster');
+    await this.progress('thumbnails', 1);
+  }
+
+  private async ladder(sourcePath: string, plan: LadderPlan, probe: MediaProbe): Promise<void> {
+    const hlsDir = path.join(this.jobDir, 'hls');
+    const names = [...plan.encode.map((r) => r.name), ...(plan.audio ? [plan.audio.name] : [])];
+    for (const name of names) await mkdir(path.join(hlsDir, name), { recursive: true });
+    const videoSeconds = probe.video?.durationSeconds ?? probe.durationSeconds ?? 0;
+    const sprite = probe.video ? { path: path.join(this.jobDir, 'sprite.jpg'), plan: planSprite(videoSeconds) } : null;
+    const args = buildLadderArgs({ input: sourcePath, hlsDir, plan, sprite });
+
+    let stderrTail = '';
+    if (args) {
+      await this.progress('ladder', 0);
+      ({ stderrTail } = await this.ffmpeg(args, 'ladder', probe.durationSeconds));
+    }
+    const finished: FinishedRendition[] = [];
+    for (const name of names) finished.push(await this.finishRendition(name, path.join(hlsDir, name)));
+    if (finished.length > 0) {
+      this.checkTruncation(probe, Math.max(...finished.map((f) => f.coveredSeconds)), stderrTail);
+    }
+    await this.progress('ladder', 1);
+
+    // The MP4 is a copy of the source on the fast path, else of the top rendition before it is published.
+    const mp4Source = plan.copy ? null : finished[0];
+    for (const f of finished) if (f !== mp4Source) await this.publishRendition(f);
+    await this.mp4(mp4Source ? path.join(mp4Source.dir, VARIANT_PLAYLIST) : sourcePath, probe);
+    if (mp4Source) await this.publishRendition(mp4Source);
+
+    if (sprite) await this.publishSprite(sprite.path, sprite.plan, videoSeconds);
+    await this.chat();
+  }
+
+  private async mp4(input: string, probe: MediaProbe): Promise<void> {
+    await this.progress('mp4', 0);
+    const file = path.join(this.jobDir, 'download.mp4');
+    await this.ffmpeg(buildMp4Args(input, file), 'mp4', probe.durationSeconds);
+    await this.put(this.keys.mp4, file, CONTENT_TYPES.mp4);
+    this.output.mp4Key = this.keys.mp4;
+    await this.progress('mp4', 1);
+  }
+
+  private async publishSprite(file: string, plan: ReturnType<typeof planSprite>, durationSeconds: number): Promise<void> {
+    if (!(await fileExists(file))) {
+      this.log.warn('sprite sheet was not produced');
+      return;
+    }
+    await this.put(this.keys.sprite, file, CONTENT_TYPES.jpg);
+    // Relative URL: thumbnails.vtt and sprite.jpg sit side by side.
+    await this.putText(this.keys.thumbnailsVtt, buildThumbnailsVtt(plan, durationSeconds, 'sprite.jpg'), CONTENT_TYPES.vtt);
+    this.output.spriteKey = this.keys.sprite;
+    this.output.thumbnailsVttKey = this.keys.thumbnailsVtt;
+  }
+
+  private async chat(): Promise<void> {
+    const chatKey = this.input.chatKey;
+    if (!chatKey) return;
+    await this.progress('chat', 0);
+    const info = await this.storage.stat(chatKey);
+    if (!info) {
+      this.log.warn({ chatKey }, 'chat log is missing from storage; continuing without chat');
+      return;
+    }
+    if (info.size > MAX_CHAT_BYTES) {
+      this.log.warn({ chatKey, size: info.size }, 'chat log is too large; continuing without chat');
+      return;
+    }
+    const text = await streamToString(await this.storage.read(chatKey));
+    const { vtt, messages, skipped } = chatToVtt(text);
+    if (skipped > 0) this.log.warn({ skipped, kept: messages.length }, 'skipped chat lines that are not messages');
+    if (chatKey !== this.keys.chatJson) {
+      const jsonl = messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n');
+      await this.putText(this.keys.chatJson, messages.length > 0 ? `${jsonl}\n` : '', CONTENT_TYPES.jsonl);
+    }
+    await this.putText(this.keys.chatVtt, vtt, CONTENT_TYPES.vtt);
+    this.output.chatJsonKey = this.keys.chatJson;
+    this.output.chatVttKey = this.keys.chatVtt;
+    await this.progress('chat', 1);
+  }
+
+  // ------------------------------------------------------------ renditions
+
+  /** Measures a finished rendition in scratch: bandwidth from segment sizes, codecs from its first segment. */
+  private async finishRendition(name: string, dir: string): Promise<FinishedRendition> {
+    const playlist = parseMediaPlaylist(await readFile(path.join(dir, VARIANT_PLAYLIST), 'utf8'));
+    const first = playlist.segments[0];
+    if (!first) {
+      throw new MediaProcessingFailed('truncated', `input truncated at 00:00:00: no media could be read for the ${name} rendition`, false);
+    }
+    const sized = await Promise.all(
+      playlist.segments.map(async (s) => ({ durationSeconds: s.durationSeconds, sizeBytes: (await stat(path.join(dir, s.uri))).size })),
+    );
+    const { peak, average } = measureBandwidth(sized);
+    const segProbe = await probeMedia(path.join(dir, first.uri), { signal: this.signal });
+    const codecs = [
+      ...(segProbe.video ? [avcCodecString(segProbe.video.profile, segProbe.video.level)] : []),
+      ...(segProbe.audio ? [aacCodecString(segProbe.audio.profile)] : []),
+    ].join(',');
+    return {
+      dir,
+      coveredSeconds: playlist.segments.reduce((sum, s) => sum + s.durationSeconds, 0),
+      rendition: {
+        name,
+        width: segProbe.video?.width ?? null,
+        height: segProbe.video?.height ?? null,
+        bandwidth: peak,
+        averageBandwidth: average,
+        codecs,
+        playlistKey: `${this.keys.hlsPrefix}${name}/${VARIANT_PLAYLIST}`,
+      },
+    };
+  }
+
+  /** Segments first, then the variant playlist, then a master that lists only finished renditions. */
+  private async publishRendition(f: FinishedRendition): Promise<void> {
+    const keyDir = `${this.keys.hlsPrefix}${f.rendition.name}/`;
+    const files = (await readdir(f.dir)).filter((n) => n.endsWith('.ts')).sort();
+    await mapLimit(files, UPLOAD_CONCURRENCY, (file) => this.put(`${keyDir}${file}`, path.join(f.dir, file), CONTENT_TYPES.ts));
+    await this.put(f.rendition.playlistKey, path.join(f.dir, VARIANT_PLAYLIST), CONTENT_TYPES.m3u8);
+    this.output.renditions.push(f.rendition);
+    const master = buildMasterPlaylist(
+      this.output.renditions.map((r) => ({
+        uri: `${r.name}/${VARIANT_PLAYLIST}`,
+        bandwidth: r.bandwidth,
+        averageBandwidth: r.averageBandwidth,
+        width: r.width,
+        height: r.height,
+        codecs: r.codecs,
+      })),
+    );
+    await this.putText(this.keys.master, master, CONTENT_TYPES.m3u8);
+    if (!this.firstPlayableSent) {
+      this.firstPlayableSent = true;
+      await this.hooks.onFirstPlayable?.(this.snapshot());
+    }
+  }
+
+  private checkTruncation(probe: MediaProbe, coveredSeconds: number, stderrTail: string): void {
+    // The shortest declared stream is the most that every stream can be expected to cover.
+    const declared = [probe.video?.durationSeconds, probe.audio?.durationSeconds].filter((d): d is number => typeof d === 'number' && d > 0);
+    const expected = declared.length > 0 ? Math.min(...declared) : probe.durationSeconds;
+    if (!expected) return;
+    const shortfall = expected - coveredSeconds;
+    const suspicious = stderrShowsTruncation(stderrTail);
+    if (shortfall > Math.max(2, expected * 0.02) || (suspicious && shortfall > 0.5)) {
+      throw new MediaProcessingFailed(
+        'truncated',
+        `input truncated at ${formatClock(coveredSeconds)}: the file declares ${formatClock(expected)} but its data ends there`,
+        false,
+      );
+    }
+  }
+
+  // ------------------------------------------------------------ plumbing
+
+  private async ffmpeg(args: string[], stage: PipelineStage, durationSeconds?: number | null): Promise<{ stderrTail: string }> {
+    this.stage = stage;
+    this.lastOutSeconds = 0;
+    const result = await runFfmpeg(args, {
+      signal: this.signal,
+      timeoutMs: this.timeoutMs > 0 ? this.timeoutMs : (this.deps.ffmpegTimeoutMs ?? 10 * 60_000),
+      onProgress: (seconds) => {
+        this.lastOutSeconds = Math.max(this.lastOutSeconds, seconds);
+        if (durationSeconds && durationSeconds > 0) void this.progress(stage, Math.min(1, seconds / durationSeconds), false);
+      },
+    });
+    return { stderrTail: result.stderrTail };
+  }
+
+  private async put(key: string, file: string, contentType: string): Promise<void> {
+    this.signal?.throwIfAborted();
+    await this.storage.putFile(key, file, contentType);
+    this.written.add(key);
+  }
+
+  private async putText(key: string, body: string, contentType: string): Promise<void> {
+    this.signal?.throwIfAborted();
+    await this.storage.putBuffer(key, body, contentType);
+    this.written.add(key);
+  }
+
+  private snapshot(): PipelineOutput {
+    return { ...this.output, metadata: { ...this.output.metadata }, renditions: [...this.output.renditions] };
+  }
+
+  /**
+   * Reports progress; ffmpeg's frequent updates are fire-and-forget and chained so a slow hook never
+   * reorders them, while stage boundaries wait for the hook.
+   */
+  private async progress(stage: PipelineStage, fraction: number, wait = true): Promise<void> {
+    this.stage = stage;
+    const [from, to] = STAGE_SPAN[stage];
+    const percent = Math.max(this.lastPercent, Math.round(from + (to - from) * fraction));
+    const changed = percent !== this.lastPercent || wait;
+    this.lastPercent = percent;
+    const onProgress = this.hooks.onProgress;
+    if (changed && onProgress) {
+      this.progressChain = this.progressChain
+        .then(() => onProgress({ stage, percent }))
+        .catch((err: unknown) => this.log.warn({ err }, 'progress hook failed'));
+    }
+    if (wait) await this.progressChain;
+  }
+
+  private async ensureDiskSpace(): Promise<void> {
+    const need = this.sourceSize * DISK_SPACE_FACTOR;
+    const have = await this.freeDiskBytes(this.deps.scratchDir);
+    if (have < need) throw this.diskSpaceError(need, have);
+  }
+
+  private diskSpaceError(need: number, have: number, cause?: unknown): MediaProcessingFailed {
+    return new MediaProcessingFailed('disk-space', `not enough free disk space: need ${gb(need)} GB, have ${gb(have)} GB`, true, { cause });
+  }
+
+  private async toFailure(err: unknown): Promise<MediaProcessingFailed> {
+    if (err instanceof MediaProcessingFailed) return err;
+    const doing = STAGE_LABEL[this.stage];
+    if (this.signal?.aborted || (err instanceof FfmpegFailed && err.kind === 'aborted')) {
+      return new MediaProcessingFailed('cancelled', `media processing was cancelled while ${doing}`, true, { cause: err });
+    }
+    if (err instanceof FfmpegFailed && err.kind === 'timeout') {
+      return new MediaProcessingFailed('timeout', `ffmpeg took too long while ${doing} and was stopped`, true, { cause: err });
+    }
+    const noSpace = (err instanceof FfmpegFailed && /No space left on device/i.test(err.stderrTail)) || errnoCode(err) === 'ENOSPC';
+    if (noSpace) {
+      const have = await this.freeDiskBytes(this.deps.scratchDir).catch(() => 0);
+      return this.diskSpaceError(this.sourceSize * DISK_SPACE_FACTOR, have, err);
+    }
+    if (err instanceof FfmpegFailed && err.kind === 'exit') {
+      if (stderrShowsTruncation(err.stderrTail)) {
+        return new MediaProcessingFailed('truncated', `input truncated at ${formatClock(this.lastOutSeconds)}`, false, { cause: err });
+      }
+      return new MediaProcessingFailed('ffmpeg', `ffmpeg failed while ${doing}: ${err.message}`, err.exitSignal !== null, { cause: err });
+    }
+    if (err instanceof StorageObjectNotFound && this.inputs.has(err.key)) {
+      return new MediaProcessingFailed('source-missing', `source file ${err.key} is missing from storage`, false, { cause: err });
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new MediaProcessingFailed('internal', `media processing failed while ${doing}: ${message}`, true, { cause: err });
+  }
+
+  /** Everything the pipeline publishes for this recording, never its inputs. */
+  private async removeOutputs(): Promise<void> {
+    try {
+      const keys = await this.storage.list(this.keys.prefix);
+      const owned = keys.filter((k) => isOwnedOutput(this.keys, k) && !this.inputs.has(k));
+      await mapLimit(owned, UPLOAD_CONCURRENCY, (k) => this.storage.delete(k));
+    } catch (err) {
+      this.log.error({ err }, 'could not remove partial media outputs');
+    }
+  }
+
+  /** Outputs an earlier run left behind that this run did not rewrite (e.g. a rung no longer in the ladder). */
+  private async sweepStaleOutputs(): Promise<void> {
+    const keys = await this.storage.list(this.keys.prefix);
+    const stale = keys.filter((k) => isOwnedOutput(this.keys, k) && !this.inputs.has(k) && !this.written.has(k));
+    await mapLimit(stale, UPLOAD_CONCURRENCY, (k) => this.storage.delete(k));
+  }
+}
+
+// ------------------------------------------------------------ helpers
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  });
+  await Promise.all(workers);
+}
+
+async function readHead(file: string): Promise<Uint8Array> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const { bytesRead } = await handle.read(buf, 0, 16, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function streamToString(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function gb(bytes: number): string {
+  const value = bytes / 1e9;
+  return value >= 10 ? value.toFixed(0) : value >= 0.1 ? value.toFixed(1) : value.toFixed(2);
+}
+
+function errnoCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+}

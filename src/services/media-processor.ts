@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { MediaStorage } from '../adapters/storage/media-storage';
+import type { RecordingMedia, RecordingMetadata } from '../domain/recording-media';
+import type { RecordingMediaProcessor } from '../jobs/handlers/process-recording';
+import { createMediaPipeline, isRetryable, type PipelineOutput } from './media-pipeline';
+
+function toMedia(out: PipelineOutput, captionsKey: string | null): { media: RecordingMedia; metadata: RecordingMetadata } {
+  return {
+    media: {
+      masterKey: out.masterKey,
+      renditions: out.renditions.map((r) => ({ name: r.name, width: r.width ?? null, height: r.height ?? null, bandwidth: r.bandwidth, codecs: r.codecs, playlistKey: r.playlistKey })),
+      posterKey: out.posterKey, spriteKey: out.spriteKey, thumbnailsVttKey: out.thumbnailsVttKey, mp4Key: out.mp4Key,
+      chatVttKey: out.chatVttKey, chatJsonKey: out.chatJsonKey, captionsVttKey: captionsKey,
+    },
+    metadata: {
+      durationSeconds: out.metadata.durationSeconds, width: out.metadata.width ?? null, height: out.metadata.height ?? null,
+      videoCodec: out.metadata.videoCodec ?? null, audioCodec: out.metadata.audioCodec ?? null, bitRate: out.metadata.bitRate ?? null, sizeBytes: out.metadata.sizeBytes ?? null,
+    },
+  };
+}
+
+/** Binds the media pipeline to the recording job's needs. */
+export function createMediaProcessor(deps: { storage: MediaStorage; scratchDir: string; logger: Logger }): RecordingMediaProcessor {
+  const pipeline = createMediaPipeline({ storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger });
+  return {
+    async process(input, hooks) {
+      const out = await pipeline.process(
+        { recordingId: input.recordingId, sourceKey: input.sourceKey, chatKey: input.chatKey, signal: input.signal },
+        {
+          onProgress: (p) => hooks.onProgress(p),
+          onFirstPlayable: async (first) => {
+            const { media, metadata } = toMedia(first, input.captionsKey);
+            await hooks.onFirstPlayable(media, metadata);
+          },
+        },
+      );
+      return toMedia(out, input.captionsKey);
+    },
+    isRetryable,
+  };
+}

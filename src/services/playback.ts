@@ -1,0 +1,136 @@
+import type { Clock } from '../adapters/clock';
+import type { RecordingRepository } from '../adapters/db/recording-repository';
+import type { ByteRange, MediaStorage } from '../adapters/storage/media-storage';
+import { DomainError, NotFound } from '../domain/errors';
+import type { Principal } from '../domain/identity';
+import { signPlaybackToken, verifyPlaybackToken } from '../domain/playback-token';
+import { type RecordingMedia, recordingPrefix } from '../domain/recording-media';
+import type { AuditLog, RequestContext } from './audit';
+import type { ChangeFeed } from './change-feed';
+import type { ViewerAccess } from './viewer-access';
+
+export interface PlaybackUrls {
+  recordingId: string;
+  expiresAt: string;
+  hls: string;
+  mp4: string | null;
+  poster: string | null;
+  thumbnails: string | null;
+  chat: string | null;
+  captions: string | null;
+}
+
+/** Files a playback token may reach, relative to the recording's folder. Sources and anything else stay private. */
+const SERVABLE = /^(hls\/master\.m3u8|hls\/[a-z0-9_]{1,20}\/(index\.m3u8|seg_\d{1,6}\.(ts|m4s)|init\.mp4)|poster\.jpg|sprite\.jpg|thumbnails\.vtt|download\.mp4|chat\.vtt|captions\.vtt)$/;
+
+export function contentTypeOf(file: string): string {
+  if (file.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
+  if (file.endsWith('.ts')) return 'video/mp2t';
+  if (file.endsWith('.m4s')) return 'video/iso.segment';
+  if (file.endsWith('.mp4')) return 'video/mp4';
+  if (file.endsWith('.jpg')) return 'image/jpeg';
+  if (file.endsWith('.vtt')) return 'text/vtt; charset=utf-8';
+  return 'application/octet-stream';
+}
+
+interface CachedRecording {
+  status: string;
+  title: string;
+  media: RecordingMedia | null;
+  batchId: string;
+  fetchedAt: number;
+}
+
+export function createPlaybackService(deps: {
+  recordings: Pick<RecordingRepository, 'getForAccess'>;
+  access: ViewerAccess;
+  storage: MediaStorage;
+  audit: AuditLog;
+  feed: ChangeFeed;
+  clock: Clock;
+  signingKey: Buffer;
+  publicUrl: string;
+  ttlSeconds: number;
+}) {
+  const cache = new Map<string, CachedRecording>();
+  // Status changes (a deletion above all) reach every media request at once, not after the cache expires.
+  const unsubscribe = deps.feed.subscribe((change) => cache.delete(change.recordingId));
+  const CACHE_MS = 2_000;
+
+  async function recordingState(id: string): Promise<CachedRecording | null> {
+    const hit = cache.get(id);
+    const now = Date.now();
+    if (hit && now - hit.fetchedAt < CACHE_MS) return hit;
+    const row = await deps.recordings.getForAccess(id);
+    if (!row) {
+      cache.delete(id);
+      return null;
+    }
+    const entry: CachedRecording = { status: row.status, title: row.title, media: row.media ? (JSON.parse(row.media) as RecordingMedia) : null, batchId: row.batchId, fetchedAt: now };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(id, entry);
+    return entry;
+  }
+
+  return {
+    /** Checks access and issues signed URLs for everything the player needs. */
+    async issue(viewer: Principal, recordingId: string, ctx: RequestContext): Promise<PlaybackUrls> {
+      const rec = await deps.recordings.getForAccess(recordingId);
+      if (!rec) {
+        deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: 'unknown recording' });
+        throw new NotFound('Recording', recordingId);
+      }
+      try {
+        await deps.access.assertCanView(viewer, rec.batchId, 'the batch of this recording');
+      } catch (err) {
+        deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: 'not in batch' });
+        throw err;
+      }
+      if (rec.status !== 'ready' || !rec.media) {
+        deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: `recording is ${rec.status}` });
+        if (viewer.role === 'student' || rec.status === 'deleted') throw new NotFound('Recording', recordingId);
+        throw new DomainError('conflict', `Recording ${recordingId} is '${rec.status}' and cannot be played yet`);
+      }
+      const media = JSON.parse(rec.media) as RecordingMedia;
+      const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
+      const token = signPlaybackToken({ recordingId, viewerId: viewer.kind === 'user' ? viewer.userId : 'key', expiresAtUnix }, deps.signingKey);
+      const base = `${deps.publicUrl}/media/${token}/`;
+      const rel = (key: string | null) => (key ? base + key.slice(recordingPrefix(recordingId).length) : null);
+      deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'allowed', ctx });
+      return {
+        recordingId, expiresAt: new Date(expiresAtUnix * 1000).toISOString(), hls: rel(media.masterKey)!, mp4: rel(media.mp4Key), poster: rel(media.posterKey),
+        thumbnails: rel(media.thumbnailsVttKey), chat: rel(media.chatVttKey), captions: rel(media.captionsVttKey),
+      };
+    },
+
+    /** A poster URL for list pages, signed like the others. */
+    posterUrl(viewer: Principal, recordingId: string, media: RecordingMedia | null): string | null {
+      if (!media?.posterKey) return null;
+      const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
+      const token = signPlaybackToken({ recordingId, viewerId: viewer.kind === 'user' ? viewer.userId : 'key', expiresAtUnix }, deps.signingKey);
+      return `${deps.publicUrl}/media/${token}/${media.posterKey.slice(recordingPrefix(recordingId).length)}`;
+    },
+
+    /**
+     * Resolves `/media/{token}/{file}` to a storage key: 403 for a bad or expired token, 404 when the recording is
+     * gone or deleted or the file is not one a player may fetch.
+     */
+    async resolve(token: string, file: string): Promise<{ key: string; recordingId: string; viewerId: string; title: string }> {
+      const check = verifyPlaybackToken(token, deps.signingKey, Math.floor(deps.clock.now().getTime() / 1000));
+      if (!check.ok) {
+        throw new DomainError('forbidden', check.reason === 'expired' ? 'This playback link has expired; reload the page for a new one' : 'This playback link is not valid');
+      }
+      if (!SERVABLE.test(file)) throw new NotFound('Media file', file);
+      const rec = await recordingState(check.grant.recordingId);
+      if (!rec || rec.status !== 'ready') throw new NotFound('Recording', check.grant.recordingId);
+      return { key: recordingPrefix(check.grant.recordingId) + file, recordingId: check.grant.recordingId, viewerId: check.grant.viewerId, title: rec.title };
+    },
+
+    stat: (key: string) => deps.storage.stat(key),
+    read: (key: string, range?: ByteRange) => deps.storage.read(key, range),
+
+    close: unsubscribe,
+  };
+}
+
+export type PlaybackService = ReturnType<typeof createPlaybackService>;

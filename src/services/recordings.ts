@@ -1,0 +1,260 @@
+import type { Logger } from 'pino';
+import { type Clock, isoNow } from '../adapters/clock';
+import { newId } from '../adapters/crypto';
+import type { LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
+import type { RecordingListItem, RecordingRecord, RecordingRepository } from '../adapters/db/recording-repository';
+import type { MediaStorage } from '../adapters/storage/media-storage';
+import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
+import { type Principal, requireRole } from '../domain/identity';
+import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
+import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
+import type { JobQueue } from '../jobs/catalogue';
+import type { ChangeFeed } from './change-feed';
+import { actorLabel, type ViewerAccess } from './viewer-access';
+
+export interface RecordingServiceDeps {
+  recordings: RecordingRepository;
+  liveClasses: Pick<LiveClassRepository, 'get'>;
+  access: ViewerAccess;
+  storage: MediaStorage;
+  queue: JobQueue;
+  feed: ChangeFeed;
+  clock: Clock;
+  logger: Logger;
+  retentionDays: number;
+}
+
+export type Actor = Principal | 'system' | 'job' | `provider:${string}`;
+
+export interface ListCursor {
+  startedAt: string;
+  id: string;
+}
+
+export function encodeListCursor(c: ListCursor): string {
+  return Buffer.from(`${c.startedAt}|${c.id}`).toString('base64url');
+}
+
+export function decodeListCursor(cursor: string | undefined): ListCursor | undefined {
+  if (!cursor) return undefined;
+  const [startedAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!startedAt || !id) throw new DomainError('bad_request', 'Invalid cursor');
+  return { startedAt, id };
+}
+
+export const processJobKey = (recordingId: string) => `process-recording:${recordingId}`;
+
+export function createRecordingService(deps: RecordingServiceDeps) {
+  const { recordings, clock, logger } = deps;
+
+  async function mustGet(id: string): Promise<RecordingRecord> {
+    const r = await recordings.get(id);
+    if (!r) throw new NotFound('Recording', id);
+    return r;
+  }
+
+  async function mustClass(id: string): Promise<LiveClassRecord> {
+    const c = await deps.liveClasses.get(id);
+    if (!c) throw new NotFound('Live class', id);
+    return c;
+  }
+
+  function publish(r: RecordingRecord, batchId: string) {
+    deps.feed.publish({
+      recordingId: r.id, liveClassId: r.liveClassId, batchId, status: r.status, progress: r.progress,
+      processingError: r.processingError, at: isoNow(clock),
+    });
+  }
+
+  /** Decide with the domain, write with a compare-and-set, record the event, tell the consoles. */
+  async function transition(id: string, t: RecordingTransition, actor: Actor, reason: string, fields?: Parameters<RecordingRepository['transition']>[0]['fields']) {
+    const current = await mustGet(id);
+    const next = nextRecordingState(current, t);
+    const ok = await recordings.transition({ id, from: current.status, to: next.status, previousStatus: next.previousStatus, actor: actorLabel(actor), reason, now: isoNow(clock), ...(fields && { fields }) });
+    if (!ok) {
+      const now = await mustGet(id);
+      throw new Conflict(`Recording ${id} changed meanwhile; it is now '${now.status}'`);
+    }
+    const updated = await mustGet(id);
+    const cls = await deps.liveClasses.get(updated.liveClassId);
+    if (cls) publish(updated, cls.batchId);
+    logger.info({ recordingId: id, from: current.status, to: next.status, actor: actorLabel(actor), reason }, 'recording state changed');
+    return updated;
+  }
+
+  async function enqueueProcessing(recordingId: string) {
+    await deps.queue.enqueue('process-recording', { recordingId }, { dedupeKey: processJobKey(recordingId) });
+  }
+
+  async function assertStaffOf(viewer: Principal, liveClassId: string) {
+    const cls = await mustClass(liveClassId);
+    await deps.access.assertCanManage(viewer, cls.batchId);
+    return cls;
+  }
+
+  return {
+    transition,
+    mustGet,
+
+    /** Starts a recording in a live class (by hand, or by auto-record when the class starts). */
+    async start(actor: Actor, liveClassId: string, reason: string) {
+      const cls = await mustClass(liveClassId);
+      if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
+      if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted`);
+      if (cls.status !== 'live') throw new Conflict(`Live class ${liveClassId} is '${cls.status}'; start the class before recording`);
+      const active = await recordings.activeForClass(liveClassId);
+      if (active.length > 0) throw new Conflict(`Live class ${liveClassId} is already being recorded (recording ${active[0]!.id})`);
+      const id = newId();
+      const now = isoNow(clock);
+      await recordings.insert({
+        id, liveClassId, title: cls.title, status: 'recording', source: cls.provider === 'upload' ? 'upload' : cls.provider, externalRef: null,
+        startedAt: now, endedAt: null, sourceKey: null, sourceSize: null, chatKey: null, captionsKey: null, actor: actorLabel(actor), reason, now,
+      });
+      const created = await mustGet(id);
+      publish(created, cls.batchId);
+      return created;
+    },
+
+    /** Stops a recording: it moves to processing and the media pipeline takes over. */
+    async stop(actor: Actor, recordingId: string, reason: string) {
+      const rec = await mustGet(recordingId);
+      if (typeof actor !== 'string') await assertStaffOf(actor, rec.liveClassId);
+      if (rec.status !== 'recording') throw new Conflict(`Recording ${recordingId} is not recording; it is '${rec.status}'`);
+      const updated = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'queued', percent: 0 } });
+      await enqueueProcessing(recordingId);
+      return updated;
+    },
+
+    /** A media file already streamed to a local temporary path becomes a new recording of the class. */
+    async createFromFile(actor: Actor, liveClassId: string, input: { title?: string | undefined; localPath: string; sizeBytes: number; fileName: string; startedAt?: string | undefined; externalRef?: string | undefined; source?: RecordingRecord['source'] }) {
+      const cls = await mustClass(liveClassId);
+      if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
+      if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted; uploads are refused`);
+      const id = newId();
+      const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(input.fileName)?.[1] ?? 'bin').toLowerCase();
+      const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
+      await deps.storage.putFile(sourceKey, input.localPath);
+      const now = isoNow(clock);
+      await recordings.insert({
+        id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source ?? 'upload', externalRef: input.externalRef ?? null,
+        startedAt: input.startedAt ?? now, endedAt: now, sourceKey, sourceSize: input.sizeBytes, chatKey: null, captionsKey: null,
+        actor: actorLabel(actor), reason: `uploaded ${input.fileName}`, now,
+      });
+      await recordings.updateProcessing(id, { progress: { stage: 'queued', percent: 0 }, now });
+      await enqueueProcessing(id);
+      const created = await mustGet(id);
+      publish(created, cls.batchId);
+      return created;
+    },
+
+    async get(viewer: Principal, id: string) {
+      const rec = await mustGet(id);
+      const cls = await mustClass(rec.liveClassId);
+      await deps.access.assertCanView(viewer, cls.batchId, 'the batch of this recording');
+      if (viewer.role === 'student' && rec.status !== 'ready') throw new NotFound('Recording', id);
+      const job = viewer.role === 'student' ? null : await deps.queue.describe(processJobKey(id));
+      return { recording: rec, liveClass: cls, job };
+    },
+
+    /** The lesson page: every ready recording of every class of the lesson the viewer may see, newest first. */
+    async listForLesson(viewer: Principal, lessonId: string, page: { limit: number; cursor?: string | undefined }) {
+      const batchIds = await deps.access.batchScope(viewer);
+      const items = await recordings.list({ lessonId, batchIds, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
+      return paged(items, page.limit);
+    },
+
+    async listForBatch(viewer: Principal, batchId: string, page: { limit: number; cursor?: string | undefined }) {
+      await deps.access.assertCanView(viewer, batchId);
+      const items = await recordings.list({ batchId, batchIds: null, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
+      return paged(items, page.limit);
+    },
+
+    /** Staff view: every state, with filters. */
+    async listForStaff(viewer: Principal, f: { liveClassId?: string | undefined; batchId?: string | undefined; lessonId?: string | undefined; status?: RecordingStatus | undefined; limit: number; cursor?: string | undefined }) {
+      if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins can list recordings in every state');
+      const batchIds = await deps.access.batchScope(viewer);
+      const items = await recordings.list({
+        batchIds, liveClassId: f.liveClassId, batchId: f.batchId, lessonId: f.lessonId,
+        statuses: f.status ? [f.status] : null, limit: f.limit, after: decodeListCursor(f.cursor),
+      });
+      return paged(items, f.limit);
+    },
+
+    async events(viewer: Principal, id: string) {
+      const rec = await mustGet(id);
+      await assertStaffOf(viewer, rec.liveClassId);
+      return recordings.events(id);
+    },
+
+    async rename(viewer: Principal, id: string, title: string) {
+      const rec = await mustGet(id);
+      await assertStaffOf(viewer, rec.liveClassId);
+      await recordings.rename(id, title, isoNow(clock));
+      return mustGet(id);
+    },
+
+    async softDelete(viewer: Principal, id: string, reason: string) {
+      requireRole(viewer, 'admin');
+      const updated = await transition(id, { to: 'deleted' }, viewer, reason, { deletedAt: isoNow(clock) });
+      return updated;
+    },
+
+    async restore(viewer: Principal, id: string) {
+      requireRole(viewer, 'admin');
+      const rec = await mustGet(id);
+      if (rec.purgedAt) throw new Conflict(`Recording ${id} was deleted on ${rec.deletedAt} and its media purged; it cannot be restored`);
+      const updated = await transition(id, { restore: true }, viewer, 'restored', { deletedAt: null });
+      if (updated.status === 'processing') await enqueueProcessing(id);
+      return updated;
+    },
+
+    async retry(viewer: Principal, id: string) {
+      const rec = await mustGet(id);
+      await assertStaffOf(viewer, rec.liveClassId);
+      if (viewer.role !== 'admin') throw new AccessDenied('Only admins can retry a failed recording');
+      if (rec.status !== 'failed') throw new Conflict(`Only a failed recording can be retried; recording ${id} is '${rec.status}'`);
+      if (!rec.sourceKey) throw new Unprocessable(`Recording ${id} has no source media to process`);
+      const updated = await transition(id, { to: 'processing' }, viewer, 'retry requested', { processingError: null, progress: { stage: 'queued', percent: 0 } });
+      await enqueueProcessing(id);
+      return updated;
+    },
+
+    /** Job side: progress and media as they appear, without a state change. */
+    async reportProgress(id: string, progress: { stage: string; percent: number }, extra: { media?: RecordingMedia; metadata?: RecordingMetadata } = {}) {
+      await recordings.updateProcessing(id, { progress, ...extra, now: isoNow(clock) });
+      const rec = await recordings.get(id);
+      const cls = rec && (await deps.liveClasses.get(rec.liveClassId));
+      if (rec && cls) publish(rec, cls.batchId);
+    },
+
+    /** Attaches a chat transcript or captions file already in storage. */
+    async attachSidecars(id: string, files: { chatKey?: string; captionsKey?: string }) {
+      await recordings.updateProcessing(id, { ...files, now: isoNow(clock) });
+    },
+
+    /** Retention: media of recordings deleted more than N days ago is removed; the row and its events stay. */
+    async purgeExpiredMedia(): Promise<number> {
+      const before = new Date(clock.now().getTime() - deps.retentionDays * 86_400_000).toISOString();
+      let purged = 0;
+      for (;;) {
+        const batch = await recordings.listPurgeable(before, 100);
+        if (batch.length === 0) break;
+        for (const { id } of batch) {
+          await deps.storage.deletePrefix(recordingPrefix(id));
+          await recordings.markPurged(id, isoNow(clock));
+          purged++;
+        }
+      }
+      if (purged) logger.info({ purged, retentionDays: deps.retentionDays }, 'purged media of deleted recordings');
+      return purged;
+    },
+  };
+}
+
+function paged(items: RecordingListItem[], limit: number) {
+  const page = items.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page, nextCursor: items.length > limit && last ? encodeListCursor({ startedAt: last.startedAt, id: last.id }) : null };
+}
+
+export type RecordingService = ReturnType<typeof createRecordingService>;

@@ -1,0 +1,38 @@
+import type { CatalogRepository } from '../adapters/db/catalog-repository';
+import { canManageBatch, canViewBatchContent, type ViewerBatches } from '../domain/access';
+import { AccessDenied } from '../domain/errors';
+import type { Principal } from '../domain/identity';
+
+const NO_TIES: ViewerBatches = { enrolledBatchIds: new Set(), instructedBatchIds: new Set() };
+
+/** Loads a viewer's batch ties once per call and applies the domain access policy. */
+export function createViewerAccess(catalog: Pick<CatalogRepository, 'getViewerBatches'>) {
+  async function tiesOf(viewer: Principal): Promise<ViewerBatches> {
+    return viewer.kind === 'user' && viewer.role !== 'admin' ? catalog.getViewerBatches(viewer.userId) : NO_TIES;
+  }
+  return {
+    tiesOf,
+    /** Batches whose content the viewer may see, or null for no limit (admin). */
+    async batchScope(viewer: Principal): Promise<string[] | null> {
+      if (viewer.role === 'admin') return null;
+      const ties = await tiesOf(viewer);
+      return [...(viewer.role === 'instructor' ? ties.instructedBatchIds : ties.enrolledBatchIds)];
+    },
+    async assertCanView(viewer: Principal, batchId: string, what = 'this batch'): Promise<void> {
+      if (!canViewBatchContent(viewer, batchId, await tiesOf(viewer))) throw new AccessDenied(`You are not enrolled in or teaching ${what}`);
+    },
+    async assertCanManage(viewer: Principal, batchId: string): Promise<void> {
+      if (!canManageBatch(viewer, batchId, await tiesOf(viewer))) {
+        throw new AccessDenied(viewer.role === 'student' ? 'Students cannot manage live classes or recordings' : 'Only the batch\'s instructors and admins can do this');
+      }
+    },
+  };
+}
+
+export type ViewerAccess = ReturnType<typeof createViewerAccess>;
+
+/** How an actor is written into event and audit trails. */
+export function actorLabel(p: Principal | 'system' | `provider:${string}` | 'job'): string {
+  if (typeof p === 'string') return p;
+  return p.kind === 'user' ? `user:${p.userId}` : `api-key:${p.apiKeyId ?? 'admin'}`;
+}

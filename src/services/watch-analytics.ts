@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import { type Clock, isoNow } from '../adapters/clock';
+import type { CatalogRepository } from '../adapters/db/catalog-repository';
+import type { RecordingRepository } from '../adapters/db/recording-repository';
+import type { WatchRepository, WatchSessionState } from '../adapters/db/watch-repository';
+import { AccessDenied, DomainError, NotFound } from '../domain/errors';
+import type { Principal } from '../domain/identity';
+import { addRange, heatmap, stepHeartbeat, watchedFraction } from '../domain/watch-ranges';
+import type { ViewerAccess } from './viewer-access';
+
+export interface Heartbeat {
+  sessionId: string;
+  position: number;
+  playing: boolean;
+  event?: 'heartbeat' | 'play' | 'pause' | 'seek' | 'ended' | undefined;
+}
+
+const MAX_HEARTBEATS_PER_SESSION = 5_000;
+const COMPLETION_THRESHOLD = 0.9;
+
+/**
+ * Heartbeats update session state in memory and are written in batches (every `flushMs`), so a class of students
+ * costs a few transactions a second rather than one write per heartbeat.
+ */
+export function createWatchAnalytics(deps: {
+  watch: WatchRepository;
+  recordings: Pick<RecordingRepository, 'getForAccess' | 'list'>;
+  catalog: Pick<CatalogRepository, 'listMembers'>;
+  access: ViewerAccess;
+  clock: Clock;
+  logger: Logger;
+  flushMs?: number;
+}) {
+  const sessions = new Map<string, WatchSessionState & { lastAtMs: number; playing: boolean; duration: number | null }>();
+  const dirty = new Set<string>();
+  const recordingInfo = new Map<string, { batchId: string; duration: number | null; status: string; at: number }>();
+  let timer: NodeJS.Timeout | null = null;
+
+  async function infoOf(recordingId: string) {
+    const hit = recordingInfo.get(recordingId);
+    if (hit && Date.now() - hit.at < 5_000) return hit;
+    const row = await deps.recordings.getForAccess(recordingId);
+    if (!row) return null;
+    const info = { batchId: row.batchId, duration: row.durationSeconds, status: row.status, at: Date.now() };
+    recordingInfo.set(recordingId, info);
+    return info;
+  }
+
+  async function flush() {
+    timer = null;
+    if (dirty.size === 0) return;
+    const batch = [...dirty].map((id) => sessions.get(id)).filter((s): s is NonNullable<typeof s> => s !== undefined);
+    dirty.clear();
+    try {
+      await deps.watch.saveSessions(batch, (id) => recordingInfo.get(id)?.duration ?? null, isoNow(deps.clock));
+    } catch (err) {
+      for (const s of batch) dirty.add(s.id);
+      deps.logger.error({ err, sessions: batch.length }, 'saving watch progress failed; will retry');
+    }
+    // Sessions idle for ten minutes leave memory; the database has them.
+    const cutoff = deps.clock.now().getTime() - 600_000;
+    for (const [id, s] of sessions) if (s.lastAtMs < cutoff && !dirty.has(id)) sessions.delete(id);
+  }
+
+  async function assertStaffView(viewer: Principal, recordingId: string) {
+    const info = await infoOf(recordingId);
+    if (!info) throw new NotFound('Recording', recordingId);
+    if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see analytics');
+    await deps.access.assertCanManage(viewer, info.batchId);
+    return info;
+  }
+
+  return {
+    async heartbeat(viewer: Principal, recordingId: string, hb: Heartbeat) {
+      if (viewer.kind !== 'user') throw new DomainError('bad_request', 'Heartbeats come from a signed-in viewer, not an API key');
+      const info = await infoOf(recordingId);
+      if (!info || info.status !== 'ready') throw new NotFound('Recording', recordingId);
+      await deps.access.assertCanView(viewer, info.batchId, 'the batch of this recording');
+      if (info.duration !== null && hb.position > info.duration + 1) {
+        throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${info.duration.toFixed(1)}s)`);
+      }
+      const nowMs = deps.clock.now().getTime();
+      let s = sessions.get(hb.sessionId);
+      if (!s) {
+        const stored = await deps.watch.getSession(hb.sessionId);
+        if (stored && (stored.userId !== viewer.userId || stored.recordingId !== recordingId)) throw new AccessDenied('This playback session belongs to someone else');
+        s = stored
+          ? { ...stored, lastAtMs: Date.parse(stored.lastSeenAt), playing: false, duration: info.duration }
+          : { id: hb.sessionId, recordingId, userId: viewer.userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false, duration: info.duration };
+        sessions.set(hb.sessionId, s);
+      } else if (s.userId !== viewer.userId || s.recordingId !== recordingId) {
+        throw new AccessDenied('This playback session belongs to someone else');
+      }
+      if (s.heartbeats >= MAX_HEARTBEATS_PER_SESSION) throw new DomainError('unprocessable', 'This playback session has sent too many heartbeats; start a new one');
+      const step = stepHeartbeat({ position: s.lastPosition, playing: s.playing, atMs: s.lastAtMs }, { position: hb.position, playing: hb.playing, atMs: nowMs });
+      if (step.watched) s.ranges = addRange(s.ranges, step.watched);
+      s.timeSpent += step.spentSeconds;
+      s.lastPosition = hb.position;
+      s.playing = hb.playing && hb.event !== 'pause' && hb.event !== 'ended';
+      s.lastAtMs = nowMs;
+      s.lastSeenAt = isoNow(deps.clock);
+      s.heartbeats += 1;
+      dirty.add(s.id);
+      if (hb.event === 'ended' || hb.event === 'pause') await flush();
+      else timer ??= setTimeout(() => void flush(), deps.flushMs ?? 1_000);
+      return { watchedSeconds: s.ranges.reduce((sum, [a, b]) => sum + b - a, 0), watchedPercent: Math.round(watchedFraction(s.ranges, info.duration) * 1000) / 10 };
+    },
+
+    /** "Continue where you left off" and watched percentage for one viewer. */
+    async progressFor(viewer: Principal, items: { id: string; durationSeconds: number | null }[]) {
+      if (viewer.kind !== 'user' || items.length === 0) return new Map<string, { lastPosition: number; watchedPercent: number }>();
+      await flush();
+      const rows = await deps.watch.progressFor(viewer.userId, items.map((i) => i.id));
+      const duration = new Map(items.map((i) => [i.id, i.durationSeconds]));
+      return new Map(rows.map((r) => {
+        const d = duration.get(r.recording_id) ?? null;
+        return [r.recording_id, { lastPosition: r.last_position, watchedPercent: d ? Math.min(100, Math.round((r.watched_seconds / d) * 1000) / 10) : 0 }];
+      }));
+    },
+
+    async recordingAnalytics(viewer: Principal, recordingId: string, bucketSeconds = 5) {
+      const info = await assertStaffView(viewer, recordingId);
+      await flush();
+      const [sessionRows, progress] = await Promise.all([deps.watch.sessionsOf(recordingId), deps.watch.progressOfRecording(recordingId)]);
+      const duration = info.duration ?? 0;
+      const viewers = progress.length;
+      const completed = progress.filter((p) => duration > 0 && p.watched_seconds / duration >= COMPLETION_THRESHOLD).length;
+      return {
+        recordingId,
+        durationSeconds: info.duration,
+        views: sessionRows.filter((s) => s.ranges.length > 0).length,
+        uniqueViewers: viewers,
+        totalWatchSeconds: Math.round(sessionRows.reduce((sum, s) => sum + s.timeSpent, 0) * 10) / 10,
+        completionRate: viewers ? Math.round((completed / viewers) * 1000) / 1000 : 0,
+        heatmap: { bucketSeconds, views: heatmap(sessionRows.map((s) => s.ranges), duration, bucketSeconds) },
+        viewers: progress.map((p) => ({ userId: p.user_id, watchedSeconds: p.watched_seconds, watchedPercent: duration ? Math.min(100, Math.round((p.watched_seconds / duration) * 1000) / 10) : 0, timeSpentSeconds: Math.round(p.time_spent), sessions: p.sessions })),
+      };
+    },
+
+    /** Per student, per ready recording of the batch: the watched percentage an instructor exports as attendance. */
+    async batchWatchReport(viewer: Principal, batchId: string) {
+      if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see watch reports');
+      await deps.access.assertCanManage(viewer, batchId);
+      await flush();
+      const [students, recordings] = await Promise.all([
+        deps.catalog.listMembers('enrollments', batchId),
+        deps.recordings.list({ batchId, batchIds: null, statuses: ['ready'], limit: 1000 }),
+      ]);
+      const rows = await deps.watch.progressOfRecordings(recordings.map((r) => r.id));
+      const watched = new Map(rows.map((r) => [`${r.recording_id}|${r.user_id}`, r]));
+      return {
+        batchId,
+        recordings: recordings.map((r) => ({ id: r.id, title: r.title, startedAt: r.startedAt, durationSeconds: r.durationSeconds, liveClassTitle: r.liveClass.title })),
+        students: students.map((st) => ({
+          userId: st.id, name: st.name, email: st.email, externalId: st.externalId,
+          recordings: recordings.map((r) => {
+            const w = watched.get(`${r.id}|${st.id}`);
+            const pct = w && r.durationSeconds ? Math.min(100, Math.round((w.watched_seconds / r.durationSeconds) * 1000) / 10) : 0;
+            return { recordingId: r.id, watchedPercent: pct, timeSpentSeconds: Math.round(w?.time_spent ?? 0) };
+          }),
+        })),
+      };
+    },
+
+    flush,
+    async close() {
+      if (timer) clearTimeout(timer);
+      await flush();
+    },
+  };
+}
+
+export type WatchAnalytics = ReturnType<typeof createWatchAnalytics>;
+
+/** CSV with one row per student and one column per recording; fields quoted as RFC 4180 asks. */
+export function watchReportCsv(report: Awaited<ReturnType<WatchAnalytics['batchWatchReport']>>): string {
+  const q = (v: string | number | null) => {
+    const s = v === null ? '' : String(v);
+    // A leading = + - @ would run as a formula in a spreadsheet.
+    const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
+    return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const header = ['student', 'email', 'external_id', ...report.recordings.map((r) => `${r.liveClassTitle} ${r.startedAt.slice(0, 16).replace('T', ' ')} (%)`)];
+  const lines = [header.map(q).join(',')];
+  for (const s of report.students) lines.push([s.name, s.email, s.externalId, ...s.recordings.map((r) => r.watchedPercent)].map(q).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
