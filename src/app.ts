@@ -11,6 +11,7 @@ import { createBullmqQueue } from './adapters/queue/bullmq-queue';
 import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createMediaStorage } from './adapters/storage/create-storage';
+import { removeOrphanedScratch } from './adapters/scratch';
 import type { AppConfig } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics } from './http/metrics';
@@ -107,6 +108,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       })),
     };
   };
+  const soleProcess = config.database.kind === 'sqlite';
+  for (const dir of ['jobs', 'uploads']) {
+    const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
+    if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
+  }
   const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
   queue.start({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
