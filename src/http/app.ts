@@ -36,6 +36,8 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     trustProxy: true,
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
+    // Playback tokens travel as one path segment and are longer than the default limit of 100.
+    routerOptions: { maxParamLength: 400 },
   }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
 
   app.setValidatorCompiler(validatorCompiler);

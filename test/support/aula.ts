@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -19,10 +20,11 @@ export interface TestAula {
 /** A real Aula on a random 127.0.0.1 port with its own data dir and SQLite file. */
 export async function startAula(env: Record<string, string> = {}, dataDir?: string, clock?: Clock): Promise<TestAula> {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'aula-test-'));
-  const config = loadConfig({ AULA_DATA_DIR: dir, PORT: '0', AULA_ADMIN_KEY: ADMIN_KEY, AULA_DEMO: '0', LOG_LEVEL: 'silent', ...env });
+  const port = await freePort();
+  const config = loadConfig({ AULA_DATA_DIR: dir, PORT: String(port), AULA_ADMIN_KEY: ADMIN_KEY, AULA_DEMO: '0', LOG_LEVEL: 'silent', ...env });
   const aula = await createAula(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(clock && { clock }) });
-  const address = await aula.listen();
-  const url = address.replace('[::1]', '127.0.0.1');
+  await aula.listen();
+  const url = `http://127.0.0.1:${port}`;
   return {
     aula,
     url,
@@ -48,6 +50,18 @@ export async function startAula(env: Record<string, string> = {}, dataDir?: stri
       if (!dataDir) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A port free right now on 127.0.0.1, so PUBLIC_URL (and the signed media URLs built on it) is known before start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
 }
 
 /** Builds a course with a chapter and lessons, a batch, and users, through the public API. */

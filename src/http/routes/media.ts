@@ -60,7 +60,7 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
 
       const range = parseRange(req.headers.range, stat.size);
       if (range === 'invalid') {
-        reply.header('content-range', `bytes */${stat.size}`);
+        reply.header('content-range', `bytes */${stat.size}`).header('content-type', 'application/json; charset=utf-8').removeHeader('content-disposition');
         return reply.status(416).send(errorBody('range_not_satisfiable', `The requested range is outside the file (${stat.size} bytes)`));
       }
       if (file === 'download.mp4' && (!range || range.start === 0)) {
