@@ -31,6 +31,7 @@ import { registerSystemRoutes } from './http/routes/system';
 import { registerWebRoutes } from './http/routes/web';
 import { createCatalogService } from './services/catalog';
 import { type DemoWorkspace, seedDemoWorkspace } from './services/demo';
+import { createDemoRecording } from './services/demo-media';
 import { createIdentityService } from './services/identity';
 import { createInProcessChangeFeed } from './services/change-feed';
 import { createLiveClassService } from './services/live-classes';
@@ -128,9 +129,17 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const purgeTimer = setInterval(schedulePurge, 3_600_000);
   purgeTimer.unref();
 
+
   let demo: DemoWorkspace | null = null;
+  const demoAbort = new AbortController();
+  let demoMedia: Promise<unknown> = Promise.resolve();
   if (config.demo && (await identity.countUsers()) === 0) {
-    demo = await seedDemoWorkspace({ identity, catalog, logger });
+    demo = await seedDemoWorkspace({ identity, catalog, liveClasses, logger });
+    // Generated in the background so the server answers at once; the recording appears when processed.
+    const liveClassId = demo.liveClassId;
+    demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
+      if (!demoAbort.signal.aborted) logger.error({ err }, 'could not create the demo recording');
+    });
   }
 
   const metrics = createHttpMetrics();
@@ -165,6 +174,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       if (closed) return;
       closed = true;
       clearInterval(purgeTimer);
+      demoAbort.abort();
+      await demoMedia;
       await http.close();
       await queue.stop();
       await analytics.close();

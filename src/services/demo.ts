@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { randomToken } from '../adapters/crypto';
 import type { CatalogService } from './catalog';
 import type { IdentityService } from './identity';
+import type { LiveClassService } from './live-classes';
 
 export interface DemoAccount {
   role: 'admin' | 'instructor' | 'student';
@@ -14,10 +15,11 @@ export interface DemoWorkspace {
   courseId: string;
   lessonIds: string[];
   batchId: string;
+  liveClassId: string;
 }
 
 /** Seeds a small school on an empty database so a new user can sign in and look around. */
-export async function seedDemoWorkspace(deps: { identity: IdentityService; catalog: CatalogService; logger: Logger }): Promise<DemoWorkspace> {
+export async function seedDemoWorkspace(deps: { identity: IdentityService; catalog: CatalogService; liveClasses: LiveClassService; logger: Logger }): Promise<DemoWorkspace> {
   const { identity, catalog } = deps;
   const system = { kind: 'api-key', apiKeyId: null, role: 'admin' } as const;
   const accounts: DemoAccount[] = [];
@@ -40,6 +42,9 @@ export async function seedDemoWorkspace(deps: { identity: IdentityService; catal
   await catalog.enroll(system, batch.id, s1.id);
   await catalog.enroll(system, batch.id, s2.id);
   await catalog.assignInstructor(system, batch.id, instructor.id);
+  const liveClass = await deps.liveClasses.create(system, {
+    title: 'Welcome session', batchId: batch.id, lessonId: l1.id, provider: 'upload', startsAt: new Date(Date.now() - 3_600_000).toISOString(), durationMinutes: 30, autoRecord: false,
+  });
   deps.logger.info({ courseId: course.id, batchId: batch.id }, 'demo workspace created');
-  return { accounts, courseId: course.id, lessonIds: [l1.id, l2.id], batchId: batch.id };
+  return { accounts, courseId: course.id, lessonIds: [l1.id, l2.id], batchId: batch.id, liveClassId: liveClass.id };
 }

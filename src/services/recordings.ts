@@ -126,7 +126,12 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     },
 
     /** A media file already streamed to a local temporary path becomes a new recording of the class. */
-    async createFromFile(actor: Actor, liveClassId: string, input: { title?: string | undefined; localPath: string; sizeBytes: number; fileName: string; startedAt?: string | undefined; externalRef?: string | undefined; source?: RecordingRecord['source'] }) {
+    async createFromFile(actor: Actor, liveClassId: string, input: {
+      title?: string | undefined; localPath: string; sizeBytes: number; fileName: string; startedAt?: string | undefined; externalRef?: string | undefined;
+      source?: RecordingRecord['source'];
+      /** A chat transcript (JSON lines of t, author, text) and captions (WebVTT), stored before processing starts. */
+      sidecars?: { chatLocalPath?: string | undefined; captionsLocalPath?: string | undefined } | undefined;
+    }) {
       const cls = await mustClass(liveClassId);
       if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
       if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted; uploads are refused`);
@@ -134,10 +139,14 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(input.fileName)?.[1] ?? 'bin').toLowerCase();
       const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
       await deps.storage.putFile(sourceKey, input.localPath);
+      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
+      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
+      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
+      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
       const now = isoNow(clock);
       await recordings.insert({
         id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source ?? 'upload', externalRef: input.externalRef ?? null,
-        startedAt: input.startedAt ?? now, endedAt: now, sourceKey, sourceSize: input.sizeBytes, chatKey: null, captionsKey: null,
+        startedAt: input.startedAt ?? now, endedAt: now, sourceKey, sourceSize: input.sizeBytes, chatKey, captionsKey,
         actor: actorLabel(actor), reason: `uploaded ${input.fileName}`, now,
       });
       await recordings.updateProcessing(id, { progress: { stage: 'queued', percent: 0 }, now });
