@@ -13,6 +13,7 @@ import {
   buildMp4Args,
   buildPosterArgs,
   buildReadThroughArgs,
+  buildSpriteArgs,
   buildThumbnailsVtt,
   chatToVtt,
   formatClock,
@@ -27,6 +28,7 @@ import {
   VARIANT_PLAYLIST,
   type LadderPlan,
   type MediaProbe,
+  type SpritePlan,
 } from '../domain/media/ladder';
 import { recordingPrefix, type RecordingMetadata, type RecordingRendition } from '../domain/recording-media';
 
@@ -209,6 +211,7 @@ class PipelineJob {
   private readonly written = new Set<string>();
   private stage: PipelineStage = 'probe';
   private lastPercent = 0;
+  private lastReportedStage: PipelineStage | null = null;
   private progressChain: Promise<void> = Promise.resolve();
   /** Furthest output position ffmpeg reported in the current step, for "truncated at". */
   private lastOutSeconds = 0;
@@ -357,8 +360,10 @@ class PipelineJob {
     const names = [...plan.encode.map((r) => r.name), ...(plan.audio ? [plan.audio.name] : [])];
     for (const name of names) await mkdir(path.join(hlsDir, name), { recursive: true });
     const videoSeconds = probe.video?.durationSeconds ?? probe.durationSeconds ?? 0;
-    const sprite = probe.video ? { path: path.join(this.jobDir, 'sprite.jpg'), plan: planSprite(videoSeconds) } : null;
-    const args = buildLadderArgs({ input: sourcePath, hlsDir, plan, sprite });
+    const thumbsDir = path.join(this.jobDir, 'thumbs');
+    const thumbnails = probe.video ? { pattern: path.join(thumbsDir, '%04d.png'), plan: planSprite(videoSeconds) } : null;
+    if (thumbnails) await mkdir(thumbsDir, { recursive: true });
+    const args = buildLadderArgs({ input: sourcePath, hlsDir, plan, thumbnails });
 
     let stderrTail = '';
     if (args) {
@@ -378,7 +383,7 @@ class PipelineJob {
     await this.mp4(mp4Source ? path.join(mp4Source.dir, VARIANT_PLAYLIST) : sourcePath, probe);
     if (mp4Source) await this.publishRendition(mp4Source);
 
-    if (sprite) await this.publishSprite(sprite.path, sprite.plan, videoSeconds);
+    if (thumbnails) await this.sprite(thumbsDir, thumbnails.pattern, thumbnails.plan, videoSeconds);
     await this.chat();
   }
 
@@ -391,11 +396,17 @@ class PipelineJob {
     await this.progress('mp4', 1);
   }
 
-  private async publishSprite(file: string, plan: ReturnType<typeof planSprite>, durationSeconds: number): Promise<void> {
-    if (!(await fileExists(file))) {
-      this.log.warn('sprite sheet was not produced');
+  private async sprite(thumbsDir: string, pattern: string, planned: SpritePlan, durationSeconds: number): Promise<void> {
+    await this.progress('thumbnails', 0);
+    const made = (await readdir(thumbsDir)).filter((n) => n.endsWith('.png')).length;
+    if (made === 0) {
+      this.log.warn('no frames for the sprite sheet');
       return;
     }
+    // The fps filter may yield one tile fewer than planned; the sheet and its track follow what exists.
+    const plan = made < planned.count ? { ...planned, count: made, rows: Math.ceil(made / planned.columns) } : planned;
+    const file = path.join(this.jobDir, 'sprite.jpg');
+    await this.ffmpeg(buildSpriteArgs(pattern, file, plan), 'thumbnails');
     await this.put(this.keys.sprite, file, CONTENT_TYPES.jpg);
     // Relative URL: thumbnails.vtt and sprite.jpg sit side by side.
     await this.putText(this.keys.thumbnailsVtt, buildThumbnailsVtt(plan, durationSeconds, 'sprite.jpg'), CONTENT_TYPES.vtt);
@@ -542,8 +553,9 @@ class PipelineJob {
     this.stage = stage;
     const [from, to] = STAGE_SPAN[stage];
     const percent = Math.max(this.lastPercent, Math.round(from + (to - from) * fraction));
-    const changed = percent !== this.lastPercent || wait;
+    const changed = percent !== this.lastPercent || stage !== this.lastReportedStage;
     this.lastPercent = percent;
+    this.lastReportedStage = stage;
     const onProgress = this.hooks.onProgress;
     if (changed && onProgress) {
       this.progressChain = this.progressChain

@@ -212,13 +212,10 @@ export function planSprite(durationSeconds: number): SpritePlan {
   return { intervalSeconds, count, columns, rows: Math.ceil(count / columns), tileWidth: 160, tileHeight: 90 };
 }
 
-function spriteFilter(p: SpritePlan): string {
+function thumbnailFilter(p: SpritePlan): string {
   const { tileWidth: w, tileHeight: h } = p;
   // Letterboxed rather than stretched, so 4:3 slides and portrait phones keep their shape.
-  return (
-    `fps=1/${p.intervalSeconds},scale=${w}:${h}:force_original_aspect_ratio=decrease,` +
-    `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1,tile=${p.columns}x${p.rows}`
-  );
+  return `fps=1/${p.intervalSeconds},scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
 }
 
 export interface LadderArgsInput {
@@ -226,14 +223,18 @@ export interface LadderArgsInput {
   /** Directory holding one sub-directory per rendition name. */
   hlsDir: string;
   plan: LadderPlan;
-  sprite?: { path: string; plan: SpritePlan } | null;
+  /**
+   * Sprite tiles as numbered images (pattern like `dir/%04d.png`), assembled by buildSpriteArgs
+   * afterwards. Tiling inside this process would hold back ffmpeg's progress reports until the sheet is full.
+   */
+  thumbnails?: { pattern: string; plan: SpritePlan } | null;
 }
 
 /**
- * One ffmpeg process for every re-encoded rendition, the audio-only rendition and the sprite sheet:
+ * One ffmpeg process for every re-encoded rendition, the audio-only rendition and the sprite tiles:
  * the source is decoded once and split. Returns null when there is nothing to encode.
  */
-export function buildLadderArgs({ input, hlsDir, plan, sprite }: LadderArgsInput): string[] | null {
+export function buildLadderArgs({ input, hlsDir, plan, thumbnails: sprite }: LadderArgsInput): string[] | null {
   const videoBranches = plan.encode.length;
   const branches = videoBranches + (sprite ? 1 : 0);
   if (branches === 0 && !plan.audio) return null;
@@ -245,7 +246,7 @@ export function buildLadderArgs({ input, hlsDir, plan, sprite }: LadderArgsInput
   plan.encode.forEach((r, i) => {
     filters.push(`[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`);
   });
-  if (sprite) filters.push(`[s${videoBranches}]${spriteFilter(sprite.plan)}[sprite]`);
+  if (sprite) filters.push(`[s${videoBranches}]${thumbnailFilter(sprite.plan)}[thumbs]`);
 
   const args = [...COMMON, ...PROGRESS, '-i', input];
   if (filters.length > 0) args.push('-filter_complex', filters.join(';'));
@@ -294,9 +295,23 @@ export function buildLadderArgs({ input, hlsDir, plan, sprite }: LadderArgsInput
     );
   }
   if (sprite) {
-    args.push('-map', '[sprite]', '-frames:v', '1', '-update', '1', '-q:v', '4', sprite.path);
+    args.push('-map', '[thumbs]', '-frames:v', String(sprite.plan.count), '-f', 'image2', sprite.pattern);
   }
   return args;
+}
+
+/** Tiles the thumbnails into one JPEG sheet, `columns` wide; a short last row is left blank. */
+export function buildSpriteArgs(pattern: string, output: string, plan: SpritePlan): string[] {
+  return [
+    ...COMMON,
+    '-framerate', '1',
+    '-i', pattern,
+    '-vf', `tile=${plan.columns}x${plan.rows}`,
+    '-frames:v', '1',
+    '-q:v', '4',
+    '-update', '1',
+    output,
+  ];
 }
 
 /** Poster frame at 10 % of the duration (at least 1 s in, never past the middle), at most 1280 wide. */
