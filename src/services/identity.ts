@@ -26,8 +26,28 @@ export interface NewUser {
   externalId?: string | null | undefined;
 }
 
+/** How long a verified bearer token is trusted without asking the database again. */
+const AUTH_CACHE_MS = 5_000;
+
 export function createIdentityService(deps: IdentityServiceDeps) {
   const { users, clock } = deps;
+  // Sign-out and revocation clear this process's entry at once; other processes see them within AUTH_CACHE_MS.
+  const authCache = new Map<string, { principal: Principal; until: number; expiresAt: string | null }>();
+
+  function cached(hash: string): Principal | null {
+    const hit = authCache.get(hash);
+    if (!hit) return null;
+    if (hit.until < Date.now() || (hit.expiresAt !== null && hit.expiresAt <= isoNow(clock))) {
+      authCache.delete(hash);
+      return null;
+    }
+    return hit.principal;
+  }
+
+  function remember(hash: string, principal: Principal, expiresAt: string | null) {
+    if (authCache.size > 50_000) authCache.clear();
+    authCache.set(hash, { principal, until: Date.now() + AUTH_CACHE_MS, expiresAt });
+  }
 
   async function issueToken(userId: string, kind: 'login' | 'lms', ttlSeconds: number) {
     const token = USER_TOKEN_PREFIX + randomToken();
@@ -47,18 +67,25 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     /** Resolves an `Authorization: Bearer …` value to a principal, or throws Unauthenticated. */
     async authenticate(bearer: string): Promise<Principal> {
       if (deps.adminKey && safeEqual(bearer, deps.adminKey)) return { kind: 'api-key', apiKeyId: null, role: 'admin' };
+      const hash = sha256Hex(bearer);
+      const hit = cached(hash);
+      if (hit) return hit;
       if (bearer.startsWith(API_KEY_PREFIX)) {
-        const key = await users.getApiKeyByHash(sha256Hex(bearer));
+        const key = await users.getApiKeyByHash(hash);
         if (!key) throw new Unauthenticated('Unknown API key');
         if (key.revoked_at) throw new Unauthenticated('This API key has been revoked');
-        return { kind: 'api-key', apiKeyId: key.id, role: 'admin' };
+        const principal: Principal = { kind: 'api-key', apiKeyId: key.id, role: 'admin' };
+        remember(hash, principal, null);
+        return principal;
       }
       if (bearer.startsWith(USER_TOKEN_PREFIX)) {
-        const row = await users.getForBearerToken(sha256Hex(bearer));
+        const row = await users.getForBearerToken(hash);
         if (!row) throw new Unauthenticated('Unknown token');
         if (row.revokedAt) throw new Unauthenticated('This token has been signed out');
         if (row.expiresAt <= isoNow(clock)) throw new Unauthenticated('This token has expired; sign in again');
-        return { kind: 'user', userId: row.userId, role: row.role, name: row.name };
+        const principal: Principal = { kind: 'user', userId: row.userId, role: row.role, name: row.name };
+        remember(hash, principal, row.expiresAt);
+        return principal;
       }
       throw new Unauthenticated('Unrecognised credentials');
     },
@@ -73,6 +100,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     async logout(bearer: string) {
+      authCache.delete(sha256Hex(bearer));
       await users.revokeToken(sha256Hex(bearer), isoNow(clock));
     },
 
@@ -165,6 +193,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (!key) throw new NotFound('API key', id);
       if (key.revoked_at) throw new Conflict(`API key ${id} is already revoked`);
       await users.revokeApiKey(id, isoNow(clock));
+      for (const [hash, entry] of authCache) if (entry.principal.kind === 'api-key' && entry.principal.apiKeyId === id) authCache.delete(hash);
     },
 
     countUsers: () => users.countUsers(),

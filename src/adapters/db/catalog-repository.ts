@@ -68,9 +68,16 @@ export function createCatalogRepository(db: Db) {
       if (page.cursor) q = q.where('id', '>', page.cursor);
       return toPage((await q.execute()).map(course), page.limit);
     },
-    async isCourseInBatches(courseId: string, batchIds: string[]) {
-      if (batchIds.length === 0) return false;
-      const r = await db.selectFrom('batch_courses').select('course_id').where('course_id', '=', courseId).where('batch_id', 'in', batchIds).executeTakeFirst();
+    /** One indexed lookup: does the user study in (or teach) a batch that takes this course? */
+    async isCourseVisibleToUser(courseId: string, userId: string, as: 'student' | 'instructor') {
+      const members = as === 'student' ? 'enrollments' : 'batch_instructors';
+      const r = await db
+        .selectFrom('batch_courses')
+        .select('batch_courses.course_id')
+        .where('batch_courses.course_id', '=', courseId)
+        .where('batch_courses.batch_id', 'in', db.selectFrom(members).select('batch_id').where('user_id', '=', userId))
+        .limit(1)
+        .executeTakeFirst();
       return r !== undefined;
     },
 

@@ -123,9 +123,9 @@ export function planLadder(probe: MediaProbe): LadderPlan {
   }
   const fitting = VIDEO_RUNGS.filter((r) => r.shortSide <= short);
   if (fitting.length > 0) return { ...base, copy: null, encode: fitting.map((r) => scaledRendition(v, r)) };
-  // Smaller than the smallest rung: one rendition at the source's own size.
-  const width = even(v.width);
-  const height = even(v.height);
+  // Smaller than the smallest rung: one rendition at the source's own size (rounded down, never upscaled).
+  const width = Math.max(2, v.width - (v.width % 2));
+  const height = Math.max(2, v.height - (v.height % 2));
   return {
     ...base,
     copy: null,
