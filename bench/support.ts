@@ -88,3 +88,16 @@ export async function apiJson<T>(url: string, method: string, body: unknown, tok
   if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
+
+/** A POST with a JSON body over a keep-alive connection. */
+export function postJson(url: string, body: unknown, headers: Record<string, string> = {}, expect = 200): Promise<boolean> {
+  const data = JSON.stringify(body);
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === expect));
+    });
+    req.on('error', () => resolve(false));
+    req.end(data);
+  });
+}
