@@ -60,10 +60,10 @@ export function get(url: string, headers: Record<string, string> = {}, expect = 
 export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
 
 /** Starts `npm start`'s entry point in its own process on a free port, as a user would run it. */
-export async function startAulaProcess(env: Record<string, string> = {}): Promise<{ url: string; dataDir: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startAulaProcess(env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<{ url: string; dataDir: string; child: ChildProcess; stop(): Promise<void> }> {
   const dataDir = env.AULA_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'aula-bench-'));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, AULA_DATA_DIR: dataDir, PORT: String(port), AULA_DEMO: '0', AULA_ADMIN_KEY: BENCH_ADMIN_KEY, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -63,7 +63,9 @@ export interface AulaOptions {
 
 /** Wiring: adapters from configuration, each service handed the few it needs. */
 export async function createAula(config: AppConfig, options: AulaOptions = {}): Promise<Aula> {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'aula' } });
+  // Buffered writes: one syscall per few log lines instead of one per line; flushed on close.
+  const logDestination = options.logger ? null : pino.destination({ sync: false, minLength: 4096 });
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'aula' } }, logDestination!);
   const clock = options.clock ?? systemClock;
   const database = await openDatabase(config.database);
   const { db } = database;
@@ -183,6 +185,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       playback.close();
       await feed.close();
       await database.close();
+      logDestination?.flushSync();
     },
   };
 }

@@ -22,7 +22,7 @@ export async function openDatabase(config: AppConfig['database']): Promise<OpenD
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   } else {
     // int8 and numeric come back as strings by default; Aula's sizes fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));
@@ -38,6 +38,26 @@ export async function openDatabase(config: AppConfig['database']): Promise<OpenD
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return { db, dialect, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query anew; preparing is a large share of a small query's cost on SQLite, so statements
+ * are kept by their SQL text (queries are built with parameters, so the set of texts is small and bounded).
+ */
+function withStatementCache(sqlite: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      let statement = cache.get(sqlText);
+      if (!statement) {
+        statement = sqlite.prepare(sqlText);
+        if (cache.size >= 2000) cache.clear();
+        cache.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 export async function pingDatabase(db: Db): Promise<void> {
