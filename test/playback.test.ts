@@ -22,14 +22,14 @@ describe('playback URLs, media serving and the audit log', () => {
     const video = await readFile(await makeTestVideo(path.join(t.dataDir, 'p.mp4'), { seconds: 6, width: 640, height: 360 }));
     const rec = await t.api<{ id: string }>('POST', `/api/v1/live-classes/${cls.body.id}/uploads?filename=p.mp4&title=${encodeURIComponent('Week 1: "Intro" / part 1')}`, { rawBody: video, headers: { 'content-type': 'video/mp4' } });
     recordingId = rec.body.id;
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 150_000;
     for (;;) {
       const r = await t.api<{ status: string; progress: { stage: string } | null }>('GET', `/api/v1/recordings/${recordingId}`);
       if (r.body.status === 'ready' && r.body.progress?.stage === 'done') break;
       if (Date.now() > deadline) throw new Error(`recording not finished: ${JSON.stringify(r.body)}`);
       await new Promise((res) => setTimeout(res, 200));
     }
-  });
+  }, 180_000);
   afterAll(async () => t.close());
 
   const student = () => school.batches[0]!.students[0]!.token;

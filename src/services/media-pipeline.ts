@@ -206,7 +206,10 @@ interface FinishedRendition {
 class PipelineJob {
   private readonly keys: OutputKeys;
   private readonly log: Logger;
-  private readonly signal: AbortSignal | undefined;
+  private readonly controller = new AbortController();
+  private readonly signal: AbortSignal;
+  private readonly background: Array<Promise<unknown>> = [];
+  private backgroundError: unknown = undefined;
   private readonly inputs: Set<string>;
   private readonly written = new Set<string>();
   private stage: PipelineStage = 'probe';
@@ -230,7 +233,8 @@ class PipelineJob {
   ) {
     this.keys = outputKeys(input.recordingId);
     this.log = deps.logger.child({ recordingId: input.recordingId });
-    this.signal = input.signal;
+    // One controller for the job, so a failure can stop work running beside the failing step.
+    this.signal = this.controller.signal;
     this.inputs = new Set([input.sourceKey, ...(input.chatKey ? [input.chatKey] : [])]);
     this.output = {
       metadata: { durationSeconds: null, width: null, height: null, videoCodec: null, audioCodec: null, bitRate: null, sizeBytes: null },
@@ -248,6 +252,9 @@ class PipelineJob {
   async run(): Promise<PipelineOutput> {
     const started = Date.now();
     let source: { path: string; cleanup(): Promise<void> } | null = null;
+    const cancel = () => this.controller.abort();
+    if (this.input.signal?.aborted) cancel();
+    this.input.signal?.addEventListener('abort', cancel, { once: true });
     try {
       await mkdir(this.deps.scratchDir, { recursive: true });
       const info = await this.storage.stat(this.input.sourceKey);
@@ -273,11 +280,14 @@ class PipelineJob {
       this.log.info({ seconds: (Date.now() - started) / 1000, renditions: this.output.renditions.length }, 'media pipeline finished');
       return this.output;
     } catch (err) {
-      const failure = await this.toFailure(err);
+      const failure = await this.toFailure(this.backgroundError ?? err);
+      this.controller.abort();
+      await Promise.allSettled(this.background);
       this.log.warn({ err, reason: failure.reason, stage: this.stage }, `media pipeline failed: ${failure.message}`);
       await this.removeOutputs();
       throw failure;
     } finally {
+      this.input.signal?.removeEventListener('abort', cancel);
       await source?.cleanup().catch(() => undefined);
       if (this.jobDir) await rm(this.jobDir, { recursive: true, force: true });
     }
@@ -365,6 +375,9 @@ class PipelineJob {
     if (thumbnails) await mkdir(thumbsDir, { recursive: true });
     const args = buildLadderArgs({ input: sourcePath, hlsDir, plan, thumbnails });
 
+    // Fast path: the MP4 is a stream copy of the source, I/O-bound, so it runs beside the CPU-bound ladder.
+    const mp4Beside = plan.copy ? this.beside(this.mp4(sourcePath, probe, true)) : null;
+
     let stderrTail = '';
     if (args) {
       await this.progress('ladder', 0);
@@ -377,23 +390,41 @@ class PipelineJob {
     }
     await this.progress('ladder', 1);
 
-    // The MP4 is a copy of the source on the fast path, else of the top rendition before it is published.
+    // Otherwise the MP4 is remuxed from the top rendition (already H.264/AAC) before that is published.
     const mp4Source = plan.copy ? null : finished[0];
     for (const f of finished) if (f !== mp4Source) await this.publishRendition(f);
-    await this.mp4(mp4Source ? path.join(mp4Source.dir, VARIANT_PLAYLIST) : sourcePath, probe);
-    if (mp4Source) await this.publishRendition(mp4Source);
+    if (mp4Source) {
+      await this.mp4(path.join(mp4Source.dir, VARIANT_PLAYLIST), probe, false);
+      await this.publishRendition(mp4Source);
+    }
+    if (mp4Beside) {
+      await mp4Beside;
+      await this.progress('mp4', 1);
+    }
 
     if (thumbnails) await this.sprite(thumbsDir, thumbnails.pattern, thumbnails.plan, videoSeconds);
     await this.chat();
   }
 
-  private async mp4(input: string, probe: MediaProbe): Promise<void> {
-    await this.progress('mp4', 0);
+  private async mp4(input: string, probe: MediaProbe, inBackground: boolean): Promise<void> {
+    if (!inBackground) await this.progress('mp4', 0);
     const file = path.join(this.jobDir, 'download.mp4');
-    await this.ffmpeg(buildMp4Args(input, file), 'mp4', probe.durationSeconds);
+    await this.ffmpeg(buildMp4Args(input, file), 'mp4', probe.durationSeconds, inBackground);
     await this.put(this.keys.mp4, file, CONTENT_TYPES.mp4);
     this.output.mp4Key = this.keys.mp4;
-    await this.progress('mp4', 1);
+    if (!inBackground) await this.progress('mp4', 1);
+  }
+
+  /** Tracks work running beside the main steps so a failure can wait for it before cleaning up. */
+  private beside<T>(task: Promise<T>): Promise<T> {
+    this.background.push(task);
+    // A failure beside the main step stops the job at once instead of after the ladder.
+    task.catch((err: unknown) => {
+      if (this.backgroundError !== undefined) return;
+      this.backgroundError = err;
+      this.controller.abort();
+    });
+    return task;
   }
 
   private async sprite(thumbsDir: string, pattern: string, planned: SpritePlan, durationSeconds: number): Promise<void> {
@@ -515,28 +546,34 @@ class PipelineJob {
 
   // ------------------------------------------------------------ plumbing
 
-  private async ffmpeg(args: string[], stage: PipelineStage, durationSeconds?: number | null): Promise<{ stderrTail: string }> {
-    this.stage = stage;
-    this.lastOutSeconds = 0;
+  /** Runs one ffmpeg step; a background step leaves stage, position and progress to the main step. */
+  private async ffmpeg(args: string[], stage: PipelineStage, durationSeconds?: number | null, inBackground = false): Promise<{ stderrTail: string }> {
+    if (!inBackground) {
+      this.stage = stage;
+      this.lastOutSeconds = 0;
+    }
+    const started = Date.now();
     const result = await runFfmpeg(args, {
       signal: this.signal,
       timeoutMs: this.timeoutMs > 0 ? this.timeoutMs : (this.deps.ffmpegTimeoutMs ?? 10 * 60_000),
       onProgress: (seconds) => {
+        if (inBackground) return;
         this.lastOutSeconds = Math.max(this.lastOutSeconds, seconds);
         if (durationSeconds && durationSeconds > 0) void this.progress(stage, Math.min(1, seconds / durationSeconds), false);
       },
     });
+    this.log.debug({ stage, ms: Date.now() - started }, 'ffmpeg step finished');
     return { stderrTail: result.stderrTail };
   }
 
   private async put(key: string, file: string, contentType: string): Promise<void> {
-    this.signal?.throwIfAborted();
+    this.signal.throwIfAborted();
     await this.storage.putFile(key, file, contentType);
     this.written.add(key);
   }
 
   private async putText(key: string, body: string, contentType: string): Promise<void> {
-    this.signal?.throwIfAborted();
+    this.signal.throwIfAborted();
     await this.storage.putBuffer(key, body, contentType);
     this.written.add(key);
   }
@@ -578,7 +615,7 @@ class PipelineJob {
   private async toFailure(err: unknown): Promise<MediaProcessingFailed> {
     if (err instanceof MediaProcessingFailed) return err;
     const doing = STAGE_LABEL[this.stage];
-    if (this.signal?.aborted || (err instanceof FfmpegFailed && err.kind === 'aborted')) {
+    if (this.input.signal?.aborted || (err instanceof FfmpegFailed && err.kind === 'aborted')) {
       return new MediaProcessingFailed('cancelled', `media processing was cancelled while ${doing}`, true, { cause: err });
     }
     if (err instanceof FfmpegFailed && err.kind === 'timeout') {
