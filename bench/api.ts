@@ -3,7 +3,7 @@
  * the same JSON, both in their own process, measured in the same run.  Usage: npm run bench:api [-- --seconds 5]
  */
 import { spawn } from 'node:child_process';
-import { apiJson, describe, get, load, startAulaProcess } from './support';
+import { apiJson, compareWithBaseline, get, startAulaProcess } from './support';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
 const concurrency = 32;
@@ -35,15 +35,8 @@ async function main() {
     const bare = await startBare(body);
     try {
       const headers = { authorization: `Bearer ${token}` };
-      // Warm both up so JIT and connection setup are not measured.
-      await load(() => get(bare.url), { concurrency, durationMs: 1000 });
-      await load(() => get(lessonUrl, headers), { concurrency, durationMs: 1000 });
-      const base = await load(() => get(bare.url), { concurrency, durationMs: seconds * 1000 });
-      const real = await load(() => get(lessonUrl, headers), { concurrency, durationMs: seconds * 1000 });
       console.log(`concurrency ${concurrency}, ${seconds} s each, body ${body.length} bytes`);
-      console.log(describe('bare Fastify route (baseline)', base));
-      console.log(describe('GET /api/v1/lessons/{id} (student)', real));
-      console.log(`ratio Aula/bare: ${(real.rps / base.rps).toFixed(2)} of the baseline's throughput, p99 ${(real.p99 / base.p99).toFixed(2)}× the baseline's`);
+      await compareWithBaseline({ name: 'bare Fastify route', request: () => get(bare.url) }, { name: 'GET /api/v1/lessons/{id} (student)', request: () => get(lessonUrl, headers) }, { concurrency, seconds });
     } finally {
       await bare.stop();
     }

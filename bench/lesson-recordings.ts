@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { newId } from '../src/adapters/crypto';
 import { startBare } from './api';
-import { apiJson, describe, get, load, startAulaProcess } from './support';
+import { apiJson, compareWithBaseline, get, startAulaProcess } from './support';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
 const LESSONS = 1000;
@@ -85,13 +85,7 @@ async function main() {
     console.log(`the student sees ${page.items.length} recordings on the measured lesson (of ${CLASSES_PER_LESSON * RECORDINGS_PER_CLASS} in all batches); body ${body.length} bytes`);
     const bare = await startBare(body);
     try {
-      await load(() => get(bare.url), { concurrency: 16, durationMs: 1000 });
-      await load(() => get(url, headers), { concurrency: 16, durationMs: 1000 });
-      const base = await load(() => get(bare.url), { concurrency: 16, durationMs: seconds * 1000 });
-      const real = await load(() => get(url, headers), { concurrency: 16, durationMs: seconds * 1000 });
-      console.log(describe('bare Fastify route (baseline)', base));
-      console.log(describe('GET /lessons/{id}/recordings', real));
-      console.log(`ratio Aula/bare: ${(real.rps / base.rps).toFixed(2)} of the baseline's throughput, p99 ${(real.p99 / base.p99).toFixed(2)}× the baseline's`);
+      await compareWithBaseline({ name: 'bare Fastify route', request: () => get(bare.url) }, { name: 'GET /lessons/{id}/recordings', request: () => get(url, headers) }, { concurrency: 16, seconds });
     } finally {
       await bare.stop();
     }

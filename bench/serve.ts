@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { seedLessonForStudent } from './api';
-import { apiJson, BENCH_ADMIN_KEY, describe, get, load, postJson, startAulaProcess } from './support';
+import { apiJson, BENCH_ADMIN_KEY, compareWithBaseline, describe, get, load, postJson, startAulaProcess } from './support';
 
 const run = promisify(execFile);
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 5;
@@ -51,14 +51,8 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; ty
 
     let i = 0;
     const nextSegment = () => segments[i++ % segments.length]!;
-    const opts = { concurrency: 16, durationMs: seconds * 1000 };
-    await load(() => get(nginxBase + nextSegment()), { concurrency: 16, durationMs: 1000 });
-    await load(() => get(variantBase + nextSegment()), { concurrency: 16, durationMs: 1000 });
-    const base = await load(() => get(nginxBase + nextSegment()), opts);
-    const real = await load(() => get(variantBase + nextSegment()), opts);
-    console.log(describe('nginx, same files (baseline)', base));
-    console.log(describe('Aula signed segments', real));
-    console.log(`ratio Aula/nginx: ${(real.rps / base.rps).toFixed(2)} of nginx's throughput (goal ≥ 0.8), p99 ${(real.p99 / base.p99).toFixed(2)}× nginx's`);
+    await compareWithBaseline({ name: 'nginx, same files', request: () => get(nginxBase + nextSegment()) }, { name: 'Aula signed segments', request: () => get(variantBase + nextSegment()) }, { concurrency: 16, seconds });
+    console.log('goal: Aula/nginx ≥ 0.8');
 
     // Heartbeats: 200 viewers' sessions, each advancing its position.
     const sessions = Array.from({ length: 200 }, (_, k) => ({ id: `bench-session-${k}-${Date.now()}`, position: 0 }));

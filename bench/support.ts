@@ -101,3 +101,19 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
     req.end(data);
   });
 }
+
+/** Warms both up, measures the baseline then Aula for the same time, and prints both with their ratio. */
+export async function compareWithBaseline(
+  baseline: { name: string; request: () => Promise<boolean> },
+  aula: { name: string; request: () => Promise<boolean> },
+  opts: { concurrency: number; seconds: number },
+): Promise<{ base: LoadResult; real: LoadResult }> {
+  await load(baseline.request, { concurrency: opts.concurrency, durationMs: 1000 });
+  await load(aula.request, { concurrency: opts.concurrency, durationMs: 1000 });
+  const base = await load(baseline.request, { concurrency: opts.concurrency, durationMs: opts.seconds * 1000 });
+  const real = await load(aula.request, { concurrency: opts.concurrency, durationMs: opts.seconds * 1000 });
+  console.log(describe(`${baseline.name} (baseline)`, base));
+  console.log(describe(aula.name, real));
+  console.log(`ratio Aula/baseline: ${(real.rps / base.rps).toFixed(2)} of the baseline's throughput, p99 ${(real.p99 / base.p99).toFixed(2)}× the baseline's`);
+  return { base, real };
+}

@@ -373,7 +373,7 @@ describe('media pipeline on local storage', () => {
 
   it('cancelling a job kills ffmpeg, removes partial output and is retryable', async () => {
     const file = await makeMedia('long.mp4', {
-      seconds: 30,
+      seconds: 16,
       size: '854x480',
       video: ['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60'],
       audio: ['-c:a', 'aac'],

@@ -24,6 +24,7 @@ import {
   planLadder,
   planSprite,
   posterTimeSeconds,
+  SEGMENT_SECONDS,
   stderrShowsTruncation,
   VARIANT_PLAYLIST,
   type LadderPlan,
@@ -195,10 +196,18 @@ export function createMediaPipeline(deps: MediaPipelineDeps): MediaPipeline {
   };
 }
 
+interface ThumbnailTiles {
+  dir: string;
+  pattern: string;
+  plan: SpritePlan;
+  durationSeconds: number;
+}
+
 interface FinishedRendition {
   rendition: PipelineRendition;
   /** Seconds of media the rendition covers (sum of its segment durations). */
   coveredSeconds: number;
+  longestSegmentSeconds: number;
   dir: string;
 }
 
@@ -274,7 +283,9 @@ class PipelineJob {
 
       if (plan.copy) await this.fastPath(source.path, plan, probe);
       await this.poster(source.path, probe);
-      await this.ladder(source.path, plan, probe);
+      const thumbnails = await this.ladder(source.path, plan, probe);
+      if (thumbnails) await this.sprite(thumbnails);
+      await this.chat();
       await this.sweepStaleOutputs();
       await this.progress('publish', 1);
       this.log.info({ seconds: (Date.now() - started) / 1000, renditions: this.output.renditions.length }, 'media pipeline finished');
@@ -344,6 +355,10 @@ class PipelineJob {
     const { stderrTail } = await this.ffmpeg(buildCopyRenditionArgs(sourcePath, dir), 'fast-path', probe.durationSeconds);
     const finished = await this.finishRendition(copy.name, dir);
     this.checkTruncation(probe, finished.coveredSeconds, stderrTail);
+    if (finished.longestSegmentSeconds > 2 * SEGMENT_SECONDS) {
+      // Copied segments can only cut at the recorder's keyframes; players cope, but seeking is coarser.
+      this.log.warn({ longestSegmentSeconds: finished.longestSegmentSeconds }, 'source keyframes are far apart; copied segments are long');
+    }
     await this.publishRendition(finished);
     await this.progress('fast-path', 1);
   }
@@ -365,13 +380,16 @@ class PipelineJob {
     await this.progress('thumbnails', 1);
   }
 
-  private async ladder(sourcePath: string, plan: LadderPlan, probe: MediaProbe): Promise<void> {
+  /** Encodes, measures and publishes every remaining rendition and the MP4; returns the sprite tiles made on the way. */
+  private async ladder(sourcePath: string, plan: LadderPlan, probe: MediaProbe): Promise<ThumbnailTiles | null> {
     const hlsDir = path.join(this.jobDir, 'hls');
     const names = [...plan.encode.map((r) => r.name), ...(plan.audio ? [plan.audio.name] : [])];
     for (const name of names) await mkdir(path.join(hlsDir, name), { recursive: true });
     const videoSeconds = probe.video?.durationSeconds ?? probe.durationSeconds ?? 0;
     const thumbsDir = path.join(this.jobDir, 'thumbs');
-    const thumbnails = probe.video ? { pattern: path.join(thumbsDir, '%04d.png'), plan: planSprite(videoSeconds) } : null;
+    const thumbnails: ThumbnailTiles | null = probe.video
+      ? { dir: thumbsDir, pattern: path.join(thumbsDir, '%04d.png'), plan: planSprite(videoSeconds), durationSeconds: videoSeconds }
+      : null;
     if (thumbnails) await mkdir(thumbsDir, { recursive: true });
     const args = buildLadderArgs({ input: sourcePath, hlsDir, plan, thumbnails });
 
@@ -401,9 +419,7 @@ class PipelineJob {
       await mp4Beside;
       await this.progress('mp4', 1);
     }
-
-    if (thumbnails) await this.sprite(thumbsDir, thumbnails.pattern, thumbnails.plan, videoSeconds);
-    await this.chat();
+    return thumbnails;
   }
 
   private async mp4(input: string, probe: MediaProbe, inBackground: boolean): Promise<void> {
@@ -427,9 +443,9 @@ class PipelineJob {
     return task;
   }
 
-  private async sprite(thumbsDir: string, pattern: string, planned: SpritePlan, durationSeconds: number): Promise<void> {
+  private async sprite({ dir, pattern, plan: planned, durationSeconds }: ThumbnailTiles): Promise<void> {
     await this.progress('thumbnails', 0);
-    const made = (await readdir(thumbsDir)).filter((n) => n.endsWith('.png')).length;
+    const made = (await readdir(dir)).filter((n) => n.endsWith('.png')).length;
     if (made === 0) {
       this.log.warn('no frames for the sprite sheet');
       return;
@@ -492,6 +508,7 @@ class PipelineJob {
     return {
       dir,
       coveredSeconds: playlist.segments.reduce((sum, s) => sum + s.durationSeconds, 0),
+      longestSegmentSeconds: Math.max(...playlist.segments.map((s) => s.durationSeconds)),
       rendition: {
         name,
         width: segProbe.video?.width ?? null,
