@@ -181,6 +181,19 @@ describe('token expiry', () => {
     }
   });
 
+  it('refuses password guessing after ten failures for one email with 429', async () => {
+    const t = await startAula();
+    try {
+      await t.api('POST', '/api/v1/users', { body: { email: 'guess@example.test', name: 'G', role: 'student', password: 'right-password' } });
+      for (let i = 0; i < 10; i++) expect((await t.api('POST', '/api/v1/auth/login', { token: null, body: { email: 'guess@example.test', password: `wrong-${i}` } })).status).toBe(401);
+      const blocked = await t.api<ErrorBody>('POST', '/api/v1/auth/login', { token: null, body: { email: 'guess@example.test', password: 'right-password' } });
+      expect(blocked.status).toBe(429);
+      expect(blocked.body.error.code).toBe('too_many_requests');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('uses the admin key exactly as given', async () => {
     const t = await startAula();
     try {

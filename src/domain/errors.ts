@@ -8,7 +8,8 @@ export type DomainErrorCode =
   | 'illegal_transition'
   | 'unprocessable'
   | 'payload_too_large'
-  | 'range_not_satisfiable';
+  | 'range_not_satisfiable'
+  | 'too_many_requests';
 
 export class DomainError extends Error {
   constructor(

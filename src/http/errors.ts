@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   unprocessable: 422,
   payload_too_large: 413,
   range_not_satisfiable: 416,
+  too_many_requests: 429,
 };
 
 export interface ErrorBody {

@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../adapters/clock';
 import { hashPassword, newId, randomToken, safeEqual, sha256Hex, verifyPassword } from '../adapters/crypto';
 import type { IdentityRepository, UserRecord } from '../adapters/db/identity-repository';
 import type { PageRequest } from '../adapters/db/pagination';
-import { Conflict, NotFound, Unauthenticated } from '../domain/errors';
+import { Conflict, DomainError, NotFound, Unauthenticated } from '../domain/errors';
 import { type Principal, type UserRole, requireRole } from '../domain/identity';
 
 const USER_TOKEN_PREFIX = 'aula_t_';
@@ -26,6 +26,10 @@ export interface NewUser {
   externalId?: string | null | undefined;
 }
 
+/** Password guessing: after this many failures for one email within the window, sign-in is refused (429). */
+const MAX_FAILED_LOGINS = 10;
+const LOGIN_WINDOW_MS = 15 * 60_000;
+
 /** How long a verified bearer token is trusted without asking the database again. */
 const AUTH_CACHE_MS = 5_000;
 
@@ -33,6 +37,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   const { users, clock } = deps;
   // Sign-out and revocation clear this process's entry at once; other processes see them within AUTH_CACHE_MS.
   const authCache = new Map<string, { principal: Principal; until: number; expiresAt: string | null }>();
+  const failedLogins = new Map<string, number[]>();
 
   function cached(hash: string): Principal | null {
     const hit = authCache.get(hash);
@@ -91,10 +96,20 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     },
 
     async login(email: string, password: string) {
+      const attemptKey = email.toLowerCase();
+      const recent = (failedLogins.get(attemptKey) ?? []).filter((t) => t > Date.now() - LOGIN_WINDOW_MS);
+      if (recent.length >= MAX_FAILED_LOGINS) {
+        throw new DomainError('too_many_requests', `Too many failed sign-ins for ${attemptKey}; try again in ${Math.ceil((recent[0]! + LOGIN_WINDOW_MS - Date.now()) / 60_000)} minutes`);
+      }
       const row = await users.getForLogin(email);
       // Verify against a dummy hash for unknown users so timing does not reveal which emails exist.
       const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
-      if (!row || !row.password_hash || !ok) throw new Unauthenticated('Wrong email or password');
+      if (!row || !row.password_hash || !ok) {
+        if (failedLogins.size > 100_000) failedLogins.clear();
+        failedLogins.set(attemptKey, [...recent, Date.now()]);
+        throw new Unauthenticated('Wrong email or password');
+      }
+      failedLogins.delete(attemptKey);
       const { token, expiresAt } = await issueToken(row.id, 'login', deps.tokenTtlSeconds);
       return { token, expiresAt, user: await mustGetUser(row.id) };
     },
