@@ -8,7 +8,7 @@ const NO_TIES: ViewerBatches = { enrolledBatchIds: new Set(), instructedBatchIds
 /** Loads a viewer's batch ties once per call and applies the domain access policy. */
 export function createViewerAccess(catalog: Pick<CatalogRepository, 'getViewerBatches'>) {
   async function tiesOf(viewer: Principal): Promise<ViewerBatches> {
-    return viewer.kind === 'user' && viewer.role !== 'admin' ? catalog.getViewerBatches(viewer.userId) : NO_TIES;
+    return viewer.kind === 'user' && viewer.role !== 'admin' ? catalog.getViewerBatches(viewer.userId, viewer.role) : NO_TIES;
   }
   return {
     tiesOf,
