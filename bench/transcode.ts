@@ -150,7 +150,8 @@ async function main(): Promise<void> {
     const plan = planLadder(probe);
     console.log(`  ladder: ${plan.copy?.name} stream copy + ${plan.encode.map((r) => r.name).join(', ')} (x264 veryfast) + audio AAC ${AUDIO_KBPS}k`);
 
-    let bestAula: { firstPlayableMs: number; totalMs: number; cpu: number } | null = null;
+    let bestAula: { firstPlayableMs: number; totalMs: number } | null = null;
+    let bestAulaCpu = Number.POSITIVE_INFINITY;
     let bestPlainMs = Number.POSITIVE_INFINITY;
     let bestPlainCpu = Number.POSITIVE_INFINITY;
     for (let round = 1; round <= rounds; round++) {
@@ -168,7 +169,8 @@ async function main(): Promise<void> {
         } else {
           const { value: r, cpu } = await timed(() => runAula(work, source, `aula${round}`, false));
           console.log(`  round ${round}: Aula pipeline ${seconds(r.totalMs)} s wall, ${cpu.toFixed(1)} CPU s (first playable ${seconds(r.firstPlayableMs)} s)`);
-          if (!bestAula || r.totalMs < bestAula.totalMs) bestAula = { ...r, cpu };
+          if (!bestAula || r.totalMs < bestAula.totalMs) bestAula = r;
+          bestAulaCpu = Math.min(bestAulaCpu, cpu);
         }
       }
     }
@@ -179,7 +181,8 @@ async function main(): Promise<void> {
     console.log(`(b) Aula full job (ladder, poster, sprite, MP4, publish): ${seconds(bestAula.totalMs)} s = ${factor(media, bestAula.totalMs)} realtime`);
     console.log(`(c) plain single ffmpeg, same ladder: ${seconds(bestPlainMs)} s = ${factor(media, bestPlainMs)} realtime`);
     console.log(`    ratio Aula/plain (plain time ÷ Aula time): ${(bestPlainMs / bestAula.totalMs).toFixed(3)} (goal ≥ 0.95)`);
-    console.log(`    same ratio in ffmpeg CPU seconds (insensitive to other load): ${(bestPlainCpu / bestAula.cpu).toFixed(3)}`);
+    console.log(`    same ratio in ffmpeg CPU seconds (less sensitive to other load): ${(bestPlainCpu / bestAulaCpu).toFixed(3)}`);
+    if (rounds > 1) console.log(`    (best of ${rounds} rounds each)`);
 
     const long = path.join(work, 'long.mp4');
     const list = path.join(work, 'concat.txt');

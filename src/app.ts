@@ -42,6 +42,14 @@ import type { JobQueue } from './jobs/catalogue';
 import type { Principal } from './domain/identity';
 import type { RecordingListItem } from './adapters/db/recording-repository';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
+import { createZoomApi } from './adapters/providers/zoom-api';
+import { createZoomService, type ZoomAccountSettings } from './services/providers/zoom';
+import { createProviderStore } from './adapters/db/provider-repository';
+import { registerZoomRoutes } from './http/routes/zoom';
+import { createWeriftSfu } from './adapters/sfu/werift-sfu';
+import { registerLiveRoomRoutes } from './http/routes/live-room';
+import { createLiveRoomService } from './services/live-room';
+import { createLiveRecorder } from './services/live-recorder';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AULA_VERSION = '0.1.0';
@@ -94,8 +102,12 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
   });
+  const zoom = createZoomService({
+    store: createProviderStore<ZoomAccountSettings>(db, 'zoom'), api: createZoomApi(config.zoom), liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses, recordings, recordingsRepo, queue,
+    clock, logger, secretKey: deriveKey(config.secret, 'provider-secrets'), publicUrl: config.publicUrl, scratchDir: path.join(scratchDir, 'zoom'),
+  });
   const liveClasses = createLiveClassService({
-    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: {},
+    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: { zoom: zoom.hooks },
   });
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
   const playback = createPlaybackService({
@@ -112,13 +124,14 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     };
   };
   const soleProcess = config.database.kind === 'sqlite';
-  for (const dir of ['jobs', 'uploads']) {
+  for (const dir of ['jobs', 'uploads', 'zoom']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
   const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
   queue.start({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
+    'import-provider-recording': zoom.importHandler,
     'purge-deleted-media': {
       async run() {
         return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };
@@ -158,9 +171,21 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerIdentityRoutes(http, identity);
   registerCatalogRoutes(http, catalog);
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
+  registerZoomRoutes(http, zoom);
   registerPlaybackRoutes(http, { playback, analytics, audit });
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
+  // Native live classes: an in-process SFU; ICE stays on loopback when Aula itself only listens there.
+  const sfu = createWeriftSfu({ logger, hostAddresses: config.host === '127.0.0.1' ? ['127.0.0.1'] : undefined });
+  const liveRooms = createLiveRoomService({
+    sfu, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
+    journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds,
+  });
+  registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
+  const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
+  liveRooms.setRecorder(liveRecorder);
+  void liveRecorder.recoverInterrupted().catch((err: unknown) => logger.error({ err }, 'could not recover interrupted live recordings'));
+  void liveRooms.resumeLiveClasses().catch((err: unknown) => logger.error({ err }, 'could not resume live classes'));
   registerWebRoutes(http, webDistDir);
 
   let closed = false;
@@ -175,6 +200,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     async close() {
       if (closed) return;
       closed = true;
+      await liveRooms.close();
+      await liveRecorder.close();
+      await sfu.close();
       clearInterval(purgeTimer);
       demoAbort.abort();
       await demoMedia;

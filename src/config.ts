@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   AULA_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   AULA_JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
   AULA_PLAYBACK_TTL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
+  AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
   STORAGE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.url().optional(),
   S3_BUCKET: z.string().optional(),
@@ -40,6 +41,8 @@ const EnvSchema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+  ZOOM_API_BASE: z.url().default('https://api.zoom.us/v2'),
+  ZOOM_OAUTH_BASE: z.url().default('https://zoom.us'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -71,7 +74,10 @@ export interface AppConfig {
   retentionDays: number;
   jobs: { concurrency: number; maxAttempts: number; backoffMs: number };
   playbackTtlSeconds: number;
+  /** How long a native live class waits for its instructor to come back before it ends. */
+  liveGraceSeconds: number;
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
+  zoom: { apiBase: string; oauthBase: string };
 }
 
 export class ConfigError extends Error {
@@ -133,7 +139,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retentionDays: e.AULA_RETENTION_DAYS,
     jobs: { concurrency: e.AULA_JOB_CONCURRENCY, maxAttempts: e.AULA_JOB_MAX_ATTEMPTS, backoffMs: e.AULA_JOB_BACKOFF_MS },
     playbackTtlSeconds: e.AULA_PLAYBACK_TTL_SECONDS,
+    liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     storage,
+    zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
   });
 }
 

@@ -104,7 +104,7 @@ interface Expected {
 
 /** Checks what a viewer would get: every rendition, the master, the MP4, the images. */
 async function expectPublished(out: PipelineOutput, source: MediaProbe, expected: Expected): Promise<void> {
-  const sourceSeconds = source.durationSeconds ?? 0;
+  const sourceSeconds = source.durationSeconds ?? out.metadata.durationSeconds ?? 0;
   const videoRenditions = out.renditions.filter((r) => r.height !== null);
   expect(videoRenditions.map((r) => r.height).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([...expected.heights].sort((a, b) => a - b));
   expect(out.renditions.some((r) => r.height === null)).toBe(expected.audioRendition);
@@ -269,17 +269,22 @@ describe('media pipeline on local storage', () => {
     expect(await storage.stat(chatKey)).not.toBeNull();
   });
 
-  it('a VP8/Opus WebM (a browser recording) becomes an H.264/AAC ladder', async () => {
+  it('a VP8/Opus WebM without a duration (like a browser recording) becomes an H.264/AAC ladder', async () => {
     const file = await makeMedia('webrtc.webm', {
       seconds: 6,
       size: '854x480',
       video: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M'],
       audio: ['-c:a', 'libopus', '-ac', '2'],
+      // Written as a live stream: no duration in the header, as MediaRecorder leaves it.
+      extra: ['-live', '1'],
     });
+    const probe = await probeMedia(file);
+    expect(probe.durationSeconds).toBeNull();
     const sourceKey = await putSource('vp8', file);
     const { out, firstPlayable } = await run('vp8', sourceKey);
     expect(firstPlayable).not.toBeNull();
-    await expectPublished(out, await probeMedia(file), { heights: [480, 360], audioRendition: true, audioChannels: 2 });
+    expect(Math.abs((out.metadata.durationSeconds ?? 0) - 6)).toBeLessThanOrEqual(0.1);
+    await expectPublished(out, probe, { heights: [480, 360], audioRendition: true, audioChannels: 2 });
     expect(out.renditions.find((r) => r.name === '480p')?.width).toBe(854);
   });
 

@@ -1,3 +1,5 @@
+import type { ZoomSegment } from '../domain/zoom-webhook';
+
 /**
  * Every job Aula runs, with its id-only payload. Handlers reload what they need and return quietly
  * when the thing is gone; they throw only what should be retried.
@@ -5,7 +7,21 @@
 export interface JobCatalogue {
   'process-recording': { recordingId: string };
   'purge-deleted-media': Record<string, never>;
-  'import-provider-recording': { provider: 'zoom'; accountId: string; meetingUuid: string; recordingFileId: string };
+  'import-provider-recording': {
+    provider: 'zoom';
+    /** Aula's provider account. */
+    accountId: string;
+    /** Zoom's meeting id (the live class's `providerMeetingId`) and the meeting instance's UUID. */
+    meetingId: string;
+    meetingUuid: string;
+    /** Zoom's id of the segment's MP4 (or M4A); the recording's external reference is `zoom:{id}`. */
+    recordingFileId: string;
+    /**
+     * The segment's files and the webhook's download token (encrypted), so a first attempt needs no API call.
+     * Absent for a sync; a retry fetches fresh ones from Zoom's API.
+     */
+    delivered?: { segment: ZoomSegment; downloadTokenEncrypted: string } | null;
+  };
 }
 
 export type JobName = keyof JobCatalogue;

@@ -13,6 +13,8 @@ import type { ViewerAccess } from './viewer-access';
 
 /** What a provider (Zoom, …) does when Aula's class changes; providers without a remote side have none. */
 export interface LiveClassProviderHooks {
+  /** The provider records in its own cloud and delivers the files later: Aula starts no recording of its own. */
+  recordsInProviderCloud?: boolean;
   created?(cls: LiveClassRecord): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
   updated?(cls: LiveClassRecord): Promise<void>;
   deleted?(cls: LiveClassRecord): Promise<void>;
@@ -38,6 +40,13 @@ export interface NewLiveClass {
   durationMinutes: number;
   autoRecord?: boolean | undefined;
   providerAccountId?: string | null | undefined;
+}
+
+/** Host links (Zoom's `start_url`) are for the class's staff; students get the join link only. */
+function forViewer(viewer: Principal, cls: LiveClassRecord): LiveClassRecord {
+  if (viewer.role !== 'student' || !cls.providerData || !('start_url' in cls.providerData)) return cls;
+  const { start_url: _hostLink, ...providerData } = cls.providerData;
+  return { ...cls, providerData };
 }
 
 export function createLiveClassService(deps: LiveClassServiceDeps) {
@@ -114,17 +123,18 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     async get(viewer: Principal, id: string) {
       const cls = await mustGet(id);
       await deps.access.assertCanView(viewer, cls.batchId, 'the batch of this class');
-      return cls;
+      return forViewer(viewer, cls);
     },
 
     async list(viewer: Principal, filter: Omit<LiveClassFilter, 'batchIds'>, page: PageRequest) {
-      return liveClasses.list({ ...filter, batchIds: await deps.access.batchScope(viewer) }, page);
+      const result = await liveClasses.list({ ...filter, batchIds: await deps.access.batchScope(viewer) }, page);
+      return { ...result, items: result.items.map((c) => forViewer(viewer, c)) };
     },
 
     /** Starts the class; with auto-record on, recording starts too. */
     async start(actor: Principal | Actor, id: string) {
       const cls = await move(actor, id, 'live', { startedAt: isoNow(clock) });
-      const recording = cls.autoRecord ? await deps.recordings.start(actor, id, 'auto-record: class started') : null;
+      const recording = cls.autoRecord && !deps.providers[cls.provider]?.recordsInProviderCloud ? await deps.recordings.start(actor, id, 'auto-record: class started') : null;
       return { liveClass: cls, recording };
     },
 

@@ -340,7 +340,7 @@ class PipelineJob {
       height: probe.video?.height ?? null,
       videoCodec: probe.video?.codec ?? null,
       audioCodec: probe.audio?.codec ?? null,
-      bitRate: probe.bitRate,
+      bitRate: probe.bitRate ?? (duration > 0 ? Math.round((this.sourceSize * 8) / duration) : null),
       sizeBytes: probe.sizeBytes ?? this.sourceSize,
     };
     await this.progress('probe', 1);

@@ -44,6 +44,12 @@ export function decodeListCursor(cursor: string | undefined): ListCursor | undef
 
 export const processJobKey = (recordingId: string) => `process-recording:${recordingId}`;
 
+/** Captures a recording's media itself (a native room's recorder); stopping such a recording hands it over. */
+export interface LiveCapture {
+  owns(recordingId: string): boolean;
+  finish(recordingId: string, actor: Actor, reason: string): Promise<RecordingRecord>;
+}
+
 export function createRecordingService(deps: RecordingServiceDeps) {
   const { recordings, clock, logger } = deps;
 
@@ -92,6 +98,8 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     return cls;
   }
 
+  let liveCapture: LiveCapture | null = null;
+
   return {
     transition,
     mustGet,
@@ -120,6 +128,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const rec = await mustGet(recordingId);
       if (typeof actor !== 'string') await assertStaffOf(actor, rec.liveClassId);
       if (rec.status !== 'recording') throw new Conflict(`Recording ${recordingId} is not recording; it is '${rec.status}'`);
+      if (liveCapture?.owns(recordingId)) return liveCapture.finish(recordingId, actor, reason);
       const updated = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'queued', percent: 0 } });
       await enqueueProcessing(recordingId);
       return updated;
@@ -154,6 +163,69 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const created = await mustGet(id);
       publish(created, cls.batchId);
       return created;
+    },
+
+    /**
+     * A provider's recording whose media could not be fetched: it is kept as `failed` with the reason (and any chat
+     * or captions that did arrive) so staff see it, and its external reference keeps it from being imported twice.
+     */
+    async recordFailedImport(actor: Actor, liveClassId: string, input: {
+      title?: string | undefined; startedAt: string; externalRef: string; source: RecordingRecord['source']; reason: string;
+      sidecars?: { chatLocalPath?: string | undefined; captionsLocalPath?: string | undefined } | undefined;
+    }) {
+      const cls = await mustClass(liveClassId);
+      const id = newId();
+      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
+      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
+      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
+      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
+      const now = isoNow(clock);
+      await recordings.insert({
+        id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source, externalRef: input.externalRef,
+        startedAt: input.startedAt, endedAt: now, sourceKey: null, sourceSize: null, chatKey, captionsKey, actor: actorLabel(actor), reason: 'import started', now,
+      });
+      return transition(id, { to: 'failed' }, actor, 'import failed', { processingError: input.reason, progress: null });
+    },
+
+    /** A failed import receives the file it was missing (a later sync found it) and is processed. */
+    async completeFailedImport(actor: Actor, id: string, input: {
+      localPath: string; sizeBytes: number; fileName: string;
+      sidecars?: { chatLocalPath?: string | undefined; captionsLocalPath?: string | undefined } | undefined;
+    }) {
+      const rec = await mustGet(id);
+      if (rec.status !== 'failed' || rec.sourceKey) throw new Conflict(`Recording ${id} is '${rec.status}'${rec.sourceKey ? ' with media' : ''}; only a failed import without media can receive its file`);
+      const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(input.fileName)?.[1] ?? 'bin').toLowerCase();
+      const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
+      await deps.storage.putFile(sourceKey, input.localPath);
+      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : undefined;
+      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : undefined;
+      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
+      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
+      if (chatKey || captionsKey) await recordings.updateProcessing(id, { ...(chatKey && { chatKey }), ...(captionsKey && { captionsKey }), now: isoNow(clock) });
+      const updated = await transition(id, { to: 'processing' }, actor, `imported ${input.fileName}`, { sourceKey, sourceSize: input.sizeBytes, processingError: null, progress: { stage: 'queued', percent: 0 } });
+      await enqueueProcessing(id);
+      return updated;
+    },
+
+    setLiveCapture(capture: LiveCapture | null) {
+      liveCapture = capture;
+    },
+
+    /**
+     * A live recording whose media its recorder already published: `recording → processing → ready` at once,
+     * then the pipeline is queued for the other renditions, images and the download.
+     */
+    async finishLive(id: string, actor: Actor, reason: string, live: {
+      media: RecordingMedia; metadata: RecordingMetadata; sourceKey: string; sourceSize: number; chatKey: string | null; endedAt: string;
+    }) {
+      const rec = await mustGet(id);
+      if (rec.status === 'recording') {
+        await transition(id, { to: 'processing' }, actor, reason, { endedAt: live.endedAt, sourceKey: live.sourceKey, sourceSize: live.sourceSize, progress: { stage: 'queued', percent: 0 } });
+      }
+      if (live.chatKey) await recordings.updateProcessing(id, { chatKey: live.chatKey, now: isoNow(clock) });
+      const ready = await transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null });
+      await enqueueProcessing(id);
+      return ready;
     },
 
     async get(viewer: Principal, id: string) {
@@ -202,14 +274,15 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       return mustGet(id);
     },
 
-    async softDelete(viewer: Principal, id: string, reason: string) {
-      requireRole(viewer, 'admin');
+    /** By an admin, or by the system (a provider reporting the recording deleted at its side). */
+    async softDelete(viewer: Actor, id: string, reason: string) {
+      if (typeof viewer !== 'string') requireRole(viewer, 'admin');
       const updated = await transition(id, { to: 'deleted' }, viewer, reason, { deletedAt: isoNow(clock) });
       return updated;
     },
 
-    async restore(viewer: Principal, id: string) {
-      requireRole(viewer, 'admin');
+    async restore(viewer: Actor, id: string) {
+      if (typeof viewer !== 'string') requireRole(viewer, 'admin');
       const rec = await mustGet(id);
       if (rec.purgedAt) throw new Conflict(`Recording ${id} was deleted on ${rec.deletedAt} and its media purged; it cannot be restored`);
       const updated = await transition(id, { restore: true }, viewer, 'restored', { deletedAt: null });

@@ -8,10 +8,13 @@ export class ApiError extends Error {
 }
 
 export function getToken(): string | null {
-  const fromUrl = new URLSearchParams(location.search).get('token');
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
     localStorage.setItem(TOKEN_KEY, fromUrl);
-    history.replaceState(null, '', location.pathname);
+    // The token leaves the address bar (and history); other parameters, such as a recording to open, stay.
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
   return localStorage.getItem(TOKEN_KEY);
 }

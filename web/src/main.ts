@@ -63,7 +63,8 @@ async function boot() {
     setToken(null);
     location.href = '/login';
   });
-  render(nav, el('span', { id: 'who' }, `${me.name ?? 'API key'} · ${me.role}`), el('a', { href: '/' }, 'Courses'), signOut);
+  const staffLinks = me.role === 'student' ? [] : [el('a', { href: '/console', id: 'console-link' }, 'Console')];
+  render(nav, el('span', { id: 'who' }, `${me.name ?? 'API key'} · ${me.role}`), el('a', { href: '/' }, 'Courses'), ...staffLinks, signOut);
   const routes = (await import('./routes')).routes;
   for (const route of routes) {
     const match = route.pattern.exec(location.pathname);

@@ -62,7 +62,6 @@ function checkKey(key: string, isPrefix: boolean): void {
   if (key.includes('\0')) throw new InvalidStorageKey(key, 'contains NUL');
   if (key.includes('\\')) throw new InvalidStorageKey(key, 'contains a backslash');
   if (key.startsWith('/')) throw new InvalidStorageKey(key, 'absolute path');
-  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(key)) throw new InvalidStorageKey(key, 'contains control characters');
   const segments = key.split('/');
   if (isPrefix && segments[segments.length - 1] === '') segments.pop();

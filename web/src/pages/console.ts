@@ -1,0 +1,314 @@
+import { ApiError, api, getToken, type Me } from '../api';
+import { el, formatDuration, render } from '../dom';
+import { formatDateTime } from '../format';
+import type { Batch, LiveClass, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
+
+/** What a console row needs of a recording; the API's recording shapes all carry these. */
+interface ConsoleRecording {
+  id: string;
+  liveClassId: string;
+  title: string;
+  status: RecordingStatus;
+  startedAt: string | null;
+  durationSeconds: number | null;
+  progress: RecordingProgress | null;
+  processingError: string | null;
+}
+
+const PAST_PAGE = 25;
+const MAX_PAGES = 5;
+
+async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < MAX_PAGES; i++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Page<T> = await api<Page<T>>('GET', `${path}${sep}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+    if (!cursor) break;
+  }
+  return items;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** "processing 45%" while processing, otherwise the status itself. */
+export function badgeText(status: RecordingStatus, progress: RecordingProgress | null): string {
+  return status === 'processing' && progress ? `${status} ${Math.round(progress.percent)}%` : status;
+}
+
+/** The instructor console: classes to start and end, recordings to start and stop, and their states as they change. */
+export async function renderConsolePage(target: HTMLElement, me: Me): Promise<void> {
+  document.title = 'Console · Aula';
+  if (me.role === 'student') {
+    render(target, el('h1', {}, 'Console'), el('p', { class: 'muted' }, 'The console is for instructors and admins.'));
+    return;
+  }
+  render(target, el('h1', {}, 'Console'), el('p', { class: 'muted' }, 'Loading classes…'));
+
+  const [batches, classes, recordingList] = await Promise.all([
+    api<{ items: Batch[] }>('GET', '/api/v1/batches?limit=200').then((r) => r.items),
+    allPages<LiveClass>('/api/v1/live-classes'),
+    allPages<StaffRecording>('/api/v1/recordings'),
+  ]);
+  const batchNames = new Map(batches.map((b) => [b.id, b.name]));
+  const classById = new Map(classes.map((c) => [c.id, c]));
+  const recordings = new Map<string, ConsoleRecording>();
+  for (const r of recordingList) if (r.status !== 'deleted') recordings.set(r.id, r);
+  const rows = new Map<string, HTMLElement>();
+  let batchFilter = '';
+  let pastShown = PAST_PAGE;
+
+  // ------------------------------------------------------------ recordings
+  function recordingsOf(classId: string): ConsoleRecording[] {
+    return [...recordings.values()].filter((r) => r.liveClassId === classId).sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+  }
+
+  function paintBadge(badge: HTMLElement, rec: ConsoleRecording) {
+    badge.className = `badge ${rec.status}`;
+    badge.textContent = badgeText(rec.status, rec.progress);
+    badge.title = rec.progress ? `${rec.progress.stage} · ${Math.round(rec.progress.percent)}%` : rec.status;
+  }
+
+  function recordingItem(rec: ConsoleRecording): HTMLLIElement {
+    const badge = el('span', { class: 'badge', 'data-recording-id': rec.id });
+    const li = el('li', { class: 'recording-item', 'data-recording-id': rec.id });
+    fillRecordingItem(li, badge, rec);
+    return li;
+  }
+
+  function fillRecordingItem(li: HTMLLIElement, badge: HTMLElement, rec: ConsoleRecording) {
+    paintBadge(badge, rec);
+    const cls = classById.get(rec.liveClassId);
+    const links = el('span', { class: 'recording-links' });
+    const analytics = el('a', { href: `/recordings/${encodeURIComponent(rec.id)}/analytics`, class: 'analytics-link' }, 'Analytics');
+    links.append(analytics);
+    if (rec.status === 'ready') {
+      const watch = cls?.lessonId ? `/lessons/${encodeURIComponent(cls.lessonId)}?recording=${encodeURIComponent(rec.id)}` : `/recordings/${encodeURIComponent(rec.id)}`;
+      links.append(el('a', { href: watch, class: 'watch-link' }, 'Watch'));
+    }
+    const children: (Node | string)[] = [
+      badge,
+      el('span', { class: 'recording-title' }, rec.title),
+      el('span', { class: 'muted' }, `${formatDateTime(rec.startedAt)}${rec.durationSeconds ? ` · ${formatDuration(rec.durationSeconds)}` : ''}`),
+      links,
+    ];
+    if (rec.status === 'recording') {
+      const stop = el('button', { type: 'button', class: 'stop-recording danger small', 'data-recording-id': rec.id }, 'Stop recording');
+      stop.addEventListener('click', () => void act(rec.liveClassId, stop, async () => {
+        const updated = await api<ConsoleRecording>('POST', `/api/v1/recordings/${encodeURIComponent(rec.id)}/stop`);
+        upsertRecording({ ...rec, ...updated });
+      }));
+      children.push(stop);
+    }
+    if (rec.status === 'failed' && rec.processingError) children.push(el('span', { class: 'error processing-error' }, rec.processingError));
+    li.replaceChildren(...children);
+  }
+
+  function upsertRecording(rec: ConsoleRecording) {
+    if (rec.status === 'deleted') {
+      recordings.delete(rec.id);
+      document.querySelector(`li.recording-item[data-recording-id="${CSS.escape(rec.id)}"]`)?.remove();
+      return;
+    }
+    const known = recordings.has(rec.id);
+    recordings.set(rec.id, rec);
+    const li = document.querySelector<HTMLLIElement>(`li.recording-item[data-recording-id="${CSS.escape(rec.id)}"]`);
+    const badge = li?.querySelector<HTMLElement>('span.badge[data-recording-id]');
+    // Updated in place, so the badge a viewer is looking at changes rather than being swapped out.
+    if (li && badge) fillRecordingItem(li, badge, rec);
+    if (!known || !li) repaintRow(rec.liveClassId);
+    else repaintActions(rec.liveClassId);
+  }
+
+  // ------------------------------------------------------------ class rows
+  async function act(classId: string, button: HTMLButtonElement, work: () => Promise<void>) {
+    const row = rows.get(classId);
+    const error = row?.querySelector<HTMLElement>('.row-error');
+    if (error) error.textContent = '';
+    button.disabled = true;
+    try {
+      await work();
+    } catch (err) {
+      const target = rows.get(classId)?.querySelector<HTMLElement>('.row-error');
+      if (target) target.textContent = err instanceof ApiError ? err.message : message(err);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function actionsFor(cls: LiveClass): HTMLElement {
+    const box = el('div', { class: 'actions' });
+    if (cls.status === 'scheduled') {
+      const start = el('button', { type: 'button', class: 'start-class' }, 'Start class');
+      start.addEventListener('click', () => void act(cls.id, start, async () => {
+        const r = await api<{ liveClass: LiveClass; recording: ConsoleRecording | null }>('POST', `/api/v1/live-classes/${encodeURIComponent(cls.id)}/start`);
+        classById.set(cls.id, { ...cls, ...r.liveClass });
+        if (r.recording) recordings.set(r.recording.id, { ...r.recording, liveClassId: cls.id });
+        paintSections();
+      }));
+      box.append(start);
+    }
+    if (cls.status === 'live') {
+      const recording = recordingsOf(cls.id).some((r) => r.status === 'recording');
+      if (!recording) {
+        const rec = el('button', { type: 'button', class: 'start-recording secondary' }, '● Record');
+        rec.addEventListener('click', () => void act(cls.id, rec, async () => {
+          const created = await api<ConsoleRecording>('POST', `/api/v1/live-classes/${encodeURIComponent(cls.id)}/recordings`);
+          upsertRecording({ ...created, liveClassId: cls.id });
+        }));
+        box.append(rec);
+      }
+      const end = el('button', { type: 'button', class: 'end-class danger' }, 'End class');
+      end.addEventListener('click', () => void act(cls.id, end, async () => {
+        const r = await api<{ liveClass: LiveClass; stoppedRecordings: ConsoleRecording[] }>('POST', `/api/v1/live-classes/${encodeURIComponent(cls.id)}/end`);
+        classById.set(cls.id, { ...cls, ...r.liveClass });
+        for (const s of r.stoppedRecordings) recordings.set(s.id, { ...s, liveClassId: cls.id });
+        paintSections();
+      }));
+      box.append(end);
+    }
+    return box;
+  }
+
+  function classRow(cls: LiveClass): HTMLElement {
+    const recs = recordingsOf(cls.id);
+    const when = cls.startedAt && cls.status !== 'scheduled'
+      ? `${formatDateTime(cls.startedAt)}${cls.endedAt ? ` – ${formatDateTime(cls.endedAt)}` : ''}`
+      : `${formatDateTime(cls.startsAt)} · ${cls.durationMinutes} min`;
+    const row = el('article', { class: `class-row card status-${cls.status}`, 'data-live-class-id': cls.id, 'data-status': cls.status },
+      el('div', { class: 'class-head' },
+        el('div', {},
+          el('h3', {}, cls.title, ' ', el('span', { class: `badge class-status ${cls.status}` }, cls.status)),
+          el('p', { class: 'muted' }, `${batchNames.get(cls.batchId) ?? 'Batch'} · ${when} · ${cls.provider}${cls.autoRecord ? ' · auto-record' : ''}`),
+        ),
+        actionsFor(cls),
+      ),
+      el('p', { class: 'error row-error', role: 'alert' }),
+      recs.length > 0 ? el('ul', { class: 'plain class-recordings' }, ...recs.map(recordingItem)) : el('p', { class: 'muted no-recordings' }, cls.status === 'scheduled' ? '' : 'No recordings.'),
+    );
+    rows.set(cls.id, row);
+    return row;
+  }
+
+  function repaintRow(classId: string) {
+    const cls = classById.get(classId);
+    const old = rows.get(classId);
+    if (!cls || !old) return;
+    old.replaceWith(classRow(cls));
+  }
+
+  function repaintActions(classId: string) {
+    const cls = classById.get(classId);
+    const row = rows.get(classId);
+    if (cls && row) row.querySelector('.actions')?.replaceWith(actionsFor(cls));
+  }
+
+  // ------------------------------------------------------------ layout
+  const upcoming = el('div', { class: 'class-list', id: 'upcoming' });
+  const past = el('div', { class: 'class-list', id: 'past' });
+  const morePast = el('button', { type: 'button', class: 'secondary', hidden: '' }, 'Show older classes');
+  morePast.addEventListener('click', () => {
+    pastShown += PAST_PAGE;
+    paintSections();
+  });
+
+  function paintSections() {
+    rows.clear();
+    const visible = [...classById.values()].filter((c) => !batchFilter || c.batchId === batchFilter);
+    const soon = visible.filter((c) => c.status === 'live' || c.status === 'scheduled')
+      .sort((a, b) => (a.status === b.status ? a.startsAt.localeCompare(b.startsAt) : a.status === 'live' ? -1 : 1));
+    const done = visible.filter((c) => c.status === 'ended' || c.status === 'cancelled')
+      .sort((a, b) => (b.startedAt ?? b.startsAt).localeCompare(a.startedAt ?? a.startsAt));
+    render(upcoming, ...(soon.length ? soon.map(classRow) : [el('p', { class: 'muted' }, 'No classes are live or scheduled.')]));
+    render(past, ...(done.length ? done.slice(0, pastShown).map(classRow) : [el('p', { class: 'muted' }, 'No past classes.')]));
+    morePast.hidden = done.length <= pastShown;
+  }
+
+  const filter = el('select', { id: 'batch-filter', 'aria-label': 'Batch' }, el('option', { value: '' }, 'All batches'), ...batches.map((b) => el('option', { value: b.id }, b.name)));
+  const reportLink = el('a', { id: 'report-link', hidden: '' }, 'Watch report');
+  filter.addEventListener('change', () => {
+    batchFilter = filter.value;
+    reportLink.hidden = !batchFilter;
+    if (batchFilter) reportLink.href = `/batches/${encodeURIComponent(batchFilter)}/report`;
+    pastShown = PAST_PAGE;
+    paintSections();
+  });
+  const liveStatus = el('span', { id: 'live-status', class: 'live-status connecting', role: 'status' }, 'Connecting to live updates…');
+
+  render(
+    target,
+    el('div', { class: 'page-head' }, el('h1', {}, 'Console'), liveStatus),
+    el('div', { class: 'toolbar' },
+      el('label', {}, 'Batch ', filter), reportLink,
+      batches.length > 0 ? el('span', { class: 'muted batch-reports' }, 'Reports: ', ...batches.flatMap((b, i) => [i > 0 ? ' · ' : '', el('a', { href: `/batches/${encodeURIComponent(b.id)}/report` }, b.name)])) : '',
+    ),
+    el('section', { 'aria-labelledby': 'upcoming-h' }, el('h2', { id: 'upcoming-h' }, 'Live and upcoming'), upcoming),
+    el('section', { 'aria-labelledby': 'past-h' }, el('h2', { id: 'past-h' }, 'Past classes'), past, morePast),
+  );
+  paintSections();
+
+  // ------------------------------------------------------------ live updates
+  const token = getToken();
+  if (!token || typeof EventSource === 'undefined') {
+    liveStatus.textContent = 'Live updates are off; reload to refresh.';
+    liveStatus.className = 'live-status off';
+    return;
+  }
+  let hadError = false;
+  const events = new EventSource(`/api/v1/events?token=${encodeURIComponent(token)}`);
+  events.addEventListener('open', () => {
+    liveStatus.textContent = 'Live updates on';
+    liveStatus.className = 'live-status on';
+    if (hadError) void resync();
+    hadError = false;
+  });
+  events.addEventListener('error', () => {
+    hadError = true;
+    const closed = events.readyState === EventSource.CLOSED;
+    liveStatus.textContent = closed ? 'Live updates stopped; reload the page.' : 'Reconnecting…';
+    liveStatus.className = `live-status ${closed ? 'off' : 'connecting'}`;
+  });
+  events.addEventListener('recording', (e) => {
+    let change: RecordingChange;
+    try {
+      change = JSON.parse((e as MessageEvent<string>).data) as RecordingChange;
+    } catch {
+      return;
+    }
+    void applyChange(change);
+  });
+  window.addEventListener('pagehide', () => events.close(), { once: true });
+
+  async function applyChange(change: RecordingChange) {
+    const known = recordings.get(change.recordingId);
+    if (known) {
+      upsertRecording({ ...known, status: change.status, progress: change.progress, processingError: change.processingError });
+      return;
+    }
+    if (!classById.has(change.liveClassId)) return;
+    // A recording this page has not seen (started elsewhere): fetch it once, then follow its changes.
+    try {
+      const rec = await api<StaffRecording>('GET', `/api/v1/recordings/${encodeURIComponent(change.recordingId)}`);
+      upsertRecording(rec);
+    } catch {
+      /* it may have been deleted meanwhile */
+    }
+  }
+
+  /** After a dropped connection, catch up on changes missed meanwhile. */
+  async function resync() {
+    try {
+      const fresh = await allPages<StaffRecording>('/api/v1/recordings');
+      for (const r of fresh) {
+        const old = recordings.get(r.id);
+        if (!old || old.status !== r.status || old.progress?.percent !== r.progress?.percent) upsertRecording(r);
+      }
+    } catch {
+      /* the next reconnect tries again */
+    }
+  }
+}
