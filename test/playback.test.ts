@@ -89,6 +89,11 @@ describe('playback URLs, media serving and the audit log', () => {
     const r1 = await fetch(tampered);
     expect(r1.status).toBe(403);
     expect(((await r1.json()) as ErrorBody).error.message).toMatch(/not valid/);
+    // The link carried by another student's own credentials is refused.
+    const copied = await fetch(pb.body.hls, { headers: { authorization: `Bearer ${outsider()}` } });
+    expect(copied.status).toBe(403);
+    expect(((await copied.json()) as ErrorBody).error.message).toMatch(/another viewer/);
+    expect((await fetch(pb.body.hls, { headers: { authorization: `Bearer ${student()}` } })).status).toBe(200);
     const source = await fetch(pb.body.hls.replace('hls/master.m3u8', 'source/original.mp4'));
     expect(source.status).toBe(404);
     const traversal = await fetch(pb.body.hls.replace('hls/master.m3u8', 'hls/..%2F..%2Fsource/original.mp4'));

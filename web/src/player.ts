@@ -122,7 +122,15 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
 
   function attachHls(url: string, startAt: number) {
     hls?.destroy();
-    const instance = new Hls({ startPosition: startAt > 0 ? startAt : -1, capLevelToPlayerSize: false });
+    const viewerToken = getToken();
+    const instance = new Hls({
+      startPosition: startAt > 0 ? startAt : -1,
+      capLevelToPlayerSize: false,
+      // Media requests carry the viewer's own credentials too, so a link issued to someone else is refused.
+      xhrSetup: (xhr) => {
+        if (viewerToken) xhr.setRequestHeader('authorization', `Bearer ${viewerToken}`);
+      },
+    });
     hls = instance;
     instance.on(Hls.Events.MANIFEST_PARSED, (_e, data) => fillQualities(data.levels));
     instance.on(Hls.Events.LEVEL_SWITCHED, () => labelAuto());

@@ -44,6 +44,12 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
         if (file === 'download.mp4') deps.audit.record({ actor: null, recordingId: null, action: 'media.download', outcome: 'denied', ctx, detail: (err as Error).message });
         throw err;
       }
+      // A request that also carries credentials must come from the viewer the link was issued to.
+      const caller = req.principal;
+      if (caller?.kind === 'user' && caller.role !== 'admin' && caller.userId !== target.viewerId) {
+        deps.audit.record({ actor: caller, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
+        return reply.status(403).send(errorBody('forbidden', 'This playback link was issued to another viewer'));
+      }
       const stat = await deps.playback.stat(target.key);
       if (!stat) return reply.status(404).send(errorBody('not_found', `Media file ${file} not found`));
 
