@@ -41,7 +41,7 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
       try {
         target = await deps.playback.resolve(req.params.token, file);
       } catch (err) {
-        if (file === 'download.mp4') deps.audit.record({ actor: null, recordingId: null, action: 'media.download', outcome: 'denied', ctx, detail: (err as Error).message });
+        deps.audit.record({ actor: req.principal, recordingId: null, action: file === 'download.mp4' ? 'media.download' : 'media.fetch', outcome: 'denied', ctx, detail: `${file}: ${(err as Error).message}` });
         throw err;
       }
       // A request that also carries credentials must come from the viewer the link was issued to.
