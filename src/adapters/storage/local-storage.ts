@@ -83,7 +83,8 @@ export class LocalMediaStorage implements MediaStorage {
       throw err;
     }
     // Opening first turns a missing file into a typed error instead of a stream error event.
-    return handle.createReadStream(range ? { start: range.start, end: range.end } : {});
+    // 1 MiB reads: a segment goes out in a few large writes instead of dozens of 64 KiB ones.
+    return handle.createReadStream({ highWaterMark: 1024 * 1024, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
   async localPathFor(key: string): Promise<{ path: string; cleanup(): Promise<void> }> {

@@ -32,6 +32,20 @@ export function processRecordingHandler(deps: {
 }): JobHandler<'process-recording'> {
   const { recordings, repo } = deps;
 
+  /**
+   * A failure after the first rendition was published removes what was published, so a recording already
+   * `ready` is withdrawn (ready → processing) before it fails: it never points at media that is gone.
+   */
+  async function markFailed(recordingId: string, why: string, reason: string) {
+    const current = await repo.get(recordingId);
+    if (current?.status === 'ready') {
+      await recordings.transition(recordingId, { to: 'processing' }, 'job', 'published media withdrawn after a later failure', { progress: null });
+    }
+    if (current?.status === 'ready' || current?.status === 'processing') {
+      await recordings.transition(recordingId, { to: 'failed' }, 'job', why, { processingError: reason, progress: null });
+    }
+  }
+
   return {
     async run({ recordingId }, ctx) {
       const rec = await repo.get(recordingId);
@@ -65,19 +79,13 @@ export function processRecordingHandler(deps: {
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
         const reason = err instanceof Error ? err.message : String(err);
-        const current = await repo.get(recordingId);
-        if (current?.status === 'processing') {
-          await recordings.transition(recordingId, { to: 'failed' }, 'job', 'media processing failed', { processingError: reason, progress: null });
-        }
+        await markFailed(recordingId, 'media processing failed', reason);
         return { outcome: 'done', detail: `failed: ${reason}` };
       }
     },
 
     async onExhausted({ recordingId }, error) {
-      const current = await repo.get(recordingId);
-      if (current?.status === 'processing') {
-        await recordings.transition(recordingId, { to: 'failed' }, 'job', 'gave up after retries', { processingError: `Processing failed after several attempts: ${error.message}`, progress: null });
-      }
+      await markFailed(recordingId, 'gave up after retries', `Processing failed after several attempts: ${error.message}`);
     },
   };
 }
