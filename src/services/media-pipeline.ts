@@ -31,7 +31,7 @@ import {
   type MediaProbe,
   type SpritePlan,
 } from '../domain/media/ladder';
-import { recordingPrefix, type RecordingMetadata, type RecordingRendition } from '../domain/recording-media';
+import { recordingPrefix, type RecordingMedia, type RecordingMetadata, type RecordingRendition } from '../domain/recording-media';
 
 export type PipelineStage = 'probe' | 'fast-path' | 'ladder' | 'thumbnails' | 'mp4' | 'chat' | 'publish';
 
@@ -47,18 +47,13 @@ export interface PipelineRendition extends RecordingRendition {
   averageBandwidth: number;
 }
 
-export interface PipelineOutput {
+/** What the pipeline published: the recording's media (captions are not its to make) plus probe metadata. */
+export interface PipelineOutput extends Omit<RecordingMedia, 'renditions' | 'captionsVttKey' | 'mp4Key'> {
   metadata: RecordingMetadata;
   /** Published renditions, in the order they became playable. */
   renditions: PipelineRendition[];
-  masterKey: string;
-  posterKey: string | null;
-  spriteKey: string | null;
-  thumbnailsVttKey: string | null;
   /** Always set in the final result; null only in the early onFirstPlayable snapshot. */
   mp4Key: string | null;
-  chatVttKey: string | null;
-  chatJsonKey: string | null;
 }
 
 export interface PipelineInput {

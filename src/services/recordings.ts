@@ -92,6 +92,25 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     await deps.queue.enqueue('process-recording', { recordingId }, { dedupeKey: processJobKey(recordingId) });
   }
 
+  type Sidecars = { chatLocalPath?: string | undefined; captionsLocalPath?: string | undefined } | undefined;
+
+  /** Moves an uploaded or downloaded source file into the recording's folder. */
+  async function storeSource(id: string, localPath: string, fileName: string): Promise<string> {
+    const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(fileName)?.[1] ?? 'bin').toLowerCase();
+    const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
+    await deps.storage.putFile(sourceKey, localPath);
+    return sourceKey;
+  }
+
+  /** Stores a chat transcript and captions beside the source, before processing reads them. */
+  async function storeSidecars(id: string, sidecars: Sidecars): Promise<{ chatKey: string | null; captionsKey: string | null }> {
+    const chatKey = sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
+    const captionsKey = sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
+    if (chatKey) await deps.storage.putFile(chatKey, sidecars!.chatLocalPath!, 'application/x-ndjson');
+    if (captionsKey) await deps.storage.putFile(captionsKey, sidecars!.captionsLocalPath!, 'text/vtt');
+    return { chatKey, captionsKey };
+  }
+
   async function assertStaffOf(viewer: Principal, liveClassId: string) {
     const cls = await mustClass(liveClassId);
     await deps.access.assertCanManage(viewer, cls.batchId);
@@ -145,13 +164,8 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
       if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted; uploads are refused`);
       const id = newId();
-      const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(input.fileName)?.[1] ?? 'bin').toLowerCase();
-      const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
-      await deps.storage.putFile(sourceKey, input.localPath);
-      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
-      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
-      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
-      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
+      const sourceKey = await storeSource(id, input.localPath, input.fileName);
+      const { chatKey, captionsKey } = await storeSidecars(id, input.sidecars);
       const now = isoNow(clock);
       await recordings.insert({
         id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source ?? 'upload', externalRef: input.externalRef ?? null,
@@ -175,10 +189,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     }) {
       const cls = await mustClass(liveClassId);
       const id = newId();
-      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
-      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
-      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
-      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
+      const { chatKey, captionsKey } = await storeSidecars(id, input.sidecars);
       const now = isoNow(clock);
       await recordings.insert({
         id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source, externalRef: input.externalRef,
@@ -194,13 +205,8 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     }) {
       const rec = await mustGet(id);
       if (rec.status !== 'failed' || rec.sourceKey) throw new Conflict(`Recording ${id} is '${rec.status}'${rec.sourceKey ? ' with media' : ''}; only a failed import without media can receive its file`);
-      const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(input.fileName)?.[1] ?? 'bin').toLowerCase();
-      const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
-      await deps.storage.putFile(sourceKey, input.localPath);
-      const chatKey = input.sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : undefined;
-      const captionsKey = input.sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : undefined;
-      if (chatKey) await deps.storage.putFile(chatKey, input.sidecars!.chatLocalPath!, 'application/x-ndjson');
-      if (captionsKey) await deps.storage.putFile(captionsKey, input.sidecars!.captionsLocalPath!, 'text/vtt');
+      const sourceKey = await storeSource(id, input.localPath, input.fileName);
+      const { chatKey, captionsKey } = await storeSidecars(id, input.sidecars);
       if (chatKey || captionsKey) await recordings.updateProcessing(id, { ...(chatKey && { chatKey }), ...(captionsKey && { captionsKey }), now: isoNow(clock) });
       const updated = await transition(id, { to: 'processing' }, actor, `imported ${input.fileName}`, { sourceKey, sourceSize: input.sizeBytes, processingError: null, progress: { stage: 'queued', percent: 0 } });
       await enqueueProcessing(id);
