@@ -460,14 +460,12 @@ class Capture extends EventEmitter<CaptureEvents> {
 
     const args = buildLiveEncodeArgs({ hlsDir: path.join(dir, 'hls'), audioInputs: AUDIO_SLOTS, ...options });
     this.ffmpeg = spawn('ffmpeg', args, { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
-    liveEncoders.add(this.ffmpeg);
     this.exited = new Promise((resolve) => {
       this.ffmpeg.once('close', (code, signal) => {
-        liveEncoders.delete(this.ffmpeg);
+        if (!this.inputEnded) this.log.error({ code, signal, stderr: this.stderrTail.slice(-2_000) }, 'the live encoder stopped during the class; the recording keeps what it wrote');
         resolve({ code, signal });
       });
       this.ffmpeg.once('error', (err) => {
-        liveEncoders.delete(this.ffmpeg);
         this.log.error({ err }, 'the live encoder could not start');
         resolve({ code: null, signal: null });
       });
@@ -640,19 +638,10 @@ class Capture extends EventEmitter<CaptureEvents> {
   }
 }
 
-// Encoders are killed with Aula on a normal exit; after a crash they get EOF on stdin and finish their last segment.
-const liveEncoders = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of liveEncoders) {
-    if (child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
-});
+/**
+ * Live encoders are deliberately not killed when Aula exits: their stdin closes with Aula, they read EOF,
+ * write the last segment and end by themselves, and the next start makes that segment part of the recording.
+ */
 
 function captureKeys(recordingId: string, rendition: string) {
   const k = outputKeys(recordingId);

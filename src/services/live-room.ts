@@ -210,6 +210,7 @@ interface Participant {
   connection: ParticipantConnection | null;
   peer: SfuPeer | null;
   joinedAt: string | null;
+  chatTimes: number[];
 }
 
 type RoomDeps = LiveRoomServiceDeps & { recorderStart?: (room: RecordableRoom, recording: { id: string; startedAt: string }) => Promise<void> };
@@ -242,6 +243,8 @@ export interface LiveRoomServiceDeps {
 const MAX_CHAT_IN_WELCOME = 200;
 const MAX_CHAT_LENGTH = 2000;
 const TICK_MS = 30_000;
+const CHAT_WINDOW_MS = 10_000;
+const CHAT_MAX_IN_WINDOW = 20;
 
 export function participantIdOf(p: Principal): string {
   return p.kind === 'user' ? p.userId : `key:${p.apiKeyId ?? 'admin'}`;
@@ -378,7 +381,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     if (!p) {
       p = {
         id, name: nameOf(admission.principal), role: admission.role, principal: admission.principal, handRaised: false, canSpeak: admission.role === 'host',
-        audioMuted: false, connection: null, peer: null, joinedAt: null,
+        audioMuted: false, connection: null, peer: null, joinedAt: null, chatTimes: [],
       };
       this.participants.set(id, p);
     }
@@ -430,15 +433,19 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
 
   private onTrack(p: Participant, peer: SfuPeer, track: PublishedTrack): void {
     if (p.peer !== peer || this.closed) return;
-    const allowed = p.role === 'host' || (track.kind === 'audio' && p.canSpeak);
-    if (!allowed) {
+    if (p.role !== 'host' && track.kind === 'video') {
       track.forwarding = false;
-      p.connection?.send({ type: 'error', code: 'forbidden', message: track.kind === 'audio' ? 'The instructor has not let you speak yet' : 'Only the instructor shares video in this class' });
+      p.connection?.send({ type: 'error', code: 'forbidden', message: 'Only the instructor shares video in this class' });
       return;
     }
-    if (track.kind === 'audio' && p.audioMuted) track.forwarding = false;
     const owned: RoomTrack = { track, participantId: p.id, participantName: p.name, role: p.role };
     this.trackOwners.set(track.id, owned);
+    // A microphone is forwarded only while its owner has the word and is not muted; it is kept for later.
+    if (track.kind === 'audio' && ((p.role !== 'host' && !p.canSpeak) || p.audioMuted)) {
+      track.forwarding = false;
+      if (!p.canSpeak && p.role !== 'host') p.connection?.send({ type: 'error', code: 'forbidden', message: 'The instructor has not let you speak yet' });
+      return;
+    }
     if (!track.forwarding) return;
     for (const other of this.participants.values()) if (other.id !== p.id && other.peer) other.peer.subscribe(track);
     this.emit('track', owned);
@@ -621,6 +628,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
       case 'chat': {
         const text = command.text.trim().slice(0, MAX_CHAT_LENGTH);
         if (!text) return;
+        const now = Date.now();
+        p.chatTimes = p.chatTimes.filter((t) => now - t < CHAT_WINDOW_MS);
+        if (p.chatTimes.length >= CHAT_MAX_IN_WINDOW) throw new DomainError('bad_request', 'You are sending messages too fast; wait a few seconds');
+        p.chatTimes.push(now);
         const message: ChatMessage = { id: `${Date.now().toString(36)}-${(++messageCounter).toString(36)}`, at: isoNow(this.deps.clock), authorId: p.id, author: p.name, text };
         this.chat.push(message);
         this.record({ type: 'chat', at: message.at, message });
