@@ -51,8 +51,10 @@ export class LossCounter {
   private last16 = 0;
   private readonly seen = new Set<number>();
   received = 0;
+  bytes = 0;
 
-  add(seq16: number): void {
+  add(seq16: number, size = 0): void {
+    this.bytes += size;
     if (this.first === null) {
       this.first = seq16;
       this.highest = seq16;
@@ -131,7 +133,7 @@ export class NodeParticipant {
         if (!this.opts.count) return;
         const counter = new LossCounter();
         this.counters.set(`${track.kind}:${track.ssrc ?? this.counters.size}`, counter);
-        track.onReceiveRtp.subscribe((rtp) => counter.add(rtp.header.sequenceNumber));
+        track.onReceiveRtp.subscribe((rtp) => counter.add(rtp.header.sequenceNumber, rtp.payload.length));
       });
     }
     await this.sub.setRemoteDescription(offer);
@@ -235,6 +237,7 @@ interface WorkerStats {
   joined: number;
   received: number;
   expected: number;
+  bytes: number;
   cpuSeconds: number;
 }
 
@@ -249,12 +252,14 @@ async function runWorker(): Promise<void> {
   const report = setInterval(() => {
     let received = 0;
     let expected = 0;
+    let bytes = 0;
     for (const c of clients) for (const counter of c.counters.values()) {
       received += counter.received;
       expected += counter.expected;
+      bytes += counter.bytes;
     }
     const u = process.cpuUsage();
-    const msg: WorkerStats = { type: 'stats', joined: clients.length, received, expected, cpuSeconds: (u.user + u.system) / 1e6 };
+    const msg: WorkerStats = { type: 'stats', joined: clients.length, received, expected, bytes, cpuSeconds: (u.user + u.system) / 1e6 };
     process.send?.(msg);
   }, 1000);
   process.on('message', (m: { type?: string }) => {
@@ -301,7 +306,7 @@ async function main(): Promise<void> {
     const baseCpu = ((idle2.cpuSeconds - idle.cpuSeconds) / 5) * 100;
     console.log(`publisher only (720p VP8 ${kbps} kb/s + Opus): Aula ${baseCpu.toFixed(1)}% CPU, ${idle2.rssMb.toFixed(0)} MB RSS`);
     console.log('');
-    console.log('subscribers  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %');
+    console.log('subscribers  pkt/s/sub  kb/s/sub  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %');
 
     let used = 0;
     let bestUnder2 = 0;
@@ -325,6 +330,7 @@ async function main(): Promise<void> {
         received: workers.reduce((s, w) => s + (w.stats?.received ?? 0), 0),
         expected: workers.reduce((s, w) => s + (w.stats?.expected ?? 0), 0),
         clientCpu: workers.reduce((s, w) => s + (w.stats?.cpuSeconds ?? 0), 0),
+        bytes: workers.reduce((s, w) => s + (w.stats?.bytes ?? 0), 0),
       });
       const a0 = await processUsage(pid);
       const s0 = snap();
@@ -338,7 +344,7 @@ async function main(): Promise<void> {
       const clientCpu = ((s1.clientCpu - s0.clientCpu) / hold) * 100;
       if (loss < 2) bestUnder2 = n;
       console.log(
-        `${String(n).padStart(11)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}`,
+        `${String(n).padStart(11)}  ${(received / hold / n).toFixed(0).padStart(9)}  ${((s1.bytes - s0.bytes) * 8 / 1000 / hold / n).toFixed(0).padStart(8)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}`,
       );
       if (loss >= 10) break;
     }
