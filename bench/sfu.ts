@@ -220,6 +220,14 @@ export async function seedLiveClass(url: string, opts: { students: number; autoR
   return { liveClassId: cls.id, lessonId: lesson.id, instructorToken: await login(`i-${uniq}@bench.test`, 'bench-password'), studentTokens: students };
 }
 
+/** Busy and total jiffies of the whole machine, from /proc/stat. */
+async function machineTicks(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = line.reduce((a, b) => a + b, 0);
+  const idle = (line[3] ?? 0) + (line[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
 /** CPU seconds (user + system) and resident memory of a process, from /proc. */
 export async function processUsage(pid: number): Promise<{ cpuSeconds: number; rssMb: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
@@ -306,7 +314,7 @@ async function main(): Promise<void> {
     const baseCpu = ((idle2.cpuSeconds - idle.cpuSeconds) / 5) * 100;
     console.log(`publisher only (720p VP8 ${kbps} kb/s + Opus): Aula ${baseCpu.toFixed(1)}% CPU, ${idle2.rssMb.toFixed(0)} MB RSS`);
     console.log('');
-    console.log('subscribers  pkt/s/sub  kb/s/sub  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %');
+    console.log('subscribers  pkt/s/sub  kb/s/sub  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %  machine busy %');
 
     let used = 0;
     let bestUnder2 = 0;
@@ -333,10 +341,13 @@ async function main(): Promise<void> {
         bytes: workers.reduce((s, w) => s + (w.stats?.bytes ?? 0), 0),
       });
       const a0 = await processUsage(pid);
+      const m0 = await machineTicks();
       const s0 = snap();
       await new Promise((r) => setTimeout(r, hold * 1000));
       const a1 = await processUsage(pid);
+      const m1 = await machineTicks();
       const s1 = snap();
+      const busy = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100;
       const expected = s1.expected - s0.expected;
       const received = s1.received - s0.received;
       const loss = expected > 0 ? Math.max(0, (1 - received / expected) * 100) : 100;
@@ -344,7 +355,7 @@ async function main(): Promise<void> {
       const clientCpu = ((s1.clientCpu - s0.clientCpu) / hold) * 100;
       if (loss < 2) bestUnder2 = n;
       console.log(
-        `${String(n).padStart(11)}  ${(received / hold / n).toFixed(0).padStart(9)}  ${((s1.bytes - s0.bytes) * 8 / 1000 / hold / n).toFixed(0).padStart(8)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}`,
+        `${String(n).padStart(11)}  ${(received / hold / n).toFixed(0).padStart(9)}  ${((s1.bytes - s0.bytes) * 8 / 1000 / hold / n).toFixed(0).padStart(8)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}  ${busy.toFixed(0).padStart(14)}`,
       );
       if (loss >= 10) break;
     }
@@ -363,5 +374,9 @@ async function main(): Promise<void> {
 const entry = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (entry === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--worker')) await runWorker();
-  else await main();
+  else {
+    await main();
+    // werift's sockets and timers keep the loop alive after the clients close.
+    process.exit(0);
+  }
 }

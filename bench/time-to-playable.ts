@@ -104,3 +104,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// werift's sockets and timers keep the loop alive after the clients close.
+process.exit(0);
