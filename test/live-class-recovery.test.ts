@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -128,6 +128,7 @@ describe('native live class: interruptions', () => {
       expect(playback.status).toBe(200);
       expect(Math.abs((await hlsDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);
       expect(recovered.chatKey).toBeTruthy();
+      await waitFor(async () => existsSync(path.join(dataDir, 'media', recovered.chatKey!)), 5_000, 'the chat transcript');
       expect(readFileSync(path.join(dataDir, 'media', recovered.chatKey!), 'utf8')).toContain('Before the crash');
 
       // Both pages reconnect without a reload; the student receives the instructor's video again.

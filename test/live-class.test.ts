@@ -290,6 +290,7 @@ describe('native live class in Chromium', () => {
     // The chat of the room is the recording's transcript, timed from the recording's start.
     const rec = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
     expect(rec.body.chatKey).toBe(`recordings/${recId}/source/chat.jsonl`);
+    await expect.poll(() => existsSync(path.join(t.dataDir, 'media', rec.body.chatKey!)), { timeout: 5_000 }).toBe(true);
     const chat = readFileSync(path.join(t.dataDir, 'media', rec.body.chatKey!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; author: string; text: string });
     expect(chat.map((m) => m.text)).toEqual(['First question', 'Answer from the instructor']);
     expect(chat[0]!.author).toBe('Student 1.1');
@@ -311,7 +312,7 @@ describe('native live class in Chromium', () => {
     for (const page of [host, student]) await page.close();
   }, 115_000);
 
-  it('the instructor shares the screen while the camera keeps running, lets a raised hand speak, takes it back, mutes and removes; attendance counts time present', async () => {
+  it('the instructor shares the screen while the camera keeps running, lets a raised hand speak, takes it back, mutes, records twice by hand and removes; attendance counts time present', async () => {
     const classId = await createNativeClass(t, school, { title: 'Interactive class' });
     const batch = school.batches[0]!;
     const [alice, bob] = [batch.students[0]!, batch.students[1]!];
@@ -320,6 +321,9 @@ describe('native live class in Chromium', () => {
     await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
     await host.click('#start-class');
     await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
+    // Recording by hand: start now, stop later, start again: two recordings.
+    await host.click('#record-toggle');
+    await host.waitForSelector('#recording-status:not([hidden])', { timeout: 10_000 });
     const a = await openLive(chrome, t, classId, alice.token);
     const b = await openLive(chrome, t, classId, bob.token);
     for (const page of [a, b]) await page.waitForSelector('video.remote[data-source="camera"]', { timeout: 20_000 });
@@ -378,6 +382,12 @@ describe('native live class in Chromium', () => {
     await expect.poll(() => audioFrom(host), { timeout: 15_000 }).toBe(0);
     await expect.poll(() => a.textContent('#live-message'), { timeout: 10_000 }).toMatch(/took back/);
 
+    await expect.poll(() => host.textContent('#record-toggle'), { timeout: 5_000 }).toBe('Stop recording');
+    await host.click('#record-toggle');
+    await host.waitForSelector('#recording-status[hidden]', { state: 'attached', timeout: 10_000 });
+    await host.click('#record-toggle');
+    await host.waitForSelector('#recording-status:not([hidden])', { timeout: 10_000 });
+
     // Remove: Bob is told, his page stops, and he cannot come back.
     await host.click(`#participants li[data-id="${bob.id}"] .remove`);
     await expect.poll(() => b.textContent('#live-message'), { timeout: 10_000 }).toMatch(/removed you/);
@@ -389,6 +399,9 @@ describe('native live class in Chromium', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     await host.click('#end-class');
     await expect.poll(async () => (await t.api<{ status: string }>('GET', `/api/v1/live-classes/${classId}`)).body.status, { timeout: 10_000 }).toBe('ended');
+    await expect
+      .poll(async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items.map((r) => r.status), { timeout: 10_000 })
+      .toEqual(['ready', 'ready']);
 
     // Attendance: every enrolled student, with time present.
     const report = await t.api<{ items: { userId: string; name: string; secondsPresent: number; sessions: unknown[]; enrolled: boolean }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });

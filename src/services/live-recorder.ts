@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -406,10 +405,6 @@ interface JournalLine extends LiveSegment {
   sourceBytes: number;
 }
 
-interface CaptureEvents {
-  failed: [Error];
-}
-
 export interface LiveRecorderOptions {
   width: number;
   height: number;
@@ -422,7 +417,7 @@ export interface LiveRecorderOptions {
 
 const DEFAULT_OPTIONS: LiveRecorderOptions = { width: 1280, height: 720, fps: 25, preset: 'veryfast', crf: 23, maxKbps: 2500, audioKbps: 128 };
 
-class Capture extends EventEmitter<CaptureEvents> {
+class Capture {
   private readonly mkv = new MatroskaClusterWriter();
   private readonly camera: VideoChannel;
   private readonly screen: VideoChannel;
@@ -451,7 +446,6 @@ class Capture extends EventEmitter<CaptureEvents> {
     private readonly deps: LiveRecorderDeps,
     private readonly options: LiveRecorderOptions,
   ) {
-    super();
     this.log = deps.logger.child({ recordingId: meta.recordingId, room: meta.liveClassId });
     const emit: Emit = (b) => this.queue.push(b);
     this.camera = new VideoChannel(CAMERA_TRACK, meta.t0, emit);
@@ -730,7 +724,7 @@ async function exists(file: string): Promise<boolean> {
 
 export interface LiveRecorderDeps {
   storage: MediaStorage;
-  recordings: Pick<RecordingService, 'finishLive' | 'stop' | 'setLiveCapture'>;
+  recordings: Pick<RecordingService, 'finishLive' | 'queueLiveProcessing' | 'stop' | 'setLiveCapture'>;
   recordingsRepo: Pick<RecordingRepository, 'get' | 'list'>;
   /** Local folder of recordings in progress: `<dir>/<recordingId>/`. */
   workDir: string;
@@ -785,16 +779,9 @@ export function createLiveRecorder(deps: LiveRecorderDeps): LiveRecorder {
     const { codecs, width, height } = probed ?? { codecs: DEFAULT_CODECS, width: options.width, height: options.height };
     await storage.putBuffer(keys.playlist, buildLivePlaylist(input.segments, true), 'application/vnd.apple.mpegurl');
     await storage.putBuffer(keys.master, buildMasterPlaylist([{ uri: `${input.rendition}/${VARIANT_PLAYLIST}`, bandwidth: peak, averageBandwidth: average, width, height, codecs }]), 'application/vnd.apple.mpegurl');
-    let chatKey: string | null = input.chatAlreadyStored ? keys.chat : null;
-    if (input.chatPath && (await exists(input.chatPath))) {
-      await storage.putFile(keys.chat, input.chatPath, 'application/x-ndjson');
-      chatKey = keys.chat;
-    }
-    let sourceSize = input.segments.reduce((sum, s) => sum + s.bytes, 0);
-    if (input.sourcePath) {
-      sourceSize = (await stat(input.sourcePath)).size;
-      await storage.putFile(keys.source, input.sourcePath, 'video/mp2t');
-    }
+    const chatToUpload = input.chatPath && (await exists(input.chatPath)) ? input.chatPath : null;
+    const chatKey: string | null = input.chatAlreadyStored || chatToUpload ? keys.chat : null;
+    const sourceSize = input.sourcePath ? (await stat(input.sourcePath)).size : input.segments.reduce((sum, s) => sum + s.bytes, 0);
     const durationSeconds = Math.round(input.segments.reduce((sum, s) => sum + s.durationSeconds, 0) * 1000) / 1000;
     const media: RecordingMedia = {
       masterKey: keys.master,
@@ -804,6 +791,10 @@ export function createLiveRecorder(deps: LiveRecorderDeps): LiveRecorder {
     const metadata: RecordingMetadata = { durationSeconds, width, height, videoCodec: 'h264', audioCodec: 'aac', bitRate: average, sizeBytes: sourceSize };
     const rec = await deps.recordings.finishLive(input.recordingId, input.actor, input.reason, { media, metadata, sourceKey: keys.source, sourceSize, chatKey, endedAt: input.endedAt });
     input.log.info({ durationSeconds, segments: input.segments.length }, 'live recording playable');
+    // Playable already; the source (a rename on local storage, an upload on S3) and chat follow, then the pipeline.
+    if (chatToUpload) await storage.putFile(keys.chat, chatToUpload, 'application/x-ndjson');
+    if (input.sourcePath) await storage.putFile(keys.source, input.sourcePath, 'video/mp2t');
+    await deps.recordings.queueLiveProcessing(input.recordingId);
     return rec;
   }
 
@@ -901,10 +892,15 @@ export function createLiveRecorder(deps: LiveRecorderDeps): LiveRecorder {
 
   const recorder: LiveRecorder = {
     async start(room, recording) {
-      if (closed || captures.has(recording.id)) return;
+      if (closed || captures.has(recording.id) || recovering.has(recording.id)) return;
       const rendition = renditionNameFor(options.height);
       const meta: CaptureMeta = { recordingId: recording.id, liveClassId: room.liveClassId, startedAt: recording.startedAt, t0: Date.now(), rendition, width: options.width, height: options.height };
       const dir = path.join(deps.workDir, recording.id);
+      // A capture cannot continue another's segments: an interrupted recording is recovery's to finish.
+      if ((await exists(path.join(dir, 'capture.json'))) || (await storage.stat(captureKeys(recording.id, rendition).playlist))) {
+        logger.warn({ recordingId: recording.id }, 'this recording was being captured before; it is left to recovery');
+        return;
+      }
       await mkdir(path.join(dir, 'hls'), { recursive: true });
       await writeFile(path.join(dir, 'capture.json'), JSON.stringify(meta));
       if (closed || captures.has(recording.id)) return;

@@ -557,7 +557,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
       })
       .catch((err: unknown) => {
         // The interrupted recording may still be being recovered; it stops being active shortly.
-        if (attempt < 5) setTimeout(() => this.recordAgainAfterRestart(attempt + 1), 2_000).unref();
+        if (attempt < 15) setTimeout(() => this.recordAgainAfterRestart(attempt + 1), 2_000).unref();
         else this.log.warn({ err }, 'could not record the resumed class');
       });
   }
@@ -570,9 +570,11 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
   }
 
   recordingStopped(recordingId: string): void {
-    if (this.recording?.id !== recordingId) return;
-    this.recording = null;
-    this.broadcast({ type: 'recording', recording: null });
+    if (this.recording?.id === recordingId) {
+      this.recording = null;
+      this.broadcast({ type: 'recording', recording: null });
+    }
+    if (this.hasHost()) this.recordAgainAfterRestart();
   }
 
   async startRecording(actor: Principal): Promise<void> {
@@ -787,6 +789,7 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
   const { logger, clock } = deps;
   const rooms = new Map<string, LiveRoom>();
   const opening = new Map<string, Promise<LiveRoom>>();
+  const serviceStartedAt = clock.now().getTime();
   let closed = false;
 
   const journalFileOf = (liveClassId: string) => path.join(deps.journalDir, liveClassId, 'journal.jsonl');
@@ -823,9 +826,11 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
         if (rooms.get(cls.id) === room) rooms.delete(cls.id);
       });
       rooms.set(cls.id, room);
+      // A recording started before anyone was in the room is captured from now on; one left by an earlier
+      // process is not: recovery makes what it captured playable, and the class records anew.
       const active = await deps.recordingsRepo.activeForClass(cls.id);
       const current = active[0];
-      if (current && deps.recorderStart) room.recordingStarted({ id: current.id, startedAt: current.startedAt });
+      if (current && deps.recorderStart && Date.parse(current.startedAt) >= serviceStartedAt) room.recordingStarted({ id: current.id, startedAt: current.startedAt });
       return room;
     })();
     opening.set(cls.id, p);

@@ -218,8 +218,9 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     },
 
     /**
-     * A live recording whose media its recorder already published: `recording → processing → ready` at once,
-     * then the pipeline is queued for the other renditions, images and the download.
+     * A live recording whose media its recorder already published: `recording → processing → ready` at once.
+     * The pipeline (other renditions, images, download) is queued with `queueLiveProcessing` once the source
+     * and chat it names are in storage.
      */
     async finishLive(id: string, actor: Actor, reason: string, live: {
       media: RecordingMedia; metadata: RecordingMetadata; sourceKey: string; sourceSize: number; chatKey: string | null; endedAt: string;
@@ -229,10 +230,10 @@ export function createRecordingService(deps: RecordingServiceDeps) {
         await transition(id, { to: 'processing' }, actor, reason, { endedAt: live.endedAt, sourceKey: live.sourceKey, sourceSize: live.sourceSize, progress: { stage: 'queued', percent: 0 } });
       }
       if (live.chatKey) await recordings.updateProcessing(id, { chatKey: live.chatKey, now: isoNow(clock) });
-      const ready = await transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null });
-      await enqueueProcessing(id);
-      return ready;
+      return transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null });
     },
+
+    queueLiveProcessing: (id: string) => enqueueProcessing(id),
 
     async get(viewer: Principal, id: string) {
       const rec = await mustGet(id);

@@ -113,6 +113,8 @@ class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements Publishe
     private readonly transceiver: RTCRtpTransceiver,
   ) {
     super();
+    // Every subscriber watches for the end of the track.
+    this.setMaxListeners(0);
     this.id = `${peerId}:${kind}:${++trackCounter}`;
     this.codec = kind === 'video' ? 'vp8' : 'opus';
     this.unsubscribeRtp = remote.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp)).unSubscribe;

@@ -97,7 +97,9 @@ export function registerLiveRoomRoutes(app: HttpApp, deps: { rooms: LiveRoomServ
 
   // The websocket plugin lives in this scope only, so it handles upgrades for the signaling route alone.
   app.register(async (plain) => {
-    await plain.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES } });
+    // The rooms close their sockets before the server closes; the plugin's own pre-close step is not needed
+    // (and, finishing twice, it kept the server from closing its idle keep-alive connections).
+    await plain.register(websocket, { options: { maxPayload: MAX_MESSAGE_BYTES }, preClose: async () => undefined });
     const scope = plain.withTypeProvider<ZodTypeProvider>();
     scope.get('/api/v1/live-classes/:id/signal', { websocket: true, schema: { hide: true } }, (raw: SignalSocket, req) => {
       const socket = raw;
