@@ -206,7 +206,10 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       clearInterval(purgeTimer);
       demoAbort.abort();
       await demoMedia;
+      // In-flight requests get a few seconds; a client that stopped reading a media body must not hold shutdown forever.
+      const forceClose = setTimeout(() => http.server.closeAllConnections(), 5_000);
       await http.close();
+      clearTimeout(forceClose);
       await queue.stop();
       await analytics.close();
       await audit.close();

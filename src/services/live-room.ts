@@ -590,9 +590,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
   }
 
   private async checkClass(): Promise<void> {
-    if (this.closed) return;
+    // While this room ends the class itself, it closes with its own reason.
+    if (this.closed || this.ending) return;
     const cls = await this.deps.liveClassRepo.get(this.liveClassId).catch(() => null);
-    if (this.closed || !cls) return;
+    if (this.closed || this.ending || !cls) return;
     if (cls.deletedAt || cls.status === 'ended' || cls.status === 'cancelled') {
       this.status = cls.status;
       await this.close(cls.status === 'cancelled' || cls.deletedAt ? 'The class was cancelled' : 'The class has ended');
