@@ -25,6 +25,7 @@ import { createAuditRepository } from './adapters/db/audit-repository';
 import { createWatchRepository } from './adapters/db/watch-repository';
 import { deriveKey } from './adapters/crypto';
 import { createAuditLog } from './services/audit';
+import { createMediaCache } from './services/media-cache';
 import { createPlaybackService } from './services/playback';
 import { createWatchAnalytics } from './services/watch-analytics';
 import { registerSystemRoutes } from './http/routes/system';
@@ -110,8 +111,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: { zoom: zoom.hooks },
   });
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
+  const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
   const playback = createPlaybackService({
-    recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds,
+    recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache,
   });
   const analytics = createWatchAnalytics({ watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger });
   const presentRecordings = async (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => {

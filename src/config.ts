@@ -33,6 +33,7 @@ const EnvSchema = z.object({
   AULA_JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(5),
   AULA_JOB_BACKOFF_MS: z.coerce.number().int().min(10).default(5_000),
   AULA_PLAYBACK_TTL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
+  AULA_MEDIA_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
   STORAGE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.url().optional(),
@@ -74,6 +75,8 @@ export interface AppConfig {
   retentionDays: number;
   jobs: { concurrency: number; maxAttempts: number; backoffMs: number };
   playbackTtlSeconds: number;
+  /** Memory for recently served segments and images (0 turns the cache off). */
+  mediaCacheBytes: number;
   /** How long a native live class waits for its instructor to come back before it ends. */
   liveGraceSeconds: number;
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
@@ -139,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     retentionDays: e.AULA_RETENTION_DAYS,
     jobs: { concurrency: e.AULA_JOB_CONCURRENCY, maxAttempts: e.AULA_JOB_MAX_ATTEMPTS, backoffMs: e.AULA_JOB_BACKOFF_MS },
     playbackTtlSeconds: e.AULA_PLAYBACK_TTL_SECONDS,
+    mediaCacheBytes: e.AULA_MEDIA_CACHE_MB * 1024 * 1024,
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },

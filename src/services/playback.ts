@@ -7,6 +7,7 @@ import { signPlaybackToken, verifyPlaybackToken } from '../domain/playback-token
 import { type RecordingMedia, recordingPrefix } from '../domain/recording-media';
 import type { AuditLog, RequestContext } from './audit';
 import type { ChangeFeed } from './change-feed';
+import type { MediaCache, MediaObject } from './media-cache';
 import type { ViewerAccess } from './viewer-access';
 
 export interface PlaybackUrls {
@@ -51,10 +52,16 @@ export function createPlaybackService(deps: {
   signingKey: Buffer;
   publicUrl: string;
   ttlSeconds: number;
+  /** Optional in-memory cache of immutable media; playlists always come from storage. */
+  mediaCache?: MediaCache;
 }) {
   const cache = new Map<string, CachedRecording>();
-  // Status changes (a deletion above all) reach every media request at once, not after the cache expires.
-  const unsubscribe = deps.feed.subscribe((change) => cache.delete(change.recordingId));
+  // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
+  // reprocessing changes the status too, so cached bytes of the old output go with it.
+  const unsubscribe = deps.feed.subscribe((change) => {
+    cache.delete(change.recordingId);
+    deps.mediaCache?.invalidatePrefix(recordingPrefix(change.recordingId));
+  });
   const CACHE_MS = 2_000;
 
   async function recordingState(id: string): Promise<CachedRecording | null> {
@@ -126,7 +133,14 @@ export function createPlaybackService(deps: {
       return { key: recordingPrefix(check.grant.recordingId) + file, recordingId: check.grant.recordingId, viewerId: check.grant.viewerId, title: rec.title };
     },
 
-    stat: (key: string) => deps.storage.stat(key),
+    /** Size and date of a servable file, with its bytes when they are (now) cached; `null` when missing. */
+    async lookup(key: string): Promise<MediaObject | null> {
+      if (!deps.mediaCache || key.endsWith('.m3u8')) {
+        const info = await deps.storage.stat(key);
+        return info ? { info, body: null } : null;
+      }
+      return deps.mediaCache.get(key);
+    },
     read: (key: string, range?: ByteRange) => deps.storage.read(key, range),
 
     close: unsubscribe,

@@ -50,9 +50,10 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
         deps.audit.record({ actor: caller, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
         return reply.status(403).send(errorBody('forbidden', 'This playback link was issued to another viewer'));
       }
-      const stat = await deps.playback.stat(target.key);
-      if (!stat) return reply.status(404).send(errorBody('not_found', `Media file ${file} not found`));
+      const object = await deps.playback.lookup(target.key);
+      if (!object) return reply.status(404).send(errorBody('not_found', `Media file ${file} not found`));
 
+      const stat = object.info;
       const isPlaylist = file.endsWith('.m3u8') || file.endsWith('.vtt');
       reply.header('accept-ranges', 'bytes');
       reply.header('content-type', contentTypeOf(file));
@@ -72,15 +73,16 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
       if (file === 'download.mp4' && (!range || range.start === 0)) {
         deps.audit.record({ actor: null, actorUserId: target.viewerId === 'key' ? null : target.viewerId, recordingId: target.recordingId, action: 'media.download', outcome: 'allowed', ctx });
       }
-      try {
-        if (range) {
-          reply.status(206);
-          reply.header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`);
-          reply.header('content-length', range.end - range.start + 1);
-          return reply.send(await deps.playback.read(target.key, range));
-        }
+      if (range) {
+        reply.status(206);
+        reply.header('content-range', `bytes ${range.start}-${range.end}/${stat.size}`);
+        reply.header('content-length', range.end - range.start + 1);
+      } else {
         reply.header('content-length', stat.size);
-        return reply.send(await deps.playback.read(target.key));
+      }
+      if (object.body) return reply.send(range ? object.body.subarray(range.start, range.end + 1) : object.body);
+      try {
+        return reply.send(await deps.playback.read(target.key, range ?? undefined));
       } catch (err) {
         if (err instanceof StorageObjectNotFound) return reply.status(404).send(errorBody('not_found', `Media file ${file} not found`));
         throw err;
