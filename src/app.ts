@@ -162,6 +162,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const metrics = createHttpMetrics();
   const webDistDir = path.join(projectRoot, 'web', 'dist');
   const http = await createHttpApp({
+    cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
     logger,
     maxJsonBytes: config.maxJsonBytes,
     publicUrl: config.publicUrl,
@@ -170,11 +171,13 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     authenticate: (bearer) => identity.authenticate(bearer),
   });
   registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION });
-  registerIdentityRoutes(http, identity);
+  // Cookies marked Secure are only sent over HTTPS, so only when Aula is reached that way.
+  const secureCookies = config.publicUrl.startsWith('https:');
+  registerIdentityRoutes(http, identity, { secureCookies });
   registerCatalogRoutes(http, catalog);
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerZoomRoutes(http, zoom);
-  registerPlaybackRoutes(http, { playback, analytics, audit });
+  registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
   // Native live classes: an in-process SFU; ICE stays on loopback when Aula itself only listens there.

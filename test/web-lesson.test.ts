@@ -136,4 +136,39 @@ describe('lesson page: recordings and the player in Chromium', () => {
     expect(res.headers.get('content-type')).toMatch(/json/);
     expect(((await res.json()) as ErrorBody).error.code).toBeTruthy();
   });
+
+  it("a link copied out of one student's player does not play in the browser of a student of another batch", async () => {
+    const id = recordingIds[1]!;
+    const owner = school.batches[0]!.students[0]!;
+    const outsider = school.batches[1]!.students[0]!;
+    const signIn = async (email: string) => {
+      const context = await chrome.browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${t.url}/login`);
+      await page.fill('input[name=email]', email);
+      await page.fill('input[name=password]', 'student-pass');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('#who');
+      return { context, page };
+    };
+    const copied = (await t.api<{ hls: string; mp4: string }>('GET', `/api/v1/recordings/${id}/playback`, { token: owner.token })).body;
+
+    // Opened as a page and fetched by a page: the browser sends its cookies, not the other student's token.
+    const other = await signIn(outsider.email);
+    const refused = await other.page.goto(copied.hls);
+    expect(refused?.status()).toBe(403);
+    expect(((await refused!.json()) as ErrorBody).error.message).toMatch(/another viewer/);
+    const fetchStatus = (page: typeof other.page, url: string) => page.evaluate(async (u) => (await fetch(u)).status, url);
+    expect(await fetchStatus(other.page, copied.mp4)).toBe(403);
+    // The same link in the browser of the student it was issued to plays.
+    const mine = await signIn(owner.email);
+    expect(await fetchStatus(mine.page, copied.hls)).toBe(200);
+    expect(await fetchStatus(mine.page, copied.mp4)).toBe(200);
+    // Signing out forgets whose browser it was; the link alone then works until it expires.
+    await other.page.evaluate(async () => {
+      await fetch('/api/v1/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${localStorage.getItem('aula.token') ?? ''}` } });
+    });
+    expect(await fetchStatus(other.page, copied.hls)).toBe(200);
+    await Promise.all([other.context.close(), mine.context.close()]);
+  });
 });

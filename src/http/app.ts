@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -23,6 +24,8 @@ export interface HttpAppOptions {
   publicUrl: string;
   webDistDir: string;
   metrics: HttpMetrics;
+  /** Signs the viewer cookie (see viewer-cookie.ts). */
+  cookieSecret: Buffer;
   authenticate(bearer: string): Promise<import('../domain/identity').Principal>;
 }
 
@@ -47,6 +50,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
   });
 
+  await app.register(fastifyCookie, { secret: opts.cookieSecret });
   app.decorateRequest('principal', null);
   app.decorateRequest('authError', null);
   app.addHook('onRequest', async (req) => {

@@ -3,6 +3,7 @@ import { USER_ROLES } from '../../domain/identity';
 import type { IdentityService } from '../../services/identity';
 import type { HttpApp } from '../app';
 import { bearerFrom, principalOf } from '../auth';
+import { forgetViewer, rememberViewer } from '../viewer-cookie';
 import { ExternalId, IdParam, PageQuery } from '../schemas';
 
 const UserBody = z.strictObject({
@@ -13,17 +14,22 @@ const UserBody = z.strictObject({
   externalId: ExternalId,
 });
 
-export function registerIdentityRoutes(app: HttpApp, identity: IdentityService) {
+export function registerIdentityRoutes(app: HttpApp, identity: IdentityService, opts: { secureCookies: boolean }) {
   app.post(
     '/api/v1/auth/login',
     { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) }) } },
-    async (req) => identity.login(req.body.email, req.body.password),
+    async (req, reply) => {
+      const session = await identity.login(req.body.email, req.body.password);
+      rememberViewer(reply, { userId: session.user.id, role: session.user.role }, opts.secureCookies);
+      return session;
+    },
   );
 
   app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request' } }, async (req, reply) => {
     principalOf(req);
     const bearer = bearerFrom(req);
     if (bearer) await identity.logout(bearer);
+    forgetViewer(reply, opts.secureCookies);
     return reply.status(204).send();
   });
 

@@ -3,7 +3,9 @@ import { StorageObjectNotFound, type ByteRange } from '../../adapters/storage/me
 import type { AuditLog } from '../../services/audit';
 import { contentTypeOf, type PlaybackService } from '../../services/playback';
 import type { HttpApp } from '../app';
+import { bearerFrom } from '../auth';
 import { errorBody } from '../errors';
+import { viewerFromCookie } from '../viewer-cookie';
 
 /** Parses a single `bytes=` range against the object size; `null` when absent, `'invalid'` for 416. */
 export function parseRange(header: string | undefined, size: number): ByteRange | null | 'invalid' {
@@ -44,10 +46,13 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
         deps.audit.record({ actor: req.principal, recordingId: null, action: file === 'download.mp4' ? 'media.download' : 'media.fetch', outcome: 'denied', ctx, detail: `${file}: ${(err as Error).message}` });
         throw err;
       }
-      // A request that also carries credentials must come from the viewer the link was issued to.
-      const caller = req.principal;
-      if (caller?.kind === 'user' && caller.role !== 'admin' && caller.userId !== target.viewerId) {
-        deps.audit.record({ actor: caller, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
+      // A request that carries credentials (the player's bearer token, else the browser's viewer cookie) must come
+      // from the viewer the link was issued to.
+      const principal = req.principal;
+      const caller = principal ? (principal.kind === 'user' ? principal : null) : bearerFrom(req) ? null : viewerFromCookie(req);
+      const callerUserId = caller?.userId ?? null;
+      if (caller && callerUserId && caller.role !== 'admin' && callerUserId !== target.viewerId) {
+        deps.audit.record({ actor: principal, actorUserId: callerUserId, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
         return reply.status(403).send(errorBody('forbidden', 'This playback link was issued to another viewer'));
       }
       const object = await deps.playback.lookup(target.key);

@@ -4,6 +4,7 @@ import type { PlaybackService } from '../../services/playback';
 import { type WatchAnalytics, watchReportCsv } from '../../services/watch-analytics';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
+import { rememberViewer } from '../viewer-cookie';
 import { IdParam, IsoDateTime } from '../schemas';
 
 const HeartbeatBody = z.strictObject({
@@ -13,10 +14,14 @@ const HeartbeatBody = z.strictObject({
   event: z.enum(['heartbeat', 'play', 'pause', 'seek', 'ended']).optional(),
 });
 
-export function registerPlaybackRoutes(app: HttpApp, deps: { playback: PlaybackService; analytics: WatchAnalytics; audit: AuditLog }) {
-  app.get('/api/v1/recordings/:id/playback', { schema: { tags: ['playback'], summary: 'Signed, expiring URLs for the player (HLS, MP4, poster, thumbnails, chat)', params: IdParam } }, async (req) =>
-    deps.playback.issue(principalOf(req), req.params.id, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null }),
-  );
+export function registerPlaybackRoutes(app: HttpApp, deps: { playback: PlaybackService; analytics: WatchAnalytics; audit: AuditLog; secureCookies: boolean }) {
+  app.get('/api/v1/recordings/:id/playback', { schema: { tags: ['playback'], summary: 'Signed, expiring URLs for the player (HLS, MP4, poster, thumbnails, chat)', params: IdParam } }, async (req, reply) => {
+    const viewer = principalOf(req);
+    const urls = await deps.playback.issue(viewer, req.params.id, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+    // The browser that plays is marked as this viewer's, so links copied out of it do not play in someone else's.
+    rememberViewer(reply, viewer, deps.secureCookies);
+    return urls;
+  });
 
   app.post('/api/v1/recordings/:id/progress', { schema: { tags: ['analytics'], summary: 'Player heartbeat: position and playing state (every 10 s and on pause/seek/end)', params: IdParam, body: HeartbeatBody } }, async (req) =>
     deps.analytics.heartbeat(principalOf(req), req.params.id, req.body),
