@@ -226,6 +226,7 @@ describe('native live class in Chromium', () => {
     host.on('dialog', (d) => void d.accept());
     await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
     await host.click('#start-class');
+    const classStartedAt = Date.now();
     await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
     await host.waitForSelector('#recording-status:not([hidden])', { timeout: 10_000 });
     const student = await openLive(chrome, t, classId, batch.students[0]!.token);
@@ -247,7 +248,8 @@ describe('native live class in Chromium', () => {
     await host.fill('#chat-input', 'Answer from the instructor');
     await host.press('#chat-input', 'Enter');
     await expect.poll(() => student.textContent('#chat-log'), { timeout: 10_000 }).toContain('Answer from the instructor');
-    await new Promise((r) => setTimeout(r, 8_000));
+    // The class lasts about a minute.
+    await new Promise((r) => setTimeout(r, Math.max(8_000, 60_000 - (Date.now() - classStartedAt))));
 
     // While the class runs, segments are already in storage.
     const live = await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`);
@@ -267,6 +269,14 @@ describe('native live class in Chromium', () => {
       }, { timeout: 15_000, interval: 100 })
       .toBe('ready');
     expect(readyAfter).toBeLessThan(5);
+    // A student opening the recording in a new page sees it play, still within 5 s of "end class".
+    const viewer = await chrome.browser.newPage();
+    await viewer.goto(`${t.url}/recordings/${recId}?token=${encodeURIComponent(batch.students[0]!.token)}`);
+    await viewer.click('#play-toggle');
+    await viewer.waitForFunction(() => (window.aulaPlayer?.video.currentTime ?? 0) > 0.2, undefined, { timeout: 15_000 });
+    const playingAfter = (Date.now() - endClicked) / 1000;
+    expect(playingAfter).toBeLessThan(5);
+    await viewer.close();
     await expect.poll(() => student.textContent('#live-message'), { timeout: 10_000 }).toMatch(/ended/);
 
     const cls = await t.api<{ startedAt: string; endedAt: string; status: string }>('GET', `/api/v1/live-classes/${classId}`);
@@ -310,7 +320,7 @@ describe('native live class in Chromium', () => {
     const again = await probeHls((await t.api<{ hls: string }>('GET', `/api/v1/recordings/${recId}/playback`)).body.hls);
     expect(Math.abs(again.duration - classSeconds)).toBeLessThan(1.5);
     for (const page of [host, student]) await page.close();
-  }, 115_000);
+  }, 170_000);
 
   it('the instructor shares the screen while the camera keeps running, lets a raised hand speak, takes it back, mutes, records twice by hand and removes; attendance counts time present', async () => {
     const classId = await createNativeClass(t, school, { title: 'Interactive class' });
