@@ -113,7 +113,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
   const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
   const playback = createPlaybackService({
-    recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache,
+    recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
   });
   const analytics = createWatchAnalytics({ watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger });
   const presentRecordings = async (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => {

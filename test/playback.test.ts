@@ -114,6 +114,21 @@ describe('playback URLs, media serving and the audit log', () => {
     expect((await fetch(pb.body.hls)).status).toBe(200);
   });
 
+  it('stops serving a link within 30 s of its viewer leaving the batch, and serves it again on re-enrolment', async () => {
+    const pb = await t.api<Playback>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student() });
+    expect((await fetch(pb.body.hls)).status).toBe(200);
+    const batchId = school.batches[0]!.id;
+    const studentId = school.batches[0]!.students[0]!.id;
+    expect((await t.api('DELETE', `/api/v1/batches/${batchId}/students/${studentId}`)).status).toBe(204);
+    now += 31_000;
+    const removed = await fetch(pb.body.hls);
+    expect(removed.status).toBe(403);
+    expect(((await removed.json()) as ErrorBody).error.message).toMatch(/may no longer watch/);
+    expect((await t.api('POST', `/api/v1/batches/${batchId}/students`, { body: { userId: studentId } })).status).toBe(201);
+    now += 31_000;
+    expect((await fetch(pb.body.hls)).status).toBe(200);
+  });
+
   it('keeps the union of watched ranges, resumes, and reports views, completion and a heatmap', async () => {
     const s = student();
     const hb = (sessionId: string, position: number, playing: boolean, event?: string) =>

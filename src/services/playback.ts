@@ -54,6 +54,8 @@ export function createPlaybackService(deps: {
   ttlSeconds: number;
   /** Optional in-memory cache of immutable media; playlists always come from storage. */
   mediaCache?: MediaCache;
+  /** Looks up a link's viewer, so access is checked again while the link is in use. */
+  users: { getUser(id: string): Promise<{ id: string; role: Principal['role']; name: string } | null> };
 }) {
   const cache = new Map<string, CachedRecording>();
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
@@ -77,6 +79,26 @@ export function createPlaybackService(deps: {
     if (cache.size > 10_000) cache.clear();
     cache.set(id, entry);
     return entry;
+  }
+
+  // A link outlives its issue by hours; a student removed from the batch (or a deleted user) loses it within this time.
+  const ACCESS_RECHECK_MS = 30_000;
+  const viewerAccess = new Map<string, { allowed: Promise<boolean>; at: number }>();
+  function stillAllowed(viewerId: string, batchId: string): Promise<boolean> {
+    if (viewerId === 'key') return Promise.resolve(true); // issued to an admin API key
+    const cacheKey = `${viewerId}:${batchId}`;
+    const hit = viewerAccess.get(cacheKey);
+    const now = deps.clock.now().getTime();
+    if (hit && now - hit.at < ACCESS_RECHECK_MS) return hit.allowed;
+    const allowed = (async () => {
+      const user = await deps.users.getUser(viewerId);
+      if (!user) return false;
+      return deps.access.assertCanView({ kind: 'user', userId: user.id, role: user.role, name: user.name }, batchId).then(() => true, () => false);
+    })();
+    if (viewerAccess.size > 50_000) viewerAccess.clear();
+    viewerAccess.set(cacheKey, { allowed, at: now });
+    allowed.catch(() => viewerAccess.delete(cacheKey));
+    return allowed;
   }
 
   return {
@@ -130,6 +152,9 @@ export function createPlaybackService(deps: {
       if (!SERVABLE.test(file)) throw new NotFound('Media file', file);
       const rec = await recordingState(check.grant.recordingId);
       if (!rec || rec.status !== 'ready') throw new NotFound('Recording', check.grant.recordingId);
+      if (!(await stillAllowed(check.grant.viewerId, rec.batchId))) {
+        throw new DomainError('forbidden', 'The viewer this link was issued to may no longer watch this recording');
+      }
       return { key: recordingPrefix(check.grant.recordingId) + file, recordingId: check.grant.recordingId, viewerId: check.grant.viewerId, title: rec.title };
     },
 
