@@ -163,6 +163,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const webDistDir = path.join(projectRoot, 'web', 'dist');
   const http = await createHttpApp({
     cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
+    trustProxy: config.trustProxy,
     logger,
     maxJsonBytes: config.maxJsonBytes,
     publicUrl: config.publicUrl,

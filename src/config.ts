@@ -14,6 +14,13 @@ const EnvSchema = z.object({
   PORT: portNumber.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: z.url().optional(),
+  // Which proxies may set X-Forwarded-For (the client address in the audit log and limits): false, true, or addresses/CIDRs.
+  AULA_TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, 'must be true, false or a comma-separated list of addresses/CIDRs')
+    .default('false')
+    .transform((v): boolean | string[] => (v === 'true' ? true : v === 'false' ? false : v.split(',').map((a) => a.trim()))),
   AULA_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -61,6 +68,7 @@ export interface AppConfig {
   port: number;
   host: string;
   publicUrl: string;
+  trustProxy: boolean | string[];
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   redisUrl: string | undefined;
@@ -128,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    trustProxy: e.AULA_TRUST_PROXY,
     dataDir,
     database,
     redisUrl: e.REDIS_URL,

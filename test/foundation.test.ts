@@ -9,6 +9,12 @@ describe('configuration', () => {
     expect(() => loadConfig({ PORT: 'eighty', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/PORT/);
     expect(() => loadConfig({ LOG_LEVEL: 'loud', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(ConfigError);
     expect(() => loadConfig({ STORAGE: 's3', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/S3_BUCKET/);
+    expect(() => loadConfig({ AULA_TRUST_PROXY: 'everyone', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/AULA_TRUST_PROXY/);
+  });
+
+  it('trusts no proxy by default, so a client cannot choose the address written to the audit log', () => {
+    expect(loadConfig({ AULA_DATA_DIR: '/tmp/aula-config-test' }).trustProxy).toBe(false);
+    expect(loadConfig({ AULA_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1', AULA_DATA_DIR: '/tmp/aula-config-test' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
   });
 
   it('keeps one generated secret per data dir', () => {

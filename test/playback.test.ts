@@ -170,7 +170,7 @@ describe('playback URLs, media serving and the audit log', () => {
   });
 
   it('records every issuance, download and denial in an append-only audit log', async () => {
-    const pb = await t.api<Playback>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student(), headers: { 'user-agent': 'audit-test-agent' } });
+    const pb = await t.api<Playback>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student(), headers: { 'user-agent': 'audit-test-agent', 'x-forwarded-for': '203.0.113.9' } });
     await (await fetch(pb.body.mp4)).arrayBuffer();
     await t.api('GET', `/api/v1/recordings/${recordingId}/playback`, { token: outsider() });
     const audit = await t.api<{ items: { action: string; outcome: string; actorUserId: string | null; userAgent: string | null; ip: string | null }[] }>('GET', `/api/v1/audit?recordingId=${recordingId}&limit=500`);
@@ -179,7 +179,9 @@ describe('playback URLs, media serving and the audit log', () => {
     expect(kinds).toContain('playback.issue:allowed');
     expect(kinds).toContain('playback.issue:denied');
     expect(kinds).toContain('media.download:allowed');
+    // No proxy is trusted by default, so a forged X-Forwarded-For does not change the recorded address.
     expect(audit.body.items.some((e) => e.userAgent === 'audit-test-agent' && e.ip === '127.0.0.1')).toBe(true);
+    expect(audit.body.items.some((e) => e.ip === '203.0.113.9')).toBe(false);
     const denied = await t.api<{ items: { actorUserId: string }[] }>('GET', `/api/v1/audit?outcome=denied&recordingId=${recordingId}`);
     expect(denied.body.items.some((e) => e.actorUserId === school.batches[1]!.students[0]!.id)).toBe(true);
     expect((await t.api('GET', '/api/v1/audit', { token: student() })).status).toBe(403);

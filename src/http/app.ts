@@ -26,6 +26,7 @@ export interface HttpAppOptions {
   metrics: HttpMetrics;
   /** Signs the viewer cookie (see viewer-cookie.ts). */
   cookieSecret: Buffer;
+  trustProxy: boolean | string[];
   authenticate(bearer: string): Promise<import('../domain/identity').Principal>;
 }
 
@@ -36,7 +37,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     // One log line per request comes from the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.maxJsonBytes,
-    trustProxy: true,
+    trustProxy: opts.trustProxy,
     return503OnClosing: true,
     requestIdHeader: 'x-request-id',
     // Playback tokens travel as one path segment and are longer than the default limit of 100.
