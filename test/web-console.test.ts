@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
@@ -40,6 +40,42 @@ describe('instructor console in Chromium', () => {
     const badge = page.locator(`span.badge[data-recording-id="${rec.body.id}"]`);
     await expect.poll(() => badge.getAttribute('class'), { timeout: 60_000 }).toMatch(/ready/);
     expect(await page.evaluate(() => (window as unknown as { stillSamePage?: boolean }).stillSamePage)).toBe(true);
+    await page.close();
+  });
+
+  it('schedules a class for a lesson from the form and uploads a recording into it, which reaches the lesson page', async () => {
+    const school = await seedSchool(t, { lessons: 2 });
+    const batch = school.batches[0]!;
+    const page = await chrome.browser.newPage();
+    await page.goto(`${t.url}/console?token=${batch.instructor.token}`);
+    await page.click('details.schedule > summary');
+    await page.fill('#schedule-class input[name=title]', 'Re-teach for absent students');
+    await page.selectOption('#schedule-class select[name=batchId]', batch.id);
+    await expect.poll(() => page.locator('#schedule-class select[name=lessonId] option').count(), { timeout: 10_000 }).toBe(3);
+    await page.selectOption('#schedule-class select[name=lessonId]', school.lessons[1]!.id);
+    await page.selectOption('#schedule-class select[name=provider]', 'upload');
+    await page.click('#schedule-class button[type=submit]');
+    const row = page.locator('#upcoming article.class-row', { hasText: 'Re-teach for absent students' });
+    await row.waitFor({ timeout: 10_000 });
+    const classId = await row.getAttribute('data-live-class-id');
+    const created = await t.api<{ lessonId: string; batchId: string; provider: string; autoRecord: boolean }>('GET', `/api/v1/live-classes/${classId}`);
+    expect(created.body).toMatchObject({ lessonId: school.lessons[1]!.id, batchId: batch.id, provider: 'upload', autoRecord: true });
+
+    const file = await makeTestVideo(path.join(t.dataDir, 'reteach.mp4'), { seconds: 3 });
+    await row.locator('input.upload-input').setInputFiles(file);
+    const badge = row.locator('span.badge[data-recording-id]');
+    await expect.poll(() => badge.first().getAttribute('class'), { timeout: 60_000 }).toMatch(/ready/);
+    expect(await row.locator('.recording-title').first().textContent()).toBe('reteach');
+    const lesson = await t.api<{ items: { liveClass: { id: string } }[] }>('GET', `/api/v1/lessons/${school.lessons[1]!.id}/recordings`, { token: batch.students[0]!.token });
+    expect(lesson.body.items.map((r) => r.liveClass.id)).toEqual([classId]);
+
+    // A file that is not media becomes a failed recording whose reason the instructor can read.
+    const junk = path.join(t.dataDir, 'notes.txt');
+    await writeFile(junk, 'not a video');
+    await row.locator('input.upload-input').setInputFiles(junk);
+    const failed = row.locator('li.recording-item', { hasText: 'notes' });
+    await expect.poll(() => failed.locator('span.badge').getAttribute('class'), { timeout: 30_000 }).toMatch(/failed/);
+    expect(await failed.locator('.processing-error').textContent()).toMatch(/no video or audio stream/);
     await page.close();
   });
 });

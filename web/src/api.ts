@@ -37,3 +37,30 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 }
 
 export interface Me { kind: 'user' | 'api-key'; id?: string; name?: string; email?: string; role: 'admin' | 'instructor' | 'student' }
+
+/** Sends a file as the raw request body, reporting progress (fetch cannot report upload progress). */
+export function uploadFile<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    const token = getToken();
+    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+    xhr.setRequestHeader('content-type', file.type && /^(video|audio)\//.test(file.type) ? file.type : 'application/octet-stream');
+    xhr.upload.addEventListener('progress', (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    });
+    xhr.addEventListener('load', () => {
+      type Body = { error?: { code: string; message: string } } | null;
+      let data: Body = null;
+      try {
+        data = JSON.parse(xhr.responseText) as Body;
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else reject(new ApiError(xhr.status, data?.error?.code ?? 'error', data?.error?.message ?? `Upload failed (${xhr.status})`));
+    });
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'network', 'The upload was interrupted; check the connection and try again')));
+    xhr.send(file);
+  });
+}

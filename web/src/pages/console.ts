@@ -1,4 +1,4 @@
-import { ApiError, api, getToken, type Me } from '../api';
+import { ApiError, api, getToken, type Me, uploadFile } from '../api';
 import { el, formatDuration, render } from '../dom';
 import { formatDateTime } from '../format';
 import type { Batch, LiveClass, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
@@ -59,6 +59,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   const recordings = new Map<string, ConsoleRecording>();
   for (const r of recordingList) if (r.status !== 'deleted') recordings.set(r.id, r);
   const rows = new Map<string, HTMLElement>();
+  const uploads = new Map<string, number>(); // class id → percent sent
   let batchFilter = '';
   let pastShown = PAST_PAGE;
 
@@ -152,6 +153,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       }));
       box.append(start);
     }
+    if (cls.status !== 'cancelled') box.append(uploadControl(cls));
     if (cls.status === 'live') {
       const recording = recordingsOf(cls.id).some((r) => r.status === 'recording');
       if (!recording) {
@@ -172,6 +174,38 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       box.append(end);
     }
     return box;
+  }
+
+  /** "Upload recording": a file made elsewhere becomes one more recording of the class, with upload progress. */
+  function uploadControl(cls: LiveClass): HTMLElement {
+    const input = el('input', { type: 'file', accept: 'video/*,audio/*,.mkv,.webm,.mp4,.m4a,.mov', class: 'upload-input', hidden: '' });
+    const button = el('button', { type: 'button', class: 'upload-recording secondary' }, uploads.has(cls.id) ? `Uploading ${uploads.get(cls.id)}%` : 'Upload recording');
+    button.disabled = uploads.has(cls.id);
+    button.addEventListener('click', () => input.click());
+    input.addEventListener('change', () => {
+      const file = input.files?.[0];
+      if (!file) return;
+      const title = file.name.replace(/\.[^.]+$/, '').slice(0, 300) || cls.title;
+      const path = `/api/v1/live-classes/${encodeURIComponent(cls.id)}/uploads?filename=${encodeURIComponent(file.name)}&title=${encodeURIComponent(title)}`;
+      uploads.set(cls.id, 0);
+      repaintActions(cls.id);
+      void act(cls.id, button, async () => {
+        try {
+          const created = await uploadFile<ConsoleRecording>(path, file, (fraction) => {
+            const percent = Math.floor(fraction * 100);
+            uploads.set(cls.id, percent);
+            const current = rows.get(cls.id)?.querySelector<HTMLButtonElement>('button.upload-recording');
+            if (current) current.textContent = `Uploading ${percent}%`;
+          });
+          uploads.delete(cls.id);
+          upsertRecording({ ...created, liveClassId: cls.id });
+        } finally {
+          uploads.delete(cls.id);
+          repaintActions(cls.id);
+        }
+      });
+    });
+    return el('span', { class: 'upload' }, button, input);
   }
 
   function classRow(cls: LiveClass): HTMLElement {
@@ -237,6 +271,10 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     pastShown = PAST_PAGE;
     paintSections();
   });
+  const scheduleForm = scheduleClassForm(batches, (created) => {
+    classById.set(created.id, created);
+    paintSections();
+  });
   const liveStatus = el('span', { id: 'live-status', class: 'live-status connecting', role: 'status' }, 'Connecting to live updates…');
 
   render(
@@ -246,6 +284,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       el('label', {}, 'Batch ', filter), reportLink,
       batches.length > 0 ? el('span', { class: 'muted batch-reports' }, 'Reports: ', ...batches.flatMap((b, i) => [i > 0 ? ' · ' : '', el('a', { href: `/batches/${encodeURIComponent(b.id)}/report` }, b.name)])) : '',
     ),
+    scheduleForm,
     el('section', { 'aria-labelledby': 'upcoming-h' }, el('h2', { id: 'upcoming-h' }, 'Live and upcoming'), upcoming),
     el('section', { 'aria-labelledby': 'past-h' }, el('h2', { id: 'past-h' }, 'Past classes'), past, morePast),
   );
@@ -311,4 +350,84 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       /* the next reconnect tries again */
     }
   }
+}
+
+/** Value for a datetime-local input: local time, to the minute. */
+function localDateTimeValue(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Lessons of the courses a batch takes, in course and chapter order, for the lesson picker. */
+async function lessonsOfBatch(batch: Batch): Promise<{ id: string; title: string }[]> {
+  const lessons: { id: string; title: string }[] = [];
+  for (const courseId of batch.courseIds) {
+    const course = await api<{ title: string }>('GET', `/api/v1/courses/${encodeURIComponent(courseId)}`);
+    const chapters = await api<{ items: { id: string; title: string }[] }>('GET', `/api/v1/courses/${encodeURIComponent(courseId)}/chapters`);
+    for (const chapter of chapters.items) {
+      const items = await api<{ items: { id: string; title: string }[] }>('GET', `/api/v1/chapters/${encodeURIComponent(chapter.id)}/lessons`);
+      for (const l of items.items) lessons.push({ id: l.id, title: `${course.title} › ${chapter.title} › ${l.title}` });
+    }
+  }
+  return lessons;
+}
+
+/** "Schedule a class": title, batch, optional lesson, provider, time, length and auto-record. */
+function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) => void): HTMLElement {
+  const title = el('input', { name: 'title', required: '', maxlength: '300', placeholder: 'e.g. Week 3 lecture' });
+  const batch = el('select', { name: 'batchId', required: '' }, ...batches.map((b) => el('option', { value: b.id }, b.name)));
+  const lesson = el('select', { name: 'lessonId' }, el('option', { value: '' }, 'No lesson'));
+  const provider = el('select', { name: 'provider' },
+    el('option', { value: 'native' }, 'Aula (in the browser)'), el('option', { value: 'upload' }, 'Recordings uploaded later'), el('option', { value: 'zoom' }, 'Zoom'));
+  const startsAt = el('input', { name: 'startsAt', type: 'datetime-local', required: '', value: localDateTimeValue(new Date(Date.now() + 3_600_000)) });
+  const duration = el('input', { name: 'durationMinutes', type: 'number', min: '1', max: '1440', value: '60', required: '' });
+  const autoRecord = el('input', { name: 'autoRecord', type: 'checkbox', checked: '' });
+  const error = el('p', { class: 'error', role: 'alert' });
+  const submit = el('button', { type: 'submit' }, 'Schedule');
+  const form = el('form', { id: 'schedule-class', class: 'card schedule-form' },
+    el('label', {}, 'Title ', title), el('label', {}, 'Batch ', batch), el('label', {}, 'Lesson ', lesson), el('label', {}, 'Where ', provider),
+    el('label', {}, 'Starts ', startsAt), el('label', {}, 'Minutes ', duration), el('label', { class: 'check' }, autoRecord, ' Record automatically'),
+    submit, error);
+
+  const lessonCache = new Map<string, { id: string; title: string }[]>();
+  async function fillLessons() {
+    const chosen = batches.find((b) => b.id === batch.value);
+    lesson.replaceChildren(el('option', { value: '' }, 'No lesson'));
+    if (!chosen) return;
+    try {
+      const list = lessonCache.get(chosen.id) ?? (await lessonsOfBatch(chosen));
+      lessonCache.set(chosen.id, list);
+      if (batch.value === chosen.id) lesson.append(...list.map((l) => el('option', { value: l.id }, l.title)));
+    } catch (err) {
+      error.textContent = `Lessons could not be loaded: ${message(err)}`;
+    }
+  }
+  batch.addEventListener('change', () => void fillLessons());
+  void fillLessons();
+
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    error.textContent = '';
+    const when = new Date(startsAt.value);
+    if (Number.isNaN(when.getTime())) {
+      error.textContent = 'Choose when the class starts';
+      return;
+    }
+    submit.disabled = true;
+    void api<LiveClass>('POST', '/api/v1/live-classes', {
+      title: title.value.trim(), batchId: batch.value, lessonId: lesson.value || null, provider: provider.value,
+      startsAt: when.toISOString(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked,
+    })
+      .then((created) => {
+        onCreated(created);
+        title.value = '';
+      })
+      .catch((err: unknown) => {
+        error.textContent = message(err);
+      })
+      .finally(() => {
+        submit.disabled = false;
+      });
+  });
+  return el('details', { class: 'schedule' }, el('summary', {}, 'Schedule a class'), form);
 }
