@@ -185,7 +185,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const sfu = createWeriftSfu({ logger, hostAddresses: config.host === '127.0.0.1' ? ['127.0.0.1'] : undefined });
   const liveRooms = createLiveRoomService({
     sfu, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
-    journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds,
+    journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
   });
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
   const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });

@@ -413,8 +413,16 @@ describe('native live class in Chromium', () => {
       .poll(async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items.map((r) => r.status), { timeout: 10_000 })
       .toEqual(['ready', 'ready']);
 
-    // Attendance: every enrolled student, with time present.
-    const report = await t.api<{ items: { userId: string; name: string; secondsPresent: number; sessions: unknown[]; enrolled: boolean }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });
+    // Alice then watches two seconds of the first recording.
+    const firstRecording = (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items.at(-1)!;
+    const heartbeat = (position: number, event: string) =>
+      t.api('POST', `/api/v1/recordings/${firstRecording.id}/progress`, { token: alice.token, body: { sessionId: `attendance-${classId}`, position, playing: event === 'play', event } });
+    expect((await heartbeat(0, 'play')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await heartbeat(2, 'pause')).status).toBe(200);
+
+    // Attendance: every enrolled student, with time present and, beside it, time watched of the recordings.
+    const report = await t.api<{ items: { userId: string; name: string; secondsPresent: number; sessions: unknown[]; enrolled: boolean; recordingWatch: { watchedSeconds: number; watchedPercent: number } }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });
     expect(report.status).toBe(200);
     const rows = new Map(report.body.items.map((r) => [r.userId, r]));
     expect(rows.size).toBe(2);
@@ -424,10 +432,13 @@ describe('native live class in Chromium', () => {
     expect(rows.get(alice.id)!.secondsPresent).toBeLessThanOrEqual(Math.ceil(classSeconds));
     expect(rows.get(bob.id)!.secondsPresent).toBeGreaterThan(0);
     expect(rows.get(bob.id)!.secondsPresent).toBeLessThan(rows.get(alice.id)!.secondsPresent);
+    expect(rows.get(alice.id)!.recordingWatch.watchedSeconds).toBeCloseTo(2, 0);
+    expect(rows.get(alice.id)!.recordingWatch.watchedPercent).toBeGreaterThan(0);
+    expect(rows.get(bob.id)!.recordingWatch).toEqual({ watchedSeconds: 0, watchedPercent: 0, timeSpentSeconds: 0 });
     const csv = await t.api<string>('GET', `/api/v1/live-classes/${classId}/attendance?format=csv`, { token: batch.instructor.token });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.body.trim().split(/\r?\n/);
-    expect(lines[0]).toBe('user_id,name,email,enrolled,first_joined_at,last_left_at,seconds_present,sessions');
+    expect(lines[0]).toBe('user_id,name,email,enrolled,first_joined_at,last_left_at,seconds_present,sessions,recording_watched_seconds,recording_watched_percent');
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith(alice.id))).toContain(`,${rows.get(alice.id)!.secondsPresent},`);
     // Students do not see the register.

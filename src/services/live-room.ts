@@ -1,3 +1,4 @@
+import type { ClassWatch } from './watch-analytics';
 import { EventEmitter } from 'node:events';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -151,6 +152,8 @@ export interface AttendanceRow {
   firstJoinedAt: string | null;
   lastLeftAt: string | null;
   secondsPresent: number;
+  /** What they watched of this class's recordings afterwards. */
+  recordingWatch: ClassWatch;
 }
 
 /**
@@ -229,6 +232,8 @@ export interface LiveRoomServiceDeps {
   recordingsRepo: Pick<RecordingRepository, 'activeForClass' | 'get'>;
   access: ViewerAccess;
   members: Pick<CatalogRepository, 'listMembers'>;
+  /** Watch time of the class's recordings per user, shown beside attendance. */
+  watchOfClass?: ((liveClassId: string) => Promise<Map<string, ClassWatch>>) | undefined;
   feed: ChangeFeed;
   clock: Clock;
   logger: Logger;
@@ -895,13 +900,14 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
       const lastSeen = entries.at(-1)?.at ?? isoNow(clock);
       const until = cls.endedAt ?? (room ? isoNow(clock) : lastSeen);
       const people = computeAttendance(entries, { from: cls.startedAt, until });
-      const enrolled = await deps.members.listMembers('enrollments', cls.batchId);
+      const [enrolled, watch] = await Promise.all([deps.members.listMembers('enrollments', cls.batchId), deps.watchOfClass?.(liveClassId) ?? new Map<string, ClassWatch>()]);
       const enrolledIds = new Set(enrolled.map((m) => m.id));
       const rows: AttendanceRow[] = [];
       const toRow = (userId: string, name: string, email: string | null, role: RoomRole, sessions: Array<{ joinedAt: string; leftAt: string }>): AttendanceRow => ({
         userId, name, email, role, enrolled: enrolledIds.has(userId), sessions,
         firstJoinedAt: sessions[0]?.joinedAt ?? null, lastLeftAt: sessions.at(-1)?.leftAt ?? null,
         secondsPresent: Math.round(sessions.reduce((sum, s) => sum + (Date.parse(s.leftAt) - Date.parse(s.joinedAt)), 0) / 1000),
+        recordingWatch: watch.get(userId) ?? { watchedSeconds: 0, watchedPercent: 0, timeSpentSeconds: 0 },
       });
       for (const m of enrolled) rows.push(toRow(m.id, m.name, m.email, 'student', people.get(m.id)?.sessions ?? []));
       for (const [userId, p] of people) {

@@ -16,6 +16,13 @@ export interface Heartbeat {
 }
 
 const MAX_HEARTBEATS_PER_SESSION = 5_000;
+
+/** One viewer's watching of a class's recordings. */
+export interface ClassWatch {
+  watchedSeconds: number;
+  watchedPercent: number;
+  timeSpentSeconds: number;
+}
 const COMPLETION_THRESHOLD = 0.9;
 
 /**
@@ -160,6 +167,29 @@ export function createWatchAnalytics(deps: {
           }),
         })),
       };
+    },
+
+    /**
+     * Per user, what they watched of a live class's ready recordings: the sum of each recording's watched seconds,
+     * as a share of their total length (the attendance report shows it next to time present).
+     */
+    async watchOfClass(liveClassId: string): Promise<Map<string, ClassWatch>> {
+      await flush();
+      const recordings = await deps.recordings.list({ liveClassId, batchIds: null, statuses: ['ready'], limit: 1000 });
+      const totalSeconds = recordings.reduce((sum, r) => sum + (r.durationSeconds ?? 0), 0);
+      const byUser = new Map<string, ClassWatch>();
+      for (const row of await deps.watch.progressOfRecordings(recordings.map((r) => r.id))) {
+        const w = byUser.get(row.user_id) ?? { watchedSeconds: 0, watchedPercent: 0, timeSpentSeconds: 0 };
+        w.watchedSeconds += row.watched_seconds;
+        w.timeSpentSeconds += row.time_spent;
+        byUser.set(row.user_id, w);
+      }
+      for (const w of byUser.values()) {
+        w.watchedPercent = totalSeconds > 0 ? Math.min(100, Math.round((w.watchedSeconds / totalSeconds) * 1000) / 10) : 0;
+        w.watchedSeconds = Math.round(w.watchedSeconds * 10) / 10;
+        w.timeSpentSeconds = Math.round(w.timeSpentSeconds);
+      }
+      return byUser;
     },
 
     flush,

@@ -61,8 +61,10 @@ export function attendanceCsv(items: AttendanceRow[]): string {
     const s = v === null ? '' : String(v);
     return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s;
   };
-  const header = ['user_id', 'name', 'email', 'enrolled', 'first_joined_at', 'last_left_at', 'seconds_present', 'sessions'];
-  const lines = items.map((r) => [r.userId, r.name, r.email, r.enrolled, r.firstJoinedAt, r.lastLeftAt, r.secondsPresent, r.sessions.length].map(esc).join(','));
+  const header = ['user_id', 'name', 'email', 'enrolled', 'first_joined_at', 'last_left_at', 'seconds_present', 'sessions', 'recording_watched_seconds', 'recording_watched_percent'];
+  const lines = items.map((r) =>
+    [r.userId, r.name, r.email, r.enrolled, r.firstJoinedAt, r.lastLeftAt, r.secondsPresent, r.sessions.length, r.recordingWatch.watchedSeconds, r.recordingWatch.watchedPercent].map(esc).join(','),
+  );
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }
 
@@ -78,7 +80,7 @@ export function registerLiveRoomRoutes(app: HttpApp, deps: { rooms: LiveRoomServ
     {
       schema: {
         tags: ['live-classes'],
-        summary: 'Per-student time present in a native live class (instructors of the batch and admins); ?format=csv for a spreadsheet',
+        summary: 'Per-student time present in a native live class, next to their watch time of its recordings (instructors of the batch and admins); ?format=csv for a spreadsheet',
         params: IdParam,
         querystring: z.object({ format: z.enum(['json', 'csv']).default('json') }),
       },

@@ -1,4 +1,4 @@
-import { ApiError, api, getToken, type Me } from '../api';
+import { ApiError, api, downloadWithToken, type Me } from '../api';
 import { el, formatDuration, render } from '../dom';
 import { clamp, formatClock, formatDateTime, formatPercent, formatWatchTime } from '../format';
 import { bucketAt, drawHeatmap } from '../heatmap';
@@ -145,7 +145,7 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
     csv.disabled = true;
     csvError.textContent = '';
     try {
-      await downloadCsv(`/api/v1/batches/${id}/watch-report?format=csv`, `watch-report-${batchId}.csv`);
+      await downloadWithToken(`/api/v1/batches/${id}/watch-report?format=csv`, `watch-report-${batchId}.csv`);
     } catch (err) {
       csvError.textContent = err instanceof Error ? err.message : String(err);
     } finally {
@@ -185,22 +185,4 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
       ? el('p', { class: 'muted empty' }, report.students.length === 0 ? 'No students are enrolled in this batch.' : 'No recordings are ready yet.')
       : el('div', { class: 'table-scroll card' }, table),
   );
-}
-
-/** Downloads need the bearer token, which a plain link cannot send: fetch, then save the blob. */
-async function downloadCsv(path: string, fallbackName: string): Promise<void> {
-  const token = getToken();
-  const res = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(body?.error?.message ?? `Download failed (${res.status})`);
-  }
-  const disposition = res.headers.get('content-disposition') ?? '';
-  const fileName = /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName;
-  const url = URL.createObjectURL(await res.blob());
-  const link = el('a', { href: url, download: fileName, hidden: '' });
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

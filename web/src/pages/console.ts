@@ -1,4 +1,4 @@
-import { ApiError, api, getToken, type Me, uploadFile } from '../api';
+import { ApiError, api, downloadWithToken, getToken, type Me, uploadFile } from '../api';
 import { el, formatDuration, render } from '../dom';
 import { formatDateTime } from '../format';
 import type { Batch, LiveClass, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
@@ -154,6 +154,11 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       box.append(start);
     }
     if (cls.status !== 'cancelled') box.append(uploadControl(cls));
+    if (cls.provider === 'native' && (cls.status === 'live' || cls.status === 'ended')) {
+      const attendance = el('button', { type: 'button', class: 'attendance-csv secondary' }, 'Attendance CSV');
+      attendance.addEventListener('click', () => void act(cls.id, attendance, () => downloadWithToken(`/api/v1/live-classes/${encodeURIComponent(cls.id)}/attendance?format=csv`, `attendance-${cls.id}.csv`)));
+      box.append(attendance);
+    }
     if (cls.status === 'live') {
       const recording = recordingsOf(cls.id).some((r) => r.status === 'recording');
       if (!recording) {
@@ -431,3 +436,4 @@ function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) => void
   });
   return el('details', { class: 'schedule' }, el('summary', {}, 'Schedule a class'), form);
 }
+
