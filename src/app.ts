@@ -134,6 +134,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   queue.start({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     'import-provider-recording': zoom.importHandler,
+    'import-provider-captions': zoom.captionsHandler,
     'purge-deleted-media': {
       async run() {
         return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };

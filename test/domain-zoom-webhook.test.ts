@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMeetingUuid } from '../src/adapters/providers/zoom-api';
+import { encodeMeetingUuid, parseRetryAfterMs } from '../src/adapters/providers/zoom-api';
 import {
   groupZoomSegments,
   parseZoomChat,
   parseZoomEvent,
   toChatJsonLines,
   verifyZoomSignature,
+  zoomTranscripts,
   zoomDeliveryId,
   zoomSignature,
   zoomUrlValidationAnswer,
@@ -67,6 +68,24 @@ describe('Zoom events', () => {
     expect(completed.kind === 'event' && completed.event.event === 'recording.completed' && completed.event.payload.object.id).toBe('987654321');
   });
 
+  it('parses recording.transcript_completed with its download token beside the payload', () => {
+    const parsed = parseZoomEvent({
+      event: 'recording.transcript_completed', event_ts: 3, download_token: 'tok',
+      payload: { account_id: 'a', object: { id: 1234567890, uuid: 'u==', recording_files: [{ id: 'vtt', file_type: 'TRANSCRIPT', file_extension: 'VTT', recording_start: '2021-03-23T22:14:57Z', download_url: 'x', status: 'completed', recording_type: 'audio_transcript' }] } },
+    });
+    expect(parsed.kind === 'event' && parsed.event.event === 'recording.transcript_completed' && [parsed.event.download_token, parsed.event.payload.object.id]).toEqual(['tok', '1234567890']);
+  });
+
+  it('reads Retry-After as seconds, as Zoom\'s ISO 8601 reset time of a daily limit, or as an HTTP-date', () => {
+    const now = Date.parse('2020-05-30T23:59:30Z');
+    expect(parseRetryAfterMs('2', now)).toBe(2_000);
+    expect(parseRetryAfterMs('2020-05-31T00:00:00Z', now)).toBe(30_000);
+    expect(parseRetryAfterMs('Sun, 31 May 2020 00:00:10 GMT', now)).toBe(40_000);
+    expect(parseRetryAfterMs('2020-05-30T00:00:00Z', now)).toBe(0);
+    expect(parseRetryAfterMs(null, now)).toBeNull();
+    expect(parseRetryAfterMs('soon', now)).toBeNull();
+  });
+
   it('double-encodes a meeting UUID that starts with / or contains //, and encodes others once', () => {
     expect(encodeMeetingUuid('/ajXp112QmuoKj4854875==')).toBe('%252FajXp112QmuoKj4854875%253D%253D');
     expect(encodeMeetingUuid('ab//cd==')).toBe('ab%252F%252Fcd%253D%253D');
@@ -101,6 +120,16 @@ describe('Zoom recording segments', () => {
       [3, 3, 'audio-only-3', null, null, 'm4a'],
     ]);
     expect(segments[0]!.start).toBe('2026-03-01T10:00:00.000Z');
+  });
+
+  it('lists the finished transcripts of a meeting instance, and nothing else', () => {
+    const files = [
+      file({ id: 'video' }),
+      file({ id: 'vtt-done', file_type: 'TRANSCRIPT', file_extension: 'VTT' }),
+      file({ id: 'vtt-busy', file_type: 'TRANSCRIPT', file_extension: 'VTT', status: 'processing' }),
+      { file_type: 'CC', download_url: 'https://zoom.example/cc' },
+    ];
+    expect(zoomTranscripts(files).map((f) => [f.id, f.fileType, f.extension])).toEqual([['vtt-done', 'TRANSCRIPT', 'vtt']]);
   });
 });
 

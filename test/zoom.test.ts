@@ -1,16 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
-import { freshPostgresDatabase, postgresUrl } from './support/services';
+import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
 import { type EmulatedFileInput, sendZoomWebhook, ZoomEmulator, zoomUuid } from './support/zoom-emulator';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface LiveClass { id: string; status: string; providerMeetingId: string | null; providerData: Record<string, string> | null }
 interface Recording {
   id: string; status: string; title: string; startedAt: string; source: string; externalRef: string | null; processingError: string | null;
-  chatKey: string | null; captionsKey: string | null; media: { chatVttKey: string | null; captionsVttKey: string | null } | null;
+  sourceKey: string | null; chatKey: string | null; captionsKey: string | null; media: { chatVttKey: string | null; captionsVttKey: string | null } | null;
   progress: { stage: string; percent: number } | null;
 }
 
@@ -21,6 +22,16 @@ const account = { accountId: 'zoom-acct-1', clientId: 'client-id-1', clientSecre
 const webhookSecret = 'webhook-secret-token-1';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(150);
+  }
+};
 
 /** The same behaviour on each database Aula runs on; PostgreSQL when the test server is there. */
 const databases: { name: string; open(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> }[] = [
@@ -74,16 +85,6 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
   const recordingsOf = async (liveClassId: string) =>
     (await t.api<{ items: Recording[] }>('GET', `/api/v1/recordings?liveClassId=${liveClassId}`)).body.items;
 
-  const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await probe();
-      if (v) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(150);
-    }
-  };
-
   /** Waits until the class has `count` recordings, all settled (ready, failed or deleted). */
   const settled = (liveClassId: string, count: number) =>
     waitFor(`${count} settled recordings`, async () => {
@@ -93,6 +94,23 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
 
   const mp4 = (start: string, end: string, extra: Partial<EmulatedFileInput> = {}): EmulatedFileInput => ({ file_type: 'MP4', recording_start: start, recording_end: end, path: video, ...extra });
   const chat = (start: string, end: string, text: string): EmulatedFileInput => ({ file_type: 'CHAT', recording_start: start, recording_end: end, text });
+  const transcriptFile = (start: string, end: string, line: string): EmulatedFileInput => ({
+    file_type: 'TRANSCRIPT', recording_start: start, recording_end: end, text: `WEBVTT\n\n1\n00:00:00.000 --> 00:00:01.500\n${line}\n`,
+  });
+
+  /** The captions a student's player is given for the recording, or null. */
+  const captionsSeenByStudent = async (recordingId: string): Promise<string | null> => {
+    const urls = await t.api<{ captions: string | null }>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: school.batches[0]!.students[0]!.token });
+    expect(urls.status).toBe(200);
+    return urls.body.captions ? (await fetch(urls.body.captions)).text() : null;
+  };
+
+  /** Waits until the recording is settled with its captions published to the player. */
+  const settledWithCaptions = (recordingId: string) =>
+    waitFor('the recording with captions', async () => {
+      const r = (await t.api<Recording>('GET', `/api/v1/recordings/${recordingId}`)).body;
+      return isSettled(r) && Boolean(r.media?.captionsVttKey) && r;
+    });
 
   it('answers Zoom\'s URL validation with the HMAC of the plain token, and only when signed', async () => {
     const event = { payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' }, event_ts: Date.now(), event: 'endpoint.url_validation' };
@@ -126,7 +144,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const meeting = zoom.meetings.get(Number(cls.providerMeetingId));
     expect(meeting).toBeDefined();
     expect(meeting).toMatchObject({ topic: 'Algebra live', type: 2, start_time: '2026-03-01T10:00:00Z', duration: 60, timezone: 'UTC', settings: { auto_recording: 'cloud' } });
-    expect(cls.providerData).toEqual({ uuid: meeting!.uuid, join_url: meeting!.join_url, start_url: meeting!.start_url });
+    expect(cls.providerData).toEqual({ uuid: meeting!.uuid, join_url: meeting!.join_url, start_url: meeting!.start_url, start_url_issued_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
 
     const asStudent = await t.api<LiveClass>('GET', `/api/v1/live-classes/${cls.id}`, { token: school.batches[0]!.students[0]!.token });
     expect(asStudent.body.providerData).toEqual({ uuid: meeting!.uuid, join_url: meeting!.join_url });
@@ -365,5 +383,244 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect((await send(zoom.recordingEvent('recording.recovered', rec.uuid))).body).toMatchObject({ restored: 1 });
     expect((await t.api<Recording>('GET', `/api/v1/recordings/${r!.id}`)).body.status).toBe('ready');
     expect(await visible()).toBe(true);
+  });
+
+  it('attaches the transcript Zoom finishes after the recording as its captions, once, however often Zoom sends it', async () => {
+    const cls = await zoomClass('Economics live');
+    const rec = zoom.addRecording(cls.providerMeetingId!, { start_time: '2026-03-02T09:00:00Z', files: [mp4('2026-03-02T09:00:00Z', '2026-03-02T09:20:00Z')] });
+    expect((await send(zoom.recordingCompletedEvent(rec.uuid))).status).toBe(200);
+    const [imported] = await settled(cls.id, 1);
+    expect(imported!.status).toBe('ready');
+    expect(imported!.captionsKey).toBeNull();
+    expect(await captionsSeenByStudent(imported!.id)).toBeNull();
+
+    const [transcript] = zoom.addFiles(rec.uuid, [transcriptFile('2026-03-02T09:00:00Z', '2026-03-02T09:20:00Z', 'Ana Lima: Supply meets demand.')]);
+    const event = zoom.transcriptCompletedEvent(rec.uuid);
+    const first = await send(event);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ received: true, event: 'recording.transcript_completed', transcripts: 1 });
+    const withCaptions = await settledWithCaptions(imported!.id);
+    expect(withCaptions.status).toBe('ready');
+    expect(withCaptions.captionsKey).toBe(`recordings/${imported!.id}/captions.vtt`);
+    expect(withCaptions.media?.captionsVttKey).toBe(withCaptions.captionsKey);
+    expect(await captionsSeenByStudent(imported!.id)).toContain('Ana Lima: Supply meets demand.');
+
+    // Zoom's retry of the delivery is dropped; a later, distinct delivery of the same transcript changes nothing.
+    expect((await send(event)).body).toMatchObject({ duplicate: true });
+    expect((await send({ ...event, event_ts: event.event_ts + 1 })).body).toMatchObject({ transcripts: 1 });
+    await sleep(800);
+    expect(zoom.downloads.get(transcript!.id)).toEqual({ ok: 1, failed: 0 });
+    expect(zoom.downloads.get(rec.files[0]!.id)).toEqual({ ok: 1, failed: 0 });
+    expect(await recordingsOf(cls.id)).toHaveLength(1);
+    expect(await readdir(path.join(t.dataDir, 'tmp', 'zoom')).catch(() => [])).toEqual([]);
+  });
+
+  it('gives captions to a recording whose transcript was announced while its import ran, or before its recording.completed', async () => {
+    // The transcript is announced while the import is downloading the video it belongs to.
+    const cls = await zoomClass('Philosophy live');
+    const rec = zoom.addRecording(cls.providerMeetingId!, { start_time: '2026-03-02T11:00:00Z', files: [mp4('2026-03-02T11:00:00Z', '2026-03-02T11:15:00Z')] });
+    const download = zoom.holdDownload(rec.files[0]!.id);
+    try {
+      expect((await send(zoom.recordingCompletedEvent(rec.uuid))).status).toBe(200);
+      await download.arrived;
+      zoom.addFiles(rec.uuid, [transcriptFile('2026-03-02T11:00:00Z', '2026-03-02T11:15:00Z', 'Ben: What is a good argument?')]);
+      expect((await send(zoom.transcriptCompletedEvent(rec.uuid))).body).toMatchObject({ transcripts: 1 });
+      await sleep(400);
+    } finally {
+      download.release();
+    }
+    const [imported] = await settled(cls.id, 1);
+    const withCaptions = await settledWithCaptions(imported!.id);
+    expect(withCaptions.status).toBe('ready');
+    expect(await captionsSeenByStudent(imported!.id)).toContain('Ben: What is a good argument?');
+
+    // The transcript's event arrives before the recording's: the import it starts takes the transcript along.
+    const early = await zoomClass('Rhetoric live');
+    const earlyRec = zoom.addRecording(early.providerMeetingId!, {
+      start_time: '2026-03-02T13:00:00Z',
+      files: [mp4('2026-03-02T13:00:00Z', '2026-03-02T13:15:00Z'), transcriptFile('2026-03-02T13:00:00Z', '2026-03-02T13:15:00Z', 'Ana Lima: Ethos, pathos, logos.')],
+    });
+    expect((await send(zoom.transcriptCompletedEvent(earlyRec.uuid))).body).toMatchObject({ transcripts: 1 });
+    const [earlyImport] = await settled(early.id, 1);
+    expect((await settledWithCaptions(earlyImport!.id)).status).toBe('ready');
+    expect(await captionsSeenByStudent(earlyImport!.id)).toContain('Ana Lima: Ethos, pathos, logos.');
+    // Its recording.completed, late, imports nothing more.
+    expect((await send(zoom.recordingCompletedEvent(earlyRec.uuid))).body).toMatchObject({ segments: 1 });
+    await sleep(600);
+    expect(await recordingsOf(early.id)).toHaveLength(1);
+    expect(zoom.downloads.get(earlyRec.files[0]!.id)).toEqual({ ok: 1, failed: 0 });
+  });
+
+  it('lets a trash event that arrives while the import runs win: the recording ends deleted with nothing half-imported, and comes back when recovered', async () => {
+    const cls = await zoomClass('Statistics live');
+    const rec = zoom.addRecording(cls.providerMeetingId!, { start_time: '2026-03-03T08:00:00Z', files: [mp4('2026-03-03T08:00:00Z', '2026-03-03T08:10:00Z')] });
+    const fileId = rec.files[0]!.id;
+    const download = zoom.holdDownload(fileId);
+    try {
+      expect((await send(zoom.recordingCompletedEvent(rec.uuid))).status).toBe(200);
+      await download.arrived;
+      const trashed = await send(zoom.recordingEvent('recording.trashed', rec.uuid));
+      expect(trashed.status).toBe(200);
+      expect(trashed.body).toMatchObject({ deleted: 1 });
+    } finally {
+      download.release();
+    }
+    // The import gets its file, then stops: the deletion stands.
+    await waitFor('the held download to finish', async () => zoom.downloads.get(fileId)?.ok === 1);
+    await sleep(800);
+    const items = await recordingsOf(cls.id);
+    expect(items).toHaveLength(1);
+    const deleted = items[0]!;
+    expect(deleted).toMatchObject({ status: 'deleted', externalRef: `zoom:${fileId}`, sourceKey: null, media: null });
+    const events = await t.api<{ items: { to: string; actor: string; reason: string }[] }>('GET', `/api/v1/recordings/${deleted.id}/events`);
+    expect(events.body.items.at(-1)).toMatchObject({ to: 'deleted', actor: 'provider:zoom', reason: 'moved to the trash in Zoom' });
+    const student = school.batches[0]!.students[0]!.token;
+    const lesson = await t.api<{ items: Recording[] }>('GET', `/api/v1/lessons/${school.lessons[0]!.id}/recordings?limit=200`, { token: student });
+    expect(lesson.body.items.some((r) => r.id === deleted.id)).toBe(false);
+    expect((await t.api('GET', `/api/v1/recordings/${deleted.id}`, { token: student })).status).toBe(404);
+    expect(await readdir(path.join(t.dataDir, 'media', 'recordings', deleted.id)).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(t.dataDir, 'tmp', 'zoom')).catch(() => [])).toEqual([]);
+
+    // Recovered in Zoom: the same recording is restored and imported after all.
+    const recovered = await send(zoom.recordingEvent('recording.recovered', rec.uuid));
+    expect(recovered.body).toMatchObject({ restored: 1, reimporting: 1 });
+    const back = await waitFor('the recovered recording', async () => {
+      const r = (await t.api<Recording>('GET', `/api/v1/recordings/${deleted.id}`)).body;
+      return r.status === 'ready' && isSettled(r) && r;
+    });
+    expect(back.processingError).toBeNull();
+    const again = await t.api<{ items: Recording[] }>('GET', `/api/v1/lessons/${school.lessons[0]!.id}/recordings?limit=200`, { token: student });
+    expect(again.body.items.some((r) => r.id === deleted.id)).toBe(true);
+    expect(await recordingsOf(cls.id)).toHaveLength(1);
+  });
+
+  it('waits as long as Zoom\'s Retry-After says (seconds, or a daily limit\'s reset time) before retrying a rate-limited import', async () => {
+    const cls = await zoomClass('Geography live');
+    const uuid = `RateLimited${Date.now()}==`;
+    const rec = zoom.addRecording(cls.providerMeetingId!, { uuid, start_time: '2026-03-03T10:00:00Z', files: [mp4('2026-03-03T10:00:00Z', '2026-03-03T10:10:00Z')] });
+    const event = zoom.recordingCompletedEvent(rec.uuid);
+    // The webhook's token has lapsed, so the retry lists the files through the API, which is over its limits.
+    zoom.expireDownloadToken(event.download_token!);
+    const listing = `/meetings/${encodeURIComponent(uuid)}/recordings`;
+    const resumesAt = new Date(Math.ceil((Date.now() + 4_000) / 1000) * 1000);
+    zoom.rateLimit(listing, { type: 'per-second', retryAfterSeconds: 2 }, { type: 'daily', resumesAt });
+    expect((await send(event)).status).toBe(200);
+    const [r] = await settled(cls.id, 1);
+    expect(r!.status).toBe('ready');
+    const listings = zoom.requests.filter((q) => q.method === 'GET' && q.path === `/v2${listing}`);
+    expect(listings.map((q) => q.status)).toEqual([429, 429, 200]);
+    expect(listings[1]!.at - listings[0]!.at).toBeGreaterThanOrEqual(2_000);
+    expect(listings[2]!.at).toBeGreaterThanOrEqual(resumesAt.getTime());
+  });
+});
+
+/** Zoom's start link lapses about two hours after Zoom issues it; Aula's clock is moved forward to get there. */
+describe('Zoom start link', () => {
+  let t: TestAula;
+  let zoom: ZoomEmulator;
+  let school: Awaited<ReturnType<typeof seedSchool>>;
+  let accountId: string;
+  let clockOffsetMs = 0;
+
+  beforeAll(async () => {
+    zoom = await new ZoomEmulator(account).start();
+    t = await startAula({ ZOOM_API_BASE: zoom.apiBase, ZOOM_OAUTH_BASE: zoom.oauthBase }, undefined, { now: () => new Date(Date.now() + clockOffsetMs) });
+    school = await seedSchool(t, { lessons: 1, batches: 1, studentsPerBatch: 1 });
+    const created = await t.api<{ id: string }>('POST', '/api/v1/providers/zoom/accounts', { body: { name: 'School Zoom', ...account, webhookSecretToken: webhookSecret } });
+    expect(created.status).toBe(201);
+    accountId = created.body.id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await zoom?.close();
+  });
+
+  it('gives the instructor a newly issued start_url once the stored one is 90 minutes old, and students never any', async () => {
+    const created = await t.api<LiveClass>('POST', '/api/v1/live-classes', {
+      body: { title: 'Astronomy live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: '2026-03-05T18:00:00Z', durationMinutes: 60 },
+    });
+    expect(created.status).toBe(201);
+    const cls = created.body;
+    const firstLink = cls.providerData!.start_url!;
+    const meetingPath = `/v2/meetings/${cls.providerMeetingId}`;
+    const meetingReads = () => zoom.requests.filter((q) => q.method === 'GET' && q.path === meetingPath).length;
+    const instructor = school.batches[0]!.instructor.token;
+    const student = school.batches[0]!.students[0]!.token;
+    const asInstructor = async () => (await t.api<LiveClass>('GET', `/api/v1/live-classes/${cls.id}`, { token: instructor })).body;
+
+    // An hour on, the link Zoom gave at creation still works: it is shown without asking Zoom.
+    clockOffsetMs = 60 * 60_000;
+    expect((await asInstructor()).providerData?.start_url).toBe(firstLink);
+    expect(meetingReads()).toBe(0);
+
+    // 91 minutes on, Zoom is asked for the meeting and the start_url it issues now is shown, and kept.
+    clockOffsetMs = 91 * 60_000;
+    const renewed = (await asInstructor()).providerData?.start_url;
+    expect(meetingReads()).toBe(1);
+    expect(renewed).not.toBe(firstLink);
+    expect(renewed).toBe(zoom.meetings.get(Number(cls.providerMeetingId))!.start_url);
+    expect((await asInstructor()).providerData?.start_url).toBe(renewed);
+    expect(meetingReads()).toBe(1);
+
+    // However old the link, a student gets the join link only, and Zoom is not asked.
+    clockOffsetMs = 4 * 3_600_000;
+    const asStudent = await t.api<LiveClass>('GET', `/api/v1/live-classes/${cls.id}`, { token: student });
+    expect(asStudent.status).toBe(200);
+    expect(asStudent.body.providerData).toEqual({ uuid: cls.providerData!.uuid, join_url: cls.providerData!.join_url });
+    const listed = await t.api<{ items: LiveClass[] }>('GET', `/api/v1/live-classes?batchId=${school.batches[0]!.id}`, { token: student });
+    expect(JSON.stringify(listed.body)).not.toContain('zak=');
+    expect(meetingReads()).toBe(1);
+    clockOffsetMs = 0;
+  });
+});
+
+/** The same Retry-After rule when jobs run on BullMQ (Redis), in a Redis database of its own. */
+describe.skipIf(!redisUrl)('Zoom on BullMQ: a rate-limited import', () => {
+  let t: TestAula;
+  let zoom: ZoomEmulator;
+  let school: Awaited<ReturnType<typeof seedSchool>>;
+  let accountId: string;
+
+  beforeAll(async () => {
+    zoom = await new ZoomEmulator(account).start();
+    const queueRedis = new URL(redisUrl!);
+    queueRedis.pathname = '/5';
+    const redis = new Redis(queueRedis.toString());
+    await redis.flushdb();
+    redis.disconnect();
+    t = await startAula({ REDIS_URL: queueRedis.toString(), AULA_JOB_BACKOFF_MS: '50', ZOOM_API_BASE: zoom.apiBase, ZOOM_OAUTH_BASE: zoom.oauthBase });
+    school = await seedSchool(t, { lessons: 1, batches: 1, studentsPerBatch: 1 });
+    const created = await t.api<{ id: string }>('POST', '/api/v1/providers/zoom/accounts', { body: { name: 'School Zoom', ...account, webhookSecretToken: webhookSecret } });
+    accountId = created.body.id;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await zoom?.close();
+  });
+
+  it('waits as long as Zoom\'s Retry-After says before the retry', async () => {
+    const created = await t.api<LiveClass>('POST', '/api/v1/live-classes', {
+      body: { title: 'Queue live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: '2026-03-06T10:00:00Z', durationMinutes: 60 },
+    });
+    const uuid = `BullRateLimited${Date.now()}==`;
+    const video = await makeTestVideo(path.join(t.dataDir, 'bull-segment.mp4'), { seconds: 1 });
+    const rec = zoom.addRecording(created.body.providerMeetingId!, {
+      uuid, start_time: '2026-03-06T10:00:00Z', files: [{ file_type: 'MP4', recording_start: '2026-03-06T10:00:00Z', recording_end: '2026-03-06T10:05:00Z', path: video }],
+    });
+    const event = zoom.recordingCompletedEvent(rec.uuid);
+    zoom.expireDownloadToken(event.download_token!);
+    const listing = `/meetings/${encodeURIComponent(uuid)}/recordings`;
+    zoom.rateLimit(listing, { type: 'per-second', retryAfterSeconds: 2 });
+    expect((await sendZoomWebhook(`${t.url}/webhooks/zoom/${accountId}`, webhookSecret, event)).status).toBe(200);
+    const listings = await waitFor('the retried listing', async () => {
+      const found = zoom.requests.filter((q) => q.method === 'GET' && q.path === `/v2${listing}` && q.status !== 0);
+      return found.length >= 2 && found;
+    });
+    expect(listings.map((q) => q.status)).toEqual([429, 200]);
+    expect(listings[1]!.at - listings[0]!.at).toBeGreaterThanOrEqual(2_000);
+    await waitFor('the imported recording', async () => {
+      const items = (await t.api<{ items: Recording[] }>('GET', `/api/v1/recordings?liveClassId=${created.body.id}`)).body.items;
+      return items.length === 1 && items[0]!.status === 'ready';
+    });
   });
 });

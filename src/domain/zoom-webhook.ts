@@ -3,7 +3,8 @@ import { z } from 'zod';
 
 /**
  * Zoom's webhook wire format: signature, URL validation, the events Aula acts on, and the pure parts of turning a
- * `recording.completed` into Aula recordings (segments, chat transcript). No I/O.
+ * `recording.completed` (and a later `recording.transcript_completed`) into Aula recordings (segments, chat
+ * transcript). No I/O.
  */
 
 /** Zoom documents no tolerance; Aula refuses events signed more than this far from its clock. */
@@ -98,6 +99,13 @@ export const ZoomEventSchema = z.discriminatedUnion('event', [
   z.object({ event: z.literal('meeting.ended'), event_ts: EventTs, payload: z.object({ account_id: AccountId, object: MeetingObject }) }),
   z.object({
     event: z.literal('recording.completed'),
+    event_ts: EventTs,
+    download_token: z.string().min(1).max(4000).optional(),
+    payload: z.object({ account_id: AccountId, object: ZoomRecordingObjectSchema }),
+  }),
+  // Sent when the audio transcript of a cloud recording is ready, after `recording.completed`; same shape.
+  z.object({
+    event: z.literal('recording.transcript_completed'),
     event_ts: EventTs,
     download_token: z.string().min(1).max(4000).optional(),
     payload: z.object({ account_id: AccountId, object: ZoomRecordingObjectSchema }),
@@ -219,6 +227,16 @@ export function groupZoomSegments(files: readonly ZoomRecordingFile[]): ZoomSegm
     if (type === 'TRANSCRIPT' && !segment.transcript) segment.transcript = ref;
   }
   return segments;
+}
+
+/** The finished TRANSCRIPT files of a meeting instance (what `recording.transcript_completed` announces). */
+export function zoomTranscripts(files: readonly ZoomRecordingFile[]): ZoomFileRef[] {
+  const found: ZoomFileRef[] = [];
+  for (const f of files) {
+    const ref = (f.file_type ?? '').toUpperCase() === 'TRANSCRIPT' && usable(f) ? toRef(f) : null;
+    if (ref) found.push(ref);
+  }
+  return found;
 }
 
 /** The segment a side file belongs to: the last one started by then (a minute's slack), else the nearest. */

@@ -22,6 +22,20 @@ export interface JobCatalogue {
      */
     delivered?: { segment: ZoomSegment; downloadTokenEncrypted: string } | null;
   };
+  /** Zoom's audio transcript, finished after the recording, becomes the captions of the segment's Aula recording. */
+  'import-provider-captions': {
+    provider: 'zoom';
+    accountId: string;
+    meetingId: string;
+    meetingUuid: string;
+    /** Zoom's id of the TRANSCRIPT (WebVTT) file. */
+    transcriptFileId: string;
+    /**
+     * The segment the transcript belongs to and the webhook's download token (encrypted), when the event listed the
+     * segment's media too. Otherwise, and on a retry, the segment is found through Zoom's API.
+     */
+    delivered?: { segment: ZoomSegment; downloadTokenEncrypted: string } | null;
+  };
 }
 
 export type JobName = keyof JobCatalogue;
@@ -63,6 +77,31 @@ export interface JobStateView {
   maxAttempts: number;
   runAt: string;
   lastError: string | null;
+}
+
+/**
+ * Thrown by a handler whose attempt failed for a reason that says when to try again (a provider's 429 with
+ * `Retry-After`): the next attempt runs no sooner than `delayMs` from now instead of after the usual backoff.
+ * It still counts as an attempt.
+ */
+export class RetryLater extends Error {
+  override name = 'RetryLater';
+  constructor(
+    readonly delayMs: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * How long a failed attempt waits before the next: what the handler asked for with RetryLater, plus up to 10 % so
+ * jobs told the same moment do not all return at once; otherwise exponential backoff.
+ */
+export function retryDelayMs(baseMs: number, attempt: number, error: unknown, random: () => number = Math.random): number {
+  if (error instanceof RetryLater) return Math.ceil(Math.max(0, error.delayMs) * (1 + 0.1 * random()));
+  return backoffDelayMs(baseMs, attempt, random);
 }
 
 /** Exponential backoff with jitter: base·2^(attempt−1), ±50 %. */

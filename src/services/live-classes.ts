@@ -18,6 +18,8 @@ export interface LiveClassProviderHooks {
   created?(cls: LiveClassRecord): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
   updated?(cls: LiveClassRecord): Promise<void>;
   deleted?(cls: LiveClassRecord): Promise<void>;
+  /** Before one class is shown to its staff: a host link that lapses (Zoom's `start_url`) is renewed. */
+  renewHostLink?(cls: LiveClassRecord): Promise<LiveClassRecord>;
 }
 
 export interface LiveClassServiceDeps {
@@ -42,10 +44,10 @@ export interface NewLiveClass {
   providerAccountId?: string | null | undefined;
 }
 
-/** Host links (Zoom's `start_url`) are for the class's staff; students get the join link only. */
+/** Host links (Zoom's `start_url`, and when it was issued) are for the class's staff; students get the join link only. */
 function forViewer(viewer: Principal, cls: LiveClassRecord): LiveClassRecord {
   if (viewer.role !== 'student' || !cls.providerData || !('start_url' in cls.providerData)) return cls;
-  const { start_url: _hostLink, ...providerData } = cls.providerData;
+  const { start_url: _hostLink, start_url_issued_at: _hostLinkIssuedAt, ...providerData } = cls.providerData;
   return { ...cls, providerData };
 }
 
@@ -123,7 +125,9 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     async get(viewer: Principal, id: string) {
       const cls = await mustGet(id);
       await deps.access.assertCanView(viewer, cls.batchId, 'the batch of this class');
-      return forViewer(viewer, cls);
+      if (viewer.role === 'student') return forViewer(viewer, cls);
+      const renewHostLink = deps.providers[cls.provider]?.renewHostLink;
+      return renewHostLink ? renewHostLink(cls) : cls;
     },
 
     async list(viewer: Principal, filter: Omit<LiveClassFilter, 'batchIds'>, page: PageRequest) {

@@ -102,10 +102,12 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     return sourceKey;
   }
 
+  const captionsKeyOf = (id: string) => `${recordingPrefix(id)}captions.vtt`;
+
   /** Stores a chat transcript and captions beside the source, before processing reads them. */
   async function storeSidecars(id: string, sidecars: Sidecars): Promise<{ chatKey: string | null; captionsKey: string | null }> {
     const chatKey = sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
-    const captionsKey = sidecars?.captionsLocalPath ? `${recordingPrefix(id)}captions.vtt` : null;
+    const captionsKey = sidecars?.captionsLocalPath ? captionsKeyOf(id) : null;
     if (chatKey) await deps.storage.putFile(chatKey, sidecars!.chatLocalPath!, 'application/x-ndjson');
     if (captionsKey) await deps.storage.putFile(captionsKey, sidecars!.captionsLocalPath!, 'text/vtt');
     return { chatKey, captionsKey };
@@ -167,11 +169,17 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const sourceKey = await storeSource(id, input.localPath, input.fileName);
       const { chatKey, captionsKey } = await storeSidecars(id, input.sidecars);
       const now = isoNow(clock);
-      await recordings.insert({
-        id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source ?? 'upload', externalRef: input.externalRef ?? null,
-        startedAt: input.startedAt ?? now, endedAt: now, sourceKey, sourceSize: input.sizeBytes, chatKey, captionsKey,
-        actor: actorLabel(actor), reason: `uploaded ${input.fileName}`, now,
-      });
+      try {
+        await recordings.insert({
+          id, liveClassId, title: input.title ?? cls.title, status: 'processing', source: input.source ?? 'upload', externalRef: input.externalRef ?? null,
+          startedAt: input.startedAt ?? now, endedAt: now, sourceKey, sourceSize: input.sizeBytes, chatKey, captionsKey,
+          actor: actorLabel(actor), reason: `uploaded ${input.fileName}`, now,
+        });
+      } catch (err) {
+        // No row points at these files (another recording took the external reference meanwhile): leave none behind.
+        await deps.storage.deletePrefix(recordingPrefix(id));
+        throw err;
+      }
       await recordings.updateProcessing(id, { progress: { stage: 'queued', percent: 0 }, now });
       await enqueueProcessing(id);
       const created = await mustGet(id);
@@ -314,6 +322,21 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const rec = await recordings.get(id);
       const cls = rec && (await deps.liveClasses.get(rec.liveClassId));
       if (rec && cls) publish(rec, cls.batchId);
+    },
+
+    /**
+     * Captions that arrive after the recording (a provider's transcript finished later): stored beside it and, when
+     * its media is already published, shown by the player at once. Processing that is still running picks them up.
+     */
+    async attachCaptions(id: string, localPath: string) {
+      const rec = await mustGet(id);
+      if (rec.purgedAt) throw new Conflict(`Recording ${id} was deleted and its media purged; it takes no captions`);
+      const captionsKey = captionsKeyOf(id);
+      await deps.storage.putFile(captionsKey, localPath, 'text/vtt');
+      // Read again after the upload: the pipeline may have published media meanwhile.
+      const current = await mustGet(id);
+      await recordings.updateProcessing(id, { captionsKey, ...(current.media && { media: { ...current.media, captionsVttKey: captionsKey } }), now: isoNow(clock) });
+      return mustGet(id);
     },
 
     /** Attaches a chat transcript or captions file already in storage. */

@@ -5,8 +5,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local Zoom speaking the documented wire formats: Server-to-Server OAuth, meetings, cloud recordings (with
- * double-encoded UUIDs and paging), file downloads guarded by download tokens, and signed webhooks. It can be told
- * to fail downloads, expire tokens and lose files, and it records what it was asked.
+ * double-encoded UUIDs and paging), file downloads guarded by download tokens, rate limits (429 with `Retry-After`),
+ * and signed webhooks. It can be told to fail, hold or rate-limit requests, expire tokens and lose files, and it
+ * records what it was asked and when.
  */
 
 export interface ZoomEmulatorAccount {
@@ -59,6 +60,22 @@ export interface EmulatedRecording {
   files: EmulatedFile[];
 }
 
+/**
+ * A rate-limited answer, as Zoom documents it: a per-second limit says how many seconds to wait; a daily limit says
+ * when it resets, as an ISO 8601 time (`Retry-After: 2020-05-31T00:00:00Z`).
+ */
+export type EmulatedRateLimit = { type: 'per-second'; retryAfterSeconds: number } | { type: 'daily'; resumesAt: Date };
+
+export interface EmulatedRequest {
+  method: string;
+  /** Raw path, still percent-encoded. */
+  path: string;
+  query: string;
+  /** When it arrived (ms since the epoch) and the status it was answered with. */
+  at: number;
+  status: number;
+}
+
 export interface ZoomWebhookEvent {
   event: string;
   event_ts: number;
@@ -82,13 +99,15 @@ export class ZoomEmulator {
   url = '';
   readonly meetings = new Map<number, EmulatedMeeting>();
   readonly recordings = new Map<string, EmulatedRecording>();
-  /** Every request: method, raw path (still percent-encoded) and query. */
-  readonly requests: { method: string; path: string; query: string }[] = [];
+  /** Every request, in the order it arrived. */
+  readonly requests: EmulatedRequest[] = [];
   readonly downloads = new Map<string, { ok: number; failed: number }>();
   tokenRequests = 0;
   private readonly accessTokens = new Set<string>();
   private readonly downloadTokens = new Set<string>();
   private readonly failures = new Map<string, { times: number; status: number | 'cut' }>();
+  private readonly holds = new Map<string, { arrived: () => void; released: Promise<void> }>();
+  private readonly rateLimits: { pathPrefix: string; answers: EmulatedRateLimit[] }[] = [];
   private readonly server: http.Server;
   private readonly maxPageSize: number;
 
@@ -139,6 +158,31 @@ export class ZoomEmulator {
     this.failures.set(fileId, { times, status });
   }
 
+  /**
+   * The next download of the file waits until `release()` is called; `arrived` resolves when it has been asked for,
+   * so a test can act while Aula's import is under way.
+   */
+  holdDownload(fileId: string): { arrived: Promise<void>; release(): void } {
+    let arrived!: () => void;
+    let release!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    this.holds.set(fileId, { arrived, released: new Promise<void>((resolve) => (release = resolve)) });
+    return { arrived: arrival, release };
+  }
+
+  /** The next API requests whose path starts with `pathPrefix` (after `/v2`) are answered 429, one per answer given. */
+  rateLimit(pathPrefix: string, ...answers: EmulatedRateLimit[]) {
+    this.rateLimits.push({ pathPrefix, answers });
+  }
+
+  /** Files that finish after the others (the audio transcript comes after the recording). */
+  addFiles(uuid: string, files: EmulatedFileInput[]): EmulatedFile[] {
+    const rec = this.mustRecording(uuid);
+    const added = files.map((f) => ({ ...f, id: f.id ?? token(12) }));
+    rec.files.push(...added);
+    return added;
+  }
+
   /** Every OAuth access token stops working, as when Zoom revokes them. */
   revokeAccessTokens() {
     this.accessTokens.clear();
@@ -169,6 +213,16 @@ export class ZoomEmulator {
       payload: { account_id: this.account.accountId, object: this.recordingObject(rec) },
       download_token: opts.downloadToken ?? this.issueDownloadToken(),
     };
+  }
+
+  /**
+   * `recording.transcript_completed` as Zoom sends it when the audio transcript is ready: the meeting instance with
+   * only its finished TRANSCRIPT files, and a fresh `download_token` beside `payload`.
+   */
+  transcriptCompletedEvent(uuid: string, opts: { eventTs?: number } = {}): ZoomWebhookEvent {
+    const rec = this.mustRecording(uuid);
+    const object = this.recordingObject({ ...rec, files: rec.files.filter((f) => f.file_type === 'TRANSCRIPT') });
+    return { event: 'recording.transcript_completed', event_ts: opts.eventTs ?? Date.now(), payload: { account_id: this.account.accountId, object }, download_token: this.issueDownloadToken() };
   }
 
   recordingEvent(event: 'recording.trashed' | 'recording.deleted' | 'recording.recovered', uuid: string): ZoomWebhookEvent {
@@ -213,13 +267,31 @@ export class ZoomEmulator {
 
   // ---------------------------------------------------------------- HTTP
 
-  private json(res: http.ServerResponse, status: number, body?: unknown) {
+  private json(res: http.ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}) {
     if (body === undefined) {
-      res.writeHead(status).end();
+      res.writeHead(status, headers).end();
       return;
     }
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) }).end(text);
+    res.writeHead(status, { ...headers, 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) }).end(text);
+  }
+
+  /** Answers 429 when a rate limit was set for this path; true when it did. */
+  private rateLimited(res: http.ServerResponse, apiPath: string): boolean {
+    const limit = this.rateLimits.find((l) => apiPath.startsWith(l.pathPrefix) && l.answers.length > 0);
+    const answer = limit?.answers.shift();
+    if (!answer) return false;
+    if (answer.type === 'per-second') {
+      this.json(res, 429, { code: 429, message: 'You have reached the maximum per-second rate limit for this API. Try again later.' }, {
+        'x-ratelimit-category': 'Medium', 'x-ratelimit-type': 'QPS', 'x-ratelimit-limit': '20', 'retry-after': String(answer.retryAfterSeconds),
+      });
+    } else {
+      this.json(res, 429, { code: 429, message: 'You have exceeded the daily rate limit of this API. You may resume these requests at GMT 00:00:00.' }, {
+        'x-ratelimit-category': 'Heavy', 'x-ratelimit-type': 'Daily-limit', 'x-ratelimit-limit': '30000', 'x-ratelimit-remaining': '0',
+        'retry-after': answer.resumesAt.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      });
+    }
+    return true;
   }
 
   private async readJson(req: http.IncomingMessage): Promise<Record<string, unknown> | null> {
@@ -241,7 +313,9 @@ export class ZoomEmulator {
   private async route(req: http.IncomingMessage, res: http.ServerResponse) {
     const [rawPath = '/', query = ''] = (req.url ?? '/').split('?');
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path: rawPath, query });
+    const request: EmulatedRequest = { method, path: rawPath, query, at: Date.now(), status: 0 };
+    this.requests.push(request);
+    res.on('finish', () => (request.status = res.statusCode));
     const params = new URLSearchParams(query);
     const parts = rawPath.split('/').slice(1);
 
@@ -251,6 +325,7 @@ export class ZoomEmulator {
 
     const t = this.bearer(req);
     if (!t || !this.accessTokens.has(t)) return this.json(res, 401, { code: 124, message: 'Invalid access token.' });
+    if (this.rateLimited(res, rawPath.slice('/v2'.length))) return;
 
     // /v2/users/me/meetings
     if (parts[1] === 'users' && parts[2] === 'me' && parts[3] === 'meetings' && parts.length === 4 && method === 'POST') return this.createMeeting(req, res);
@@ -296,7 +371,14 @@ export class ZoomEmulator {
   private async meeting(req: http.IncomingMessage, res: http.ServerResponse, method: string, rawId: string) {
     const m = this.meetings.get(Number(decodeURIComponent(rawId)));
     if (!m || m.deleted) return this.json(res, 404, { code: 3001, message: `Meeting does not exist: ${decodeURIComponent(rawId)}.` });
-    if (method === 'GET') return this.json(res, 200, { ...m, patches: undefined, deleted: undefined });
+    if (method === 'GET') {
+      // Zoom issues a new start_url (with a new zak) on every read; the one given at creation lapses after two hours.
+      m.start_url = `${this.url}/s/${m.id}?zak=${token(32)}`;
+      return this.json(res, 200, {
+        uuid: m.uuid, id: m.id, host_id: 'host-id', host_email: 'host@example.test', topic: m.topic, type: m.type, status: 'waiting', start_time: m.start_time,
+        duration: m.duration, timezone: m.timezone, start_url: m.start_url, join_url: m.join_url, password: m.password, settings: m.settings, pre_schedule: false,
+      });
+    }
     if (method === 'DELETE') {
       m.deleted = true;
       return this.json(res, 204);
@@ -345,7 +427,13 @@ export class ZoomEmulator {
     });
   }
 
-  private download(req: http.IncomingMessage, res: http.ServerResponse, fileId: string, params: URLSearchParams) {
+  private async download(req: http.IncomingMessage, res: http.ServerResponse, fileId: string, params: URLSearchParams) {
+    const hold = this.holds.get(fileId);
+    if (hold) {
+      this.holds.delete(fileId);
+      hold.arrived();
+      await hold.released;
+    }
     const stats = this.downloads.get(fileId) ?? { ok: 0, failed: 0 };
     this.downloads.set(fileId, stats);
     const t = this.bearer(req) ?? params.get('access_token');

@@ -81,12 +81,21 @@ function zoomTime(iso: string): string {
   return new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function errorFor(status: number, what: string, detail: string, retryAfter: string | null): ZoomApiError {
+/**
+ * `Retry-After` as milliseconds from `nowMs`: delay-seconds (RFC 9110), or a moment, which Zoom sends for a daily
+ * limit as ISO 8601 (`2020-05-31T00:00:00Z`) and other servers as an HTTP-date. Null when absent or unreadable.
+ */
+export function parseRetryAfterMs(value: string | null, nowMs: number): number | null {
+  const text = value?.trim() ?? '';
+  if (!text) return null;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
+function errorFor(status: number, what: string, detail: string, retryAfter: string | null, nowMs: number): ZoomApiError {
   const message = `${what} → HTTP ${status}${detail ? `: ${detail}` : ''}`;
-  if (status === 429) {
-    const seconds = Number(retryAfter);
-    return new ZoomApiError('rate_limited', status, message, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null);
-  }
+  if (status === 429) return new ZoomApiError('rate_limited', status, message, parseRetryAfterMs(retryAfter, nowMs));
   if (status === 401) return new ZoomApiError('unauthorized', status, message);
   if (status === 404) return new ZoomApiError('not_found', status, message);
   if (status >= 500) return new ZoomApiError('server', status, message);
@@ -134,7 +143,7 @@ export function createZoomApi(opts: ZoomApiOptions) {
       const detail = await errorDetail(res);
       // A refused client id/secret is a 400 or 401 from the OAuth server; either way the credentials are wrong.
       if (res.status === 400 || res.status === 401) throw new ZoomApiError('unauthorized', res.status, `${what} → HTTP ${res.status}: ${detail || 'credentials refused'}`);
-      throw errorFor(res.status, what, detail, res.headers.get('retry-after'));
+      throw errorFor(res.status, what, detail, res.headers.get('retry-after'), now());
     }
     const body = (await res.json()) as { access_token?: unknown; expires_in?: unknown };
     if (typeof body.access_token !== 'string' || !body.access_token) throw new ZoomApiError('server', res.status, `${what}: the answer has no access_token`);
@@ -178,7 +187,7 @@ export function createZoomApi(opts: ZoomApiOptions) {
         tokens.delete(cacheKey(c));
         continue;
       }
-      if (!res.ok) throw errorFor(res.status, what, await errorDetail(res), res.headers.get('retry-after'));
+      if (!res.ok) throw errorFor(res.status, what, await errorDetail(res), res.headers.get('retry-after'), now());
       if (res.status === 204) return null;
       const text = await res.text();
       return text ? (JSON.parse(text) as T) : null;
@@ -215,6 +224,13 @@ export function createZoomApi(opts: ZoomApiOptions) {
         ...(m.durationMinutes !== undefined && { duration: m.durationMinutes }),
         ...(m.autoRecording !== undefined && { settings: { auto_recording: m.autoRecording } }),
       });
+    },
+
+    /** The meeting as Zoom has it now, with a newly issued `start_url` (the one given at creation lapses after about two hours). */
+    async getMeeting(c: ZoomCredentials, meetingId: string): Promise<ZoomMeeting> {
+      const meeting = await call<ZoomMeeting>(c, 'GET', `/meetings/${encodeURIComponent(meetingId)}`);
+      if (!meeting || typeof meeting.start_url !== 'string' || !meeting.start_url) throw new ZoomApiError('server', 200, 'Zoom API GET /meetings/{meetingId}: the answer has no start_url');
+      return meeting;
     },
 
     async deleteMeeting(c: ZoomCredentials, meetingId: string): Promise<void> {
@@ -257,7 +273,7 @@ export function createZoomApi(opts: ZoomApiOptions) {
         const detail = await errorDetail(res);
         // An expired or wrong download token comes back as 401, sometimes 403: both mean "get a fresh token".
         if (res.status === 403) throw new ZoomApiError('unauthorized', 403, `${what} → HTTP 403${detail ? `: ${detail}` : ''}`);
-        throw errorFor(res.status, what, detail, res.headers.get('retry-after'));
+        throw errorFor(res.status, what, detail, res.headers.get('retry-after'), now());
       }
       // With a content encoding, fetch hands over decoded bytes and Content-Length counts encoded ones.
       const encoded = !['', 'identity'].includes((res.headers.get('content-encoding') ?? '').toLowerCase());

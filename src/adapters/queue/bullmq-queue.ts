@@ -1,7 +1,7 @@
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { backoffDelayMs, type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView } from '../../jobs/catalogue';
+import { type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/catalogue';
 
 const QUEUE_NAME = 'aula-jobs';
 
@@ -55,7 +55,8 @@ export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; conc
         {
           connection: new Redis(opts.redisUrl, { maxRetriesPerRequest: null }),
           concurrency: opts.concurrency,
-          settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(opts.backoffMs, attemptsMade) },
+          // BullMQ hands the strategy the error the handler threw, so a RetryLater's delay reaches it unchanged.
+          settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => retryDelayMs(opts.backoffMs, attemptsMade, err) },
         },
       );
       worker.on('failed', (job, err) => opts.logger.warn({ jobId: job?.id, job: job?.name, err }, 'job attempt failed'));

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../clock';
 import { newId } from '../crypto';
 import type { Db } from '../db/database';
-import { backoffDelayMs, type EnqueueOptions, type Job, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView } from '../../jobs/catalogue';
+import { type EnqueueOptions, type Job, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/catalogue';
 
 export interface DatabaseQueueOptions {
   db: Db;
@@ -79,7 +79,7 @@ export function createDatabaseQueue(opts: DatabaseQueueOptions): JobQueue {
           await finish(job.id, 'failed', error.message);
         }
       } else {
-        const delay = backoffDelayMs(opts.backoffMs, job.attempt);
+        const delay = retryDelayMs(opts.backoffMs, job.attempt, error);
         log.warn({ err: error, retryInMs: delay }, 'job failed; will retry');
         await db
           .updateTable('jobs')

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RecordingRepository } from '../../adapters/db/recording-repository';
+import type { RecordingRecord, RecordingRepository } from '../../adapters/db/recording-repository';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
 import type { RecordingService } from '../../services/recordings';
 import type { JobHandler } from '../catalogue';
@@ -18,6 +18,11 @@ export interface RecordingMediaProcessor {
 }
 
 export class NoMediaCaptured extends Error {}
+
+/** Captions attached while the job ran (a provider's transcript arriving late) are kept, not overwritten. */
+function withCurrentCaptions(media: RecordingMedia, current: Pick<RecordingRecord, 'captionsKey'> | null): RecordingMedia {
+  return current?.captionsKey ? { ...media, captionsVttKey: current.captionsKey } : media;
+}
 
 /**
  * Turns a recording's source into playable media. The recording is `ready` as soon as its first rendition
@@ -64,8 +69,9 @@ export function processRecordingHandler(deps: {
           { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, signal: ctx.signal },
           {
             onProgress: (p) => recordings.reportProgress(recordingId, p),
-            onFirstPlayable: async (media, metadata) => {
+            onFirstPlayable: async (published, metadata) => {
               const current = await repo.get(recordingId);
+              const media = withCurrentCaptions(published, current);
               if (current?.status === 'processing') {
                 await recordings.transition(recordingId, { to: 'ready' }, 'job', 'first rendition playable', { media, metadata, processingError: null });
               } else {
@@ -74,7 +80,8 @@ export function processRecordingHandler(deps: {
             },
           },
         );
-        await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, result);
+        const media = withCurrentCaptions(result.media, await repo.get(recordingId));
+        await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, { ...result, media });
         return { outcome: 'done' };
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;

@@ -6,7 +6,7 @@ import { decryptSecret, encryptSecret, newId } from '../../adapters/crypto';
 import type { ProviderAccountRow, ProviderStore } from '../../adapters/db/provider-repository';
 import type { LiveClassRecord, LiveClassRepository } from '../../adapters/db/live-class-repository';
 import type { RecordingRecord, RecordingRepository } from '../../adapters/db/recording-repository';
-import { type ZoomApi, ZoomApiError, type ZoomCredentials } from '../../adapters/providers/zoom-api';
+import { type ZoomApi, ZoomApiError, type ZoomCredentials, type ZoomMeeting } from '../../adapters/providers/zoom-api';
 import { DomainError, NotFound, Unauthenticated, Unprocessable } from '../../domain/errors';
 import { type Principal, requireRole } from '../../domain/identity';
 import {
@@ -20,9 +20,10 @@ import {
   type ZoomRecordingObject,
   type ZoomSegment,
   zoomDeliveryId,
+  zoomTranscripts,
   zoomUrlValidationAnswer,
 } from '../../domain/zoom-webhook';
-import type { JobCatalogue, JobHandler, JobQueue } from '../../jobs/catalogue';
+import { type JobCatalogue, type JobHandler, type JobName, type JobQueue, RetryLater } from '../../jobs/catalogue';
 import type { LiveClassProviderHooks, LiveClassService } from '../live-classes';
 import type { RecordingService } from '../recordings';
 
@@ -33,9 +34,42 @@ const ACCOUNT_CACHE_MS = 30_000;
 const DELIVERY_RETENTION_MS = 7 * 86_400_000;
 /** Attempts of an import job: with the default 5 s backoff the last one runs about 40 minutes after the first. */
 const IMPORT_MAX_ATTEMPTS = 10;
+/**
+ * Attempts of a captions job. It waits, by backoff, for its segment to be imported and processed, which may queue
+ * behind long media jobs: with the default 5 s backoff the last attempt runs about 11 hours after the first.
+ */
+const CAPTIONS_MAX_ATTEMPTS = 14;
 const MAX_SIDECAR_BYTES = 50 * 1024 * 1024;
+/** Zoom's `start_url` lapses two hours after it is issued; staff get a new one once the stored one is this old. */
+const START_URL_RENEW_AFTER_MS = 90 * 60_000;
+const START_URL_LIFETIME_MS = 2 * 3_600_000;
+/** A longer `Retry-After` (a broken header) is not waited for in full. */
+const MAX_RETRY_AFTER_MS = 24 * 3_600_000;
 
 export const importJobKey = (recordingFileId: string) => `zoom-import:${recordingFileId}`;
+export const captionsJobKey = (transcriptFileId: string) => `zoom-captions:${transcriptFileId}`;
+
+/** A captions job comes back later: the recording its transcript belongs to is still being imported or processed. */
+class WaitingForRecording extends Error {
+  override name = 'WaitingForRecording';
+}
+
+/** Zoom said when to come back (429 with `Retry-After`): the job's next attempt waits at least that long. */
+function honouringRetryAfter<N extends JobName>(handler: JobHandler<N>): JobHandler<N> {
+  return {
+    ...handler,
+    async run(data, ctx) {
+      try {
+        return await handler.run(data, ctx);
+      } catch (err) {
+        if (err instanceof ZoomApiError && err.kind === 'rate_limited' && err.retryAfterMs !== null) {
+          throw new RetryLater(Math.min(err.retryAfterMs, MAX_RETRY_AFTER_MS), err.message, { cause: err });
+        }
+        throw err;
+      }
+    },
+  };
+}
 
 /** What Aula keeps in the clear about a Zoom account; its secrets are stored encrypted beside it. */
 export interface ZoomAccountSettings {
@@ -87,12 +121,13 @@ export interface ZoomWebhookRequest {
 export interface ZoomServiceDeps {
   store: ProviderStore<ZoomAccountSettings>;
   api: ZoomApi;
-  liveClassesRepo: Pick<LiveClassRepository, 'getByProviderMeeting' | 'get'>;
+  liveClassesRepo: Pick<LiveClassRepository, 'getByProviderMeeting' | 'get' | 'update'>;
   /** Read when an event arrives: the live class service is built after this one, with its hooks. */
   liveClasses: () => Pick<LiveClassService, 'start' | 'end'>;
-  recordings: Pick<RecordingService, 'createFromFile' | 'recordFailedImport' | 'completeFailedImport' | 'softDelete' | 'restore'>;
+  recordings: Pick<RecordingService, 'createFromFile' | 'recordFailedImport' | 'completeFailedImport' | 'attachCaptions' | 'softDelete' | 'restore'>;
   recordingsRepo: Pick<RecordingRepository, 'getByExternalRef'>;
-  queue: Pick<JobQueue, 'enqueue'>;
+  /** `describe` tells a captions job whether the import of its recording is still on its way. */
+  queue: Pick<JobQueue, 'enqueue' | 'describe'>;
   clock: Clock;
   logger: Logger;
   /** Encrypts account secrets and download tokens at rest. */
@@ -166,7 +201,10 @@ export function createZoomService(deps: ZoomServiceDeps) {
           topic: cls.title, startTime: cls.startsAt, durationMinutes: cls.durationMinutes, autoRecording: cls.autoRecord ? 'cloud' : 'none',
         });
         log.info({ liveClassId: cls.id, meetingId: meeting.id }, 'created Zoom meeting');
-        return { providerMeetingId: String(meeting.id), providerData: { uuid: meeting.uuid, join_url: meeting.join_url, start_url: meeting.start_url } };
+        return {
+          providerMeetingId: String(meeting.id),
+          providerData: { uuid: meeting.uuid, join_url: meeting.join_url, start_url: meeting.start_url, start_url_issued_at: isoNow(clock) },
+        };
       } catch (err) {
         if (err instanceof ZoomApiError) throw new Unprocessable(`Zoom did not create the meeting, so the class was not scheduled: ${err.message}`);
         throw err;
@@ -198,6 +236,35 @@ export function createZoomService(deps: ZoomServiceDeps) {
         if (err.kind !== 'not_found') log.warn({ err, liveClassId: cls.id, meetingId: cls.providerMeetingId }, 'could not delete the Zoom meeting of a deleted class');
       }
     },
+
+    async renewHostLink(cls) {
+      const data = cls.providerData;
+      if (!cls.providerMeetingId || !data || typeof data.start_url !== 'string') return cls;
+      // A class that is over has no meeting left to start.
+      if (cls.status === 'ended' || cls.status === 'cancelled') return cls;
+      // Classes made before the issue time was kept got their link when they were created.
+      const issuedAt = Date.parse(typeof data.start_url_issued_at === 'string' ? data.start_url_issued_at : cls.createdAt);
+      const age = clock.now().getTime() - issuedAt;
+      if (age < START_URL_RENEW_AFTER_MS) return cls;
+      const account = cls.providerAccountId ? await loadAccount(cls.providerAccountId) : null;
+      let meeting: ZoomMeeting | null = null;
+      try {
+        meeting = account && (await api.getMeeting(account.credentials, cls.providerMeetingId));
+      } catch (err) {
+        if (!(err instanceof ZoomApiError)) throw err;
+        log.warn({ liveClassId: cls.id, meetingId: cls.providerMeetingId, err: err.message }, 'could not renew the Zoom start link');
+      }
+      if (meeting) {
+        const providerData = { ...data, start_url: meeting.start_url, start_url_issued_at: isoNow(clock) };
+        await deps.liveClassesRepo.update(cls.id, { providerData, now: isoNow(clock) });
+        log.info({ liveClassId: cls.id, meetingId: cls.providerMeetingId }, 'renewed the Zoom start link');
+        return { ...cls, providerData };
+      }
+      if (age < START_URL_LIFETIME_MS) return cls;
+      // A lapsed link only fails in Zoom; without one the host starts the meeting from Zoom itself.
+      const { start_url: _lapsedLink, ...withoutHostLink } = data;
+      return { ...cls, providerData: withoutHostLink };
+    },
   };
 
   // ---- webhook
@@ -225,6 +292,47 @@ export function createZoomService(deps: ZoomServiceDeps) {
       delivered: downloadToken ? { segment, downloadTokenEncrypted: encryptSecret(deps.secretKey, downloadToken) } : null,
     };
     await deps.queue.enqueue('import-provider-recording', data, { dedupeKey: importJobKey(segment.media.id), maxAttempts: IMPORT_MAX_ATTEMPTS });
+  }
+
+  async function enqueueCaptions(account: ZoomAccount, recording: { id: string; uuid: string }, transcriptFileId: string, delivered: { segment: ZoomSegment; downloadToken: string } | null) {
+    const data: JobCatalogue['import-provider-captions'] = {
+      provider: 'zoom', accountId: account.id, meetingId: recording.id, meetingUuid: recording.uuid, transcriptFileId,
+      delivered: delivered ? { segment: delivered.segment, downloadTokenEncrypted: encryptSecret(deps.secretKey, delivered.downloadToken) } : null,
+    };
+    await deps.queue.enqueue('import-provider-captions', data, { dedupeKey: captionsJobKey(transcriptFileId), maxAttempts: CAPTIONS_MAX_ATTEMPTS });
+  }
+
+  /** False when the recording is already deleted (Zoom's events repeat). */
+  async function softDeleteQuietly(recordingId: string, reason: string): Promise<boolean> {
+    try {
+      await deps.recordings.softDelete(ACTOR, recordingId, reason);
+      return true;
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return false;
+    }
+  }
+
+  /**
+   * The Aula recording of a segment Zoom trashed before Aula imported it: kept as deleted, so an import still queued
+   * or running finds it and stops, and staff see why. Restored (`recording.recovered`), it is a failed import that
+   * the next import of the segment completes.
+   */
+  async function recordDeletedBeforeImport(cls: LiveClassRecord, segment: ZoomSegment, reason: string): Promise<boolean> {
+    const externalRef = `zoom:${segment.media.id}`;
+    let recordingId: string;
+    try {
+      recordingId = (await deps.recordings.recordFailedImport(ACTOR, cls.id, {
+        title: segmentTitle(cls, segment), startedAt: segment.start, externalRef, source: 'zoom',
+        reason: `The ${describeSegment(segment)} was ${reason} before Aula imported it.`,
+      })).id;
+    } catch (err) {
+      // The import stored its recording first (the external reference is unique): that one is deleted instead.
+      const imported = await deps.recordingsRepo.getByExternalRef(externalRef);
+      if (!imported) throw err;
+      recordingId = imported.id;
+    }
+    return softDeleteQuietly(recordingId, reason);
   }
 
   /** Aula recordings imported from these Zoom files through this account. */
@@ -257,23 +365,42 @@ export function createZoomService(deps: ZoomServiceDeps) {
         for (const segment of segments) await enqueueImport(account, event.payload.object, segment, event.download_token ?? null);
         return { liveClassId: cls.id, segments: segments.length };
       }
+      case 'recording.transcript_completed': {
+        const recording = event.payload.object;
+        const cls = await classFor(account, recording.id);
+        if (!cls) return { ignored: 'no Aula class uses this meeting' };
+        const transcripts = zoomTranscripts(recording.recording_files);
+        if (transcripts.length === 0) return { liveClassId: cls.id, ignored: 'the event lists no finished transcript' };
+        // Zoom's event may list only the transcript; its segment is then found through the API by the job.
+        const segments = groupZoomSegments(recording.recording_files);
+        for (const transcript of transcripts) {
+          const segment = segments.find((s) => s.transcript?.id === transcript.id);
+          await enqueueCaptions(account, recording, transcript.id, segment && event.download_token ? { segment, downloadToken: event.download_token } : null);
+        }
+        return { liveClassId: cls.id, transcripts: transcripts.length };
+      }
       case 'recording.trashed':
       case 'recording.deleted': {
+        const recording = event.payload.object;
+        const reason = `${event.event === 'recording.trashed' ? 'moved to the trash' : 'deleted'} in Zoom`;
         let deleted = 0;
-        for (const rec of await importedFrom(account, event.payload.object)) {
-          if (rec.status === 'deleted') continue;
-          try {
-            await deps.recordings.softDelete(ACTOR, rec.id, `${event.event === 'recording.trashed' ? 'moved to the trash' : 'deleted'} in Zoom`);
-            deleted++;
-          } catch (err) {
-            if (!(err instanceof DomainError)) throw err;
+        for (const rec of await importedFrom(account, recording)) {
+          if (rec.status !== 'deleted' && (await softDeleteQuietly(rec.id, reason))) deleted++;
+        }
+        // Segments not in Aula yet, whose import may be queued or running: the deletion must win over it.
+        const cls = await classFor(account, recording.id);
+        if (cls) {
+          for (const segment of groupZoomSegments(recording.recording_files)) {
+            if (await deps.recordingsRepo.getByExternalRef(`zoom:${segment.media.id}`)) continue;
+            if (await recordDeletedBeforeImport(cls, segment, reason)) deleted++;
           }
         }
         return { deleted };
       }
       case 'recording.recovered': {
+        const recording = event.payload.object;
         let restored = 0;
-        for (const rec of await importedFrom(account, event.payload.object)) {
+        for (const rec of await importedFrom(account, recording)) {
           if (rec.status !== 'deleted') continue;
           try {
             await deps.recordings.restore(ACTOR, rec.id);
@@ -283,7 +410,17 @@ export function createZoomService(deps: ZoomServiceDeps) {
             log.warn({ recordingId: rec.id, reason: err.message }, 'could not restore a recording Zoom recovered');
           }
         }
-        return { restored };
+        // Recordings trashed before their import finished come back without media: import them now.
+        let reimporting = 0;
+        if (await classFor(account, recording.id)) {
+          for (const segment of groupZoomSegments(recording.recording_files)) {
+            const rec = await deps.recordingsRepo.getByExternalRef(`zoom:${segment.media.id}`);
+            if (rec?.status !== 'failed' || rec.sourceKey) continue;
+            await enqueueImport(account, recording, segment, null);
+            reimporting++;
+          }
+        }
+        return { restored, reimporting };
       }
     }
   }
@@ -343,17 +480,25 @@ export function createZoomService(deps: ZoomServiceDeps) {
     return `${segment.media.fileType} of ${segment.count > 1 ? `part ${segment.index} of ${segment.count}, ` : ''}started ${at}`;
   }
 
-  /** The segment and a download token: the webhook's on a first attempt, fresh ones from Zoom's API otherwise. */
-  async function resolveSegment(account: ZoomAccount, data: JobCatalogue['import-provider-recording'], attempt: number): Promise<{ segment: ZoomSegment; token: string } | { gone: string }> {
-    if (attempt === 1 && data.delivered) return { segment: data.delivered.segment, token: decryptSecret(deps.secretKey, data.delivered.downloadTokenEncrypted) };
+  /**
+   * A segment of the meeting instance and a download token: the webhook's when given (a first attempt), otherwise
+   * fresh ones from Zoom's API, where the segment is the one `matches` picks.
+   */
+  async function resolveSegment(
+    account: ZoomAccount,
+    meetingUuid: string,
+    matches: (segment: ZoomSegment) => boolean,
+    delivered: { segment: ZoomSegment; downloadTokenEncrypted: string } | null | undefined,
+  ): Promise<{ segment: ZoomSegment; token: string } | { gone: string }> {
+    if (delivered) return { segment: delivered.segment, token: decryptSecret(deps.secretKey, delivered.downloadTokenEncrypted) };
     let fresh;
     try {
-      fresh = await api.getMeetingRecordings(account.credentials, data.meetingUuid);
+      fresh = await api.getMeetingRecordings(account.credentials, meetingUuid);
     } catch (err) {
       if (err instanceof ZoomApiError && err.kind === 'not_found') return { gone: 'Zoom no longer has this meeting\'s recordings' };
       throw err;
     }
-    const segment = groupZoomSegments(fresh.recording_files).find((s) => s.media.id === data.recordingFileId);
+    const segment = groupZoomSegments(fresh.recording_files).find(matches);
     if (!segment) return { gone: 'Zoom no longer lists this recording file' };
     const token = fresh.download_access_token ?? (await api.accessToken(account.credentials));
     return { segment, token };
@@ -395,20 +540,27 @@ export function createZoomService(deps: ZoomServiceDeps) {
         await writeFile(sidecars.chatLocalPath, toChatJsonLines(messages));
       }
     }
-    const vtt = await sidecar('transcript', segment.transcript, token, path.join(dir, 'captions.vtt'), last, signal, ctx);
-    if (vtt) {
-      const head = (await readFile(vtt, 'utf8')).replace(/^\uFEFF/, '').slice(0, 6);
-      if (head === 'WEBVTT') sidecars.captionsLocalPath = vtt;
-      else log.warn(ctx, 'the transcript is not WebVTT; continuing without captions');
-    }
+    const vtt = await captionsFrom(segment.transcript, token, dir, last, signal, ctx);
+    if (vtt) sidecars.captionsLocalPath = vtt;
     return sidecars;
   }
 
-  const importHandler: JobHandler<'import-provider-recording'> = {
+  /** Zoom's transcript as a WebVTT file in `dir`, or null when there is none or it cannot be used. */
+  async function captionsFrom(file: ZoomFileRef | null, token: string, dir: string, last: boolean, signal: AbortSignal, ctx: Record<string, unknown>): Promise<string | null> {
+    const vtt = await sidecar('transcript', file, token, path.join(dir, 'captions.vtt'), last, signal, ctx);
+    if (!vtt) return null;
+    const head = (await readFile(vtt, 'utf8')).replace(/^\uFEFF/, '').slice(0, 6);
+    if (head === 'WEBVTT') return vtt;
+    log.warn(ctx, 'the transcript is not WebVTT; continuing without captions');
+    return null;
+  }
+
+  const importHandler: JobHandler<'import-provider-recording'> = honouringRetryAfter({
     async run(data, jobCtx) {
       const externalRef = `zoom:${data.recordingFileId}`;
       const existing = await deps.recordingsRepo.getByExternalRef(externalRef);
       const healing = existing && existing.status === 'failed' && !existing.sourceKey ? existing : null;
+      if (existing?.status === 'deleted') return { outcome: 'skipped', detail: `recording ${existing.id} is deleted (in Zoom or in Aula); not imported` };
       if (existing && !healing) return { outcome: 'skipped', detail: `already imported as recording ${existing.id}` };
       const account = await loadAccount(data.accountId);
       if (!account) return { outcome: 'skipped', detail: 'the Zoom account was removed' };
@@ -418,7 +570,7 @@ export function createZoomService(deps: ZoomServiceDeps) {
 
       let resolved: Awaited<ReturnType<typeof resolveSegment>>;
       try {
-        resolved = await resolveSegment(account, data, jobCtx.attempt);
+        resolved = await resolveSegment(account, data.meetingUuid, (s) => s.media.id === data.recordingFileId, jobCtx.attempt === 1 ? data.delivered : null);
       } catch (err) {
         if (!(err instanceof ZoomApiError) || err.retryable || healing) throw err;
         const reason = `Zoom refused to list this recording's files (${err.message}). Run a Zoom sync covering that day to try again.`;
@@ -456,13 +608,29 @@ export function createZoomService(deps: ZoomServiceDeps) {
         }
         const fileName = `zoom-${segment.index}.${segment.media.extension}`;
         if (healing) {
-          await deps.recordings.completeFailedImport(ACTOR, healing.id, { localPath: mediaPath, sizeBytes: media.bytes, fileName, sidecars });
+          try {
+            await deps.recordings.completeFailedImport(ACTOR, healing.id, { localPath: mediaPath, sizeBytes: media.bytes, fileName, sidecars });
+          } catch (err) {
+            // Deleted (trashed in Zoom) while the file was on its way: the deletion stands.
+            if ((await deps.recordingsRepo.getByExternalRef(externalRef))?.status === 'deleted') return { outcome: 'skipped', detail: `recording ${healing.id} was deleted meanwhile` };
+            throw err;
+          }
           return { outcome: 'done', detail: `imported into recording ${healing.id}` };
         }
-        if (await deps.recordingsRepo.getByExternalRef(externalRef)) return { outcome: 'skipped', detail: 'imported meanwhile' };
-        const rec = await deps.recordings.createFromFile(ACTOR, cls.id, {
-          title: segmentTitle(cls, segment), localPath: mediaPath, sizeBytes: media.bytes, fileName, startedAt: segment.start, externalRef, source: 'zoom', sidecars,
-        });
+        // Made meanwhile by a repeated delivery, or by Zoom's trash event, which then wins.
+        const meanwhile = await deps.recordingsRepo.getByExternalRef(externalRef);
+        if (meanwhile) return { outcome: 'skipped', detail: `recording ${meanwhile.id} was made meanwhile (${meanwhile.status})` };
+        let rec: RecordingRecord;
+        try {
+          rec = await deps.recordings.createFromFile(ACTOR, cls.id, {
+            title: segmentTitle(cls, segment), localPath: mediaPath, sizeBytes: media.bytes, fileName, startedAt: segment.start, externalRef, source: 'zoom', sidecars,
+          });
+        } catch (err) {
+          // The external reference is unique: whoever stored theirs first keeps it, and this file is not kept.
+          const other = await deps.recordingsRepo.getByExternalRef(externalRef);
+          if (other) return { outcome: 'skipped', detail: `recording ${other.id} was made meanwhile (${other.status})` };
+          throw err;
+        }
         log.info({ ...ctx, recordingId: rec.id, bytes: media.bytes, chat: Boolean(sidecars.chatLocalPath), captions: Boolean(sidecars.captionsLocalPath) }, 'imported Zoom recording');
         return { outcome: 'done', detail: `imported as recording ${rec.id}` };
       } finally {
@@ -483,7 +651,60 @@ export function createZoomService(deps: ZoomServiceDeps) {
         reason: `Aula could not download this recording from Zoom after ${IMPORT_MAX_ATTEMPTS} attempts (last error: ${error.message}). Run a Zoom sync covering that day to try again.`,
       });
     },
-  };
+  });
+
+  /** The import of this Zoom file is queued or running: its Aula recording does not exist yet, or is being made. */
+  async function importOnItsWay(recordingFileId: string): Promise<boolean> {
+    const job = await deps.queue.describe(importJobKey(recordingFileId));
+    return job?.status === 'queued' || job?.status === 'running';
+  }
+
+  const captionsHandler: JobHandler<'import-provider-captions'> = honouringRetryAfter({
+    async run(data, jobCtx) {
+      const account = await loadAccount(data.accountId);
+      if (!account) return { outcome: 'skipped', detail: 'the Zoom account was removed' };
+      const cls = await classFor(account, data.meetingId);
+      if (!cls) return { outcome: 'skipped', detail: 'no Aula class uses this meeting any more' };
+      const ctx = { liveClassId: cls.id, meetingUuid: data.meetingUuid, transcriptFileId: data.transcriptFileId, jobId: jobCtx.jobId, attempt: jobCtx.attempt };
+
+      // Matched as the import matches its chat and transcript: by meeting instance, then by recording_start.
+      const resolved = await resolveSegment(account, data.meetingUuid, (s) => s.transcript?.id === data.transcriptFileId, jobCtx.attempt === 1 ? data.delivered : null);
+      if ('gone' in resolved) return { outcome: 'skipped', detail: `${resolved.gone}; the import of its media takes the transcript when Zoom lists both` };
+      const { segment, token } = resolved;
+      const transcript = segment.transcript;
+      if (transcript?.id !== data.transcriptFileId) return { outcome: 'skipped', detail: 'Zoom no longer lists this transcript' };
+
+      // The queue is asked before the recording: an import that finishes in between is then seen by the second read.
+      if (await importOnItsWay(segment.media.id)) throw new WaitingForRecording(`the import of Zoom file ${segment.media.id} is still queued or running`);
+      const rec = await deps.recordingsRepo.getByExternalRef(`zoom:${segment.media.id}`);
+      if (!rec) {
+        // Its recording.completed is late or lost: import the segment now, transcript included, and check back.
+        await enqueueImport(account, { id: data.meetingId, uuid: data.meetingUuid }, segment, token);
+        throw new WaitingForRecording(`the import of Zoom file ${segment.media.id} was queued with its transcript`);
+      }
+      if (rec.captionsKey) return { outcome: 'skipped', detail: `recording ${rec.id} already has captions` };
+      if (rec.purgedAt) return { outcome: 'skipped', detail: `recording ${rec.id} was deleted and purged` };
+      // The pipeline rewrites the media it publishes while it runs; captions are attached once it has finished.
+      if (rec.status === 'processing' || (rec.status === 'ready' && rec.progress?.stage !== 'done')) throw new WaitingForRecording(`recording ${rec.id} is still being processed`);
+
+      const dir = path.join(deps.scratchDir, jobCtx.jobId);
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      try {
+        const vtt = await captionsFrom(transcript, token, dir, jobCtx.attempt >= jobCtx.maxAttempts, jobCtx.signal, { ...ctx, recordingId: rec.id });
+        if (!vtt) return { outcome: 'done', detail: `Zoom's transcript could not be used; recording ${rec.id} has no captions` };
+        await deps.recordings.attachCaptions(rec.id, vtt);
+        log.info({ ...ctx, recordingId: rec.id }, 'attached Zoom\'s transcript as captions');
+        return { outcome: 'done', detail: `captions attached to recording ${rec.id}` };
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+
+    async onExhausted(data, error) {
+      log.warn({ accountId: data.accountId, meetingUuid: data.meetingUuid, transcriptFileId: data.transcriptFileId, err: error.message }, 'gave up attaching Zoom\'s transcript; a Zoom sync does not add it to a recording already imported');
+    },
+  });
 
   // ---- sync
 
@@ -545,6 +766,7 @@ export function createZoomService(deps: ZoomServiceDeps) {
   return {
     hooks,
     importHandler,
+    captionsHandler,
     handleWebhook,
     sync,
 
