@@ -38,10 +38,9 @@ import { createInProcessChangeFeed } from './services/change-feed';
 import { createLiveClassService } from './services/live-classes';
 import { createMediaProcessor } from './services/media-processor';
 import { createRecordingService } from './services/recordings';
+import { createRecordingPresenter } from './services/recording-presenter';
 import { createViewerAccess } from './services/viewer-access';
 import type { JobQueue } from './jobs/catalogue';
-import type { Principal } from './domain/identity';
-import type { RecordingListItem } from './adapters/db/recording-repository';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
 import { createZoomApi } from './adapters/providers/zoom-api';
 import { createZoomService, type ZoomAccountSettings } from './services/providers/zoom';
@@ -108,7 +107,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     clock, logger, secretKey: deriveKey(config.secret, 'provider-secrets'), publicUrl: config.publicUrl, scratchDir: path.join(scratchDir, 'zoom'),
   });
   const liveClasses = createLiveClassService({
-    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: { zoom: zoom.hooks },
+    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: { zoom: zoom.hooks }, feed,
   });
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
   const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
@@ -116,15 +115,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
   });
   const analytics = createWatchAnalytics({ watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger });
-  const presentRecordings = async (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => {
-    const progress = await analytics.progressFor(viewer, page.items);
-    return {
-      nextCursor: page.nextCursor,
-      items: page.items.map(({ media, sourceKey, chatKey, captionsKey, ...r }) => ({
-        ...r, posterUrl: playback.posterUrl(viewer, r.id, media), hasChat: Boolean(media?.chatVttKey), progressForViewer: progress.get(r.id) ?? null,
-      })),
-    };
-  };
+  const presentRecordings = createRecordingPresenter({ playback, analytics });
   const soleProcess = config.database.kind === 'sqlite';
   for (const dir of ['jobs', 'uploads', 'zoom']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });

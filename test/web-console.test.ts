@@ -43,6 +43,33 @@ describe('instructor console in Chromium', () => {
     await page.close();
   });
 
+  it('follows classes scheduled, started, ended and cancelled elsewhere without a reload', async () => {
+    const school = await seedSchool(t);
+    const batch = school.batches[0]!;
+    const page = await chrome.browser.newPage();
+    await page.goto(`${t.url}/console?token=${batch.instructor.token}`);
+    await expect.poll(() => page.textContent('#live-status'), { timeout: 10_000 }).toBe('Live updates on');
+    await page.evaluate(() => {
+      (window as unknown as { stillSamePage?: boolean }).stillSamePage = true;
+    });
+    const schedule = (title: string) =>
+      t.api<{ id: string }>('POST', '/api/v1/live-classes', { body: { title, batchId: batch.id, provider: 'upload', startsAt: new Date(Date.now() + 3_600_000).toISOString(), durationMinutes: 30, autoRecord: false } });
+    const taught = (await schedule('Taught from the LMS')).body.id;
+    const dropped = (await schedule('Dropped from the timetable')).body.id;
+    const row = (id: string) => page.locator(`article.class-row[data-live-class-id="${id}"]`);
+    await expect.poll(() => row(taught).getAttribute('data-status'), { timeout: 10_000 }).toBe('scheduled');
+    await expect.poll(() => row(dropped).count(), { timeout: 10_000 }).toBe(1);
+
+    await t.api('POST', `/api/v1/live-classes/${taught}/start`);
+    await expect.poll(() => page.locator(`#upcoming article.class-row[data-live-class-id="${taught}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('live');
+    await t.api('POST', `/api/v1/live-classes/${taught}/end`);
+    await expect.poll(() => page.locator(`#past article.class-row[data-live-class-id="${taught}"]`).getAttribute('data-status'), { timeout: 10_000 }).toBe('ended');
+    await t.api('DELETE', `/api/v1/live-classes/${dropped}`);
+    await expect.poll(() => row(dropped).count(), { timeout: 10_000 }).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { stillSamePage?: boolean }).stillSamePage)).toBe(true);
+    await page.close();
+  });
+
   it('schedules a class for a lesson from the form and uploads a recording into it, which reaches the lesson page', async () => {
     const school = await seedSchool(t, { lessons: 2 });
     const batch = school.batches[0]!;

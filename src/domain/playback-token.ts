@@ -14,8 +14,12 @@ export interface PlaybackGrant {
 const VERSION = 'v1';
 const SAFE = /^[A-Za-z0-9-]+$/;
 
+/**
+ * The first 18 bytes of the HMAC as base64url. 18 bytes are exactly 24 characters, so cutting the encoded digest
+ * gives the same text as encoding the cut digest, without a Buffer per token (a list page signs one per item).
+ */
 function mac(key: Buffer, body: string): string {
-  return createHmac('sha256', key).update(body).digest().subarray(0, 18).toString('base64url');
+  return createHmac('sha256', key).update(body).digest('base64url').slice(0, 24);
 }
 
 export function signPlaybackToken(grant: PlaybackGrant, key: Buffer): string {

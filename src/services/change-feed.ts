@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 
 /** A recording's state as the instructor console shows it, pushed whenever it changes. */
 export interface RecordingChange {
+  kind: 'recording';
   recordingId: string;
   liveClassId: string;
   batchId: string;
@@ -11,9 +12,21 @@ export interface RecordingChange {
   at: string;
 }
 
+/** A live class created, edited, started, ended or cancelled. */
+export interface LiveClassChange {
+  kind: 'live-class';
+  liveClassId: string;
+  batchId: string;
+  status: string;
+  deleted: boolean;
+  at: string;
+}
+
+export type FeedChange = RecordingChange | LiveClassChange;
+
 export interface ChangeFeed {
-  publish(change: RecordingChange): void;
-  subscribe(listener: (change: RecordingChange) => void): () => void;
+  publish(change: FeedChange): void;
+  subscribe(listener: (change: FeedChange) => void): () => void;
   close(): Promise<void>;
 }
 

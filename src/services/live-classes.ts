@@ -8,6 +8,7 @@ import type { RecordingRepository } from '../adapters/db/recording-repository';
 import { Conflict, NotFound, Unprocessable } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import { type LiveClassProvider, type LiveClassStatus, nextLiveClassStatus } from '../domain/recording-state';
+import type { ChangeFeed } from './change-feed';
 import type { Actor, RecordingService } from './recordings';
 import type { ViewerAccess } from './viewer-access';
 
@@ -31,6 +32,8 @@ export interface LiveClassServiceDeps {
   clock: Clock;
   logger: Logger;
   providers: Partial<Record<LiveClassProvider, LiveClassProviderHooks>>;
+  /** Consoles follow class changes through it. */
+  feed?: ChangeFeed | undefined;
 }
 
 export interface NewLiveClass {
@@ -77,7 +80,14 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     const ok = await liveClasses.update(id, { status: to, ...patch, now: isoNow(clock) }, cls.status);
     if (!ok) throw new Conflict(`Live class ${id} changed meanwhile; try again`);
     logger.info({ liveClassId: id, from: cls.status, to }, 'live class state changed');
-    return mustGet(id);
+    const moved = await mustGet(id);
+    announce(moved);
+    return moved;
+  }
+
+  /** Tells every console (in every process) that a class changed. */
+  function announce(cls: LiveClassRecord) {
+    deps.feed?.publish({ kind: 'live-class', liveClassId: cls.id, batchId: cls.batchId, status: cls.status, deleted: cls.deletedAt !== null, at: isoNow(clock) });
   }
 
   return {
@@ -100,7 +110,9 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       const hooks = deps.providers[input.provider];
       const remote = hooks?.created ? await hooks.created({ ...record, updatedAt: now, deletedAt: null, startedAt: null, endedAt: null }) : undefined;
       await liveClasses.insert({ ...record, ...(remote ?? {}) });
-      return mustGet(id);
+      const created = await mustGet(id);
+      announce(created);
+      return created;
     },
 
     async update(actor: Principal, id: string, patch: { title?: string | undefined; lessonId?: string | null | undefined; startsAt?: string | undefined; durationMinutes?: number | undefined; autoRecord?: boolean | undefined }) {
@@ -111,6 +123,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       await liveClasses.update(id, { ...patch, ...(patch.startsAt && { startsAt: new Date(patch.startsAt).toISOString() }), now: isoNow(clock) });
       const updated = await mustGet(id);
       await deps.providers[updated.provider]?.updated?.(updated);
+      announce(updated);
       return updated;
     },
 
@@ -120,6 +133,8 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       if (cls.status === 'live') throw new Conflict(`Live class ${id} is live; end it before deleting it`);
       await deps.providers[cls.provider]?.deleted?.(cls);
       await liveClasses.update(id, { deletedAt: isoNow(clock), ...(cls.status === 'scheduled' && { status: 'cancelled' as const }), now: isoNow(clock) });
+      const removed = await liveClasses.get(id);
+      if (removed) announce(removed);
     },
 
     async get(viewer: Principal, id: string) {

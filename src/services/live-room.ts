@@ -11,7 +11,7 @@ import type { PublishedTrack, SessionDescription, Sfu, SfuPeer, SfuRoom, Subscri
 import { AccessDenied, Conflict, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import type { LiveClassStatus } from '../domain/recording-state';
-import type { ChangeFeed, RecordingChange } from './change-feed';
+import type { ChangeFeed } from './change-feed';
 import type { LiveClassService } from './live-classes';
 import type { RecordingService } from './recordings';
 import type { ViewerAccess } from './viewer-access';
@@ -848,7 +848,8 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
   }
 
   // Recordings started anywhere (the room, the API, auto-record) reach the room that can capture them.
-  const unsubscribe = deps.feed.subscribe((change: RecordingChange) => {
+  const unsubscribe = deps.feed.subscribe((change) => {
+    if (change.kind !== 'recording') return;
     const room = rooms.get(change.liveClassId);
     if (!room || room.closed) return;
     if (change.status === 'recording') {

@@ -61,6 +61,7 @@ export function createPlaybackService(deps: {
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
   // reprocessing changes the status too, so cached bytes of the old output go with it.
   const unsubscribe = deps.feed.subscribe((change) => {
+    if (change.kind !== 'recording') return;
     cache.delete(change.recordingId);
     deps.mediaCache?.invalidatePrefix(recordingPrefix(change.recordingId));
   });

@@ -67,7 +67,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
 
   function publish(r: RecordingRecord, batchId: string) {
     deps.feed.publish({
-      recordingId: r.id, liveClassId: r.liveClassId, batchId, status: r.status, progress: r.progress,
+      kind: 'recording', recordingId: r.id, liveClassId: r.liveClassId, batchId, status: r.status, progress: r.progress,
       processingError: r.processingError, at: isoNow(clock),
     });
   }

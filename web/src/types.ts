@@ -103,12 +103,22 @@ export interface BatchMember {
 }
 
 export interface RecordingChange {
+  kind: 'recording';
   recordingId: string;
   liveClassId: string;
   batchId: string;
   status: RecordingStatus;
   progress: RecordingProgress | null;
   processingError: string | null;
+  at: string;
+}
+
+export interface LiveClassChange {
+  kind: 'live-class';
+  liveClassId: string;
+  batchId: string;
+  status: LiveClassStatus;
+  deleted: boolean;
   at: string;
 }
 

@@ -1,5 +1,7 @@
 import { mergeRanges, type WatchRange } from '../../domain/watch-ranges';
 import type { Db } from './database';
+import { createQueryShapeCache } from './query-shape-cache';
+import type { WatchProgressTable } from './schema';
 
 export interface WatchSessionState {
   id: string;
@@ -15,7 +17,10 @@ export interface WatchSessionState {
 
 const parse = (text: string): WatchRange[] => mergeRanges(JSON.parse(text) as WatchRange[]);
 
+type ViewerProgressRow = Pick<WatchProgressTable, 'recording_id' | 'watched_seconds' | 'last_position' | 'time_spent'>;
+
 export function createWatchRepository(db: Db) {
+  const bindProgressQuery = createQueryShapeCache<ViewerProgressRow>();
   return {
     async getSession(id: string): Promise<WatchSessionState | null> {
       const r = await db.selectFrom('watch_sessions').selectAll().where('id', '=', id).executeTakeFirst();
@@ -51,9 +56,13 @@ export function createWatchRepository(db: Db) {
       });
     },
 
+    /** One viewer's progress on a page of recordings; the query is compiled once per page size. */
     async progressFor(userId: string, recordingIds: string[]) {
       if (recordingIds.length === 0) return [];
-      return db.selectFrom('watch_progress').select(['recording_id', 'watched_seconds', 'last_position', 'time_spent']).where('user_id', '=', userId).where('recording_id', 'in', recordingIds).execute();
+      const query = bindProgressQuery(String(recordingIds.length), [userId, ...recordingIds], () =>
+        db.selectFrom('watch_progress').select(['recording_id', 'watched_seconds', 'last_position', 'time_spent']).where('user_id', '=', userId).where('recording_id', 'in', recordingIds),
+      );
+      return (await db.executeQuery(query)).rows;
     },
 
     async sessionsOf(recordingId: string) {

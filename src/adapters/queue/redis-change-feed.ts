@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChangeFeed, RecordingChange } from '../../services/change-feed';
+import type { ChangeFeed, FeedChange } from '../../services/change-feed';
 
 const CHANNEL = 'aula:recording-changes';
 
-/** Recording changes through Redis pub/sub, so a console connected to any Aula process sees every change. */
+/** Recording and live-class changes through Redis pub/sub, so a console connected to any Aula process sees every change. */
 export function createRedisChangeFeed(redisUrl: string, logger: Logger): ChangeFeed {
   const pub = new Redis(redisUrl);
   const sub = new Redis(redisUrl);
@@ -14,7 +14,7 @@ export function createRedisChangeFeed(redisUrl: string, logger: Logger): ChangeF
   void sub.subscribe(CHANNEL).catch((err: unknown) => logger.error({ err }, 'change feed subscribe failed'));
   sub.on('message', (_channel: string, message: string) => {
     try {
-      local.emit('change', JSON.parse(message) as RecordingChange);
+      local.emit('change', JSON.parse(message) as FeedChange);
     } catch (err) {
       logger.warn({ err }, 'ignored a malformed change message');
     }

@@ -7,7 +7,7 @@ import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 
 /**
- * Server-sent events of recording changes for the instructor console. EventSource cannot set headers,
+ * Server-sent events of recording and live-class changes for the instructor console. EventSource cannot set headers,
  * so this one route also accepts the bearer token as `?token=`.
  */
 export function registerEventRoutes(app: HttpApp, deps: { feed: ChangeFeed; access: ViewerAccess; authenticate(bearer: string): Promise<Principal> }) {
@@ -18,7 +18,7 @@ export function registerEventRoutes(app: HttpApp, deps: { feed: ChangeFeed; acce
   });
   app.get(
     '/api/v1/events',
-    { schema: { tags: ['recordings'], summary: 'Live recording state changes (text/event-stream) for the caller\'s batches', querystring: z.object({ token: z.string().max(200).optional(), batchId: z.string().max(100).optional() }) } },
+    { schema: { tags: ['recordings'], summary: 'Live recording and live-class state changes (text/event-stream: `recording` and `live-class` events) for the caller\'s batches', querystring: z.object({ token: z.string().max(200).optional(), batchId: z.string().max(100).optional() }) } },
     async (req, reply) => {
       const principal = req.principal ?? (req.query.token ? await deps.authenticate(req.query.token) : principalOf(req));
       if (principal.role === 'student') throw new AccessDenied('Only instructors and admins receive live recording updates');
@@ -33,7 +33,7 @@ export function registerEventRoutes(app: HttpApp, deps: { feed: ChangeFeed; acce
       const unsubscribe = deps.feed.subscribe((change) => {
         if (allowed && !allowed.has(change.batchId)) return;
         if (only && change.batchId !== only) return;
-        res.write(`event: recording\ndata: ${JSON.stringify(change)}\n\n`);
+        res.write(`event: ${change.kind}\ndata: ${JSON.stringify(change)}\n\n`);
       });
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       const closeStream = () => {

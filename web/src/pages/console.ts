@@ -1,7 +1,7 @@
 import { ApiError, api, downloadWithToken, getToken, type Me, uploadFile } from '../api';
 import { el, formatDuration, render } from '../dom';
 import { formatDateTime } from '../format';
-import type { Batch, LiveClass, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
+import type { Batch, LiveClass, LiveClassChange, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
 
 /** What a console row needs of a recording; the API's recording shapes all carry these. */
 interface ConsoleRecording {
@@ -325,7 +325,33 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     }
     void applyChange(change);
   });
+  events.addEventListener('live-class', (e) => {
+    let change: LiveClassChange;
+    try {
+      change = JSON.parse((e as MessageEvent<string>).data) as LiveClassChange;
+    } catch {
+      return;
+    }
+    void applyClassChange(change);
+  });
   window.addEventListener('pagehide', () => events.close(), { once: true });
+
+  /** A class started, ended, scheduled or cancelled elsewhere (its live page, another console, Zoom) moves here too. */
+  async function applyClassChange(change: LiveClassChange) {
+    if (change.deleted) {
+      if (classById.delete(change.liveClassId)) paintSections();
+      return;
+    }
+    try {
+      const cls = await api<LiveClass>('GET', `/api/v1/live-classes/${encodeURIComponent(change.liveClassId)}`);
+      const known = classById.get(cls.id);
+      classById.set(cls.id, cls);
+      if (!known || known.status !== cls.status) paintSections();
+      else repaintRow(cls.id);
+    } catch {
+      /* deleted meanwhile, or not ours to see */
+    }
+  }
 
   async function applyChange(change: RecordingChange) {
     const known = recordings.get(change.recordingId);
