@@ -10,6 +10,7 @@ import { createRecordingRepository } from './adapters/db/recording-repository';
 import { createBullmqQueue } from './adapters/queue/bullmq-queue';
 import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
+import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
 import type { AppConfig } from './config';
@@ -114,7 +115,10 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
   });
-  const analytics = createWatchAnalytics({ watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger });
+  const analytics = createWatchAnalytics({
+    watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger,
+    sessions: config.redisUrl ? createRedisWatchSessionStore(config.redisUrl) : undefined,
+  });
   const presentRecordings = createRecordingPresenter({ playback, analytics });
   const soleProcess = config.database.kind === 'sqlite';
   for (const dir of ['jobs', 'uploads', 'zoom']) {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../adapters/clock';
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import type { RecordingRepository } from '../adapters/db/recording-repository';
-import type { WatchRepository, WatchSessionState } from '../adapters/db/watch-repository';
+import type { WatchRepository } from '../adapters/db/watch-repository';
+import { createMemoryWatchSessionStore, type LiveWatchSession, type WatchSessionStore } from '../adapters/watch/watch-session-store';
 import { AccessDenied, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import { addRange, heatmap, stepHeartbeat, watchedFraction } from '../domain/watch-ranges';
@@ -36,10 +37,11 @@ export function createWatchAnalytics(deps: {
   access: ViewerAccess;
   clock: Clock;
   logger: Logger;
+  /** Where sessions live between heartbeats (memory by default; Redis when several processes serve heartbeats). */
+  sessions?: WatchSessionStore;
   flushMs?: number;
 }) {
-  const sessions = new Map<string, WatchSessionState & { lastAtMs: number; playing: boolean; duration: number | null }>();
-  const dirty = new Set<string>();
+  const sessions = deps.sessions ?? createMemoryWatchSessionStore(() => deps.clock.now().getTime());
   const recordingInfo = new Map<string, { batchId: string; duration: number | null; status: string; at: number }>();
   let timer: NodeJS.Timeout | null = null;
 
@@ -53,21 +55,31 @@ export function createWatchAnalytics(deps: {
     return info;
   }
 
-  async function flush() {
-    timer = null;
-    if (dirty.size === 0) return;
-    const batch = [...dirty].map((id) => sessions.get(id)).filter((s): s is NonNullable<typeof s> => s !== undefined);
-    dirty.clear();
-    try {
-      await deps.watch.saveSessions(batch, (id) => recordingInfo.get(id)?.duration ?? null, isoNow(deps.clock));
-    } catch (err) {
-      for (const s of batch) dirty.add(s.id);
-      deps.logger.error({ err, sessions: batch.length }, 'saving watch progress failed; will retry');
-    }
-    // Sessions idle for ten minutes leave memory; the database has them.
-    const cutoff = deps.clock.now().getTime() - 600_000;
-    for (const [id, s] of sessions) if (s.lastAtMs < cutoff && !dirty.has(id)) sessions.delete(id);
+  let flushing: Promise<void> = Promise.resolve();
+  /** Writes every changed session (of any process, when the store is shared) and the totals they change. */
+  function flush(): Promise<void> {
+    flushing = flushing.then(flushNow, flushNow);
+    return flushing;
   }
+  async function flushNow(): Promise<void> {
+    timer = null;
+    for (;;) {
+      let batch: LiveWatchSession[] = [];
+      try {
+        batch = await sessions.takeChanged(500);
+        if (batch.length === 0) return;
+        for (const s of batch) if (!recordingInfo.has(s.recordingId)) await infoOf(s.recordingId);
+        await deps.watch.saveSessions(batch, (id) => recordingInfo.get(id)?.duration ?? null, isoNow(deps.clock));
+      } catch (err) {
+        deps.logger.error({ err, sessions: batch.length }, 'saving watch progress failed; will retry');
+        await sessions.markChanged(batch.map((b) => b.id)).catch(() => undefined);
+        return;
+      }
+    }
+  }
+  // Sessions changed by a process that stopped before writing them are written by the others.
+  const sweep = setInterval(() => void flush().catch(() => undefined), 5_000);
+  sweep.unref();
 
   async function assertStaffView(viewer: Principal, recordingId: string) {
     const info = await infoOf(recordingId);
@@ -87,14 +99,13 @@ export function createWatchAnalytics(deps: {
         throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${info.duration.toFixed(1)}s)`);
       }
       const nowMs = deps.clock.now().getTime();
-      let s = sessions.get(hb.sessionId);
+      let s = await sessions.get(hb.sessionId);
       if (!s) {
         const stored = await deps.watch.getSession(hb.sessionId);
         if (stored && (stored.userId !== viewer.userId || stored.recordingId !== recordingId)) throw new AccessDenied('This playback session belongs to someone else');
         s = stored
-          ? { ...stored, lastAtMs: Date.parse(stored.lastSeenAt), playing: false, duration: info.duration }
-          : { id: hb.sessionId, recordingId, userId: viewer.userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false, duration: info.duration };
-        sessions.set(hb.sessionId, s);
+          ? { ...stored, lastAtMs: Date.parse(stored.lastSeenAt), playing: false }
+          : { id: hb.sessionId, recordingId, userId: viewer.userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false };
       } else if (s.userId !== viewer.userId || s.recordingId !== recordingId) {
         throw new AccessDenied('This playback session belongs to someone else');
       }
@@ -107,7 +118,7 @@ export function createWatchAnalytics(deps: {
       s.lastAtMs = nowMs;
       s.lastSeenAt = isoNow(deps.clock);
       s.heartbeats += 1;
-      dirty.add(s.id);
+      await sessions.put(s);
       if (hb.event === 'ended' || hb.event === 'pause') await flush();
       else timer ??= setTimeout(() => void flush(), deps.flushMs ?? 1_000);
       return { watchedSeconds: s.ranges.reduce((sum, [a, b]) => sum + b - a, 0), watchedPercent: Math.round(watchedFraction(s.ranges, info.duration) * 1000) / 10 };
@@ -195,7 +206,9 @@ export function createWatchAnalytics(deps: {
     flush,
     async close() {
       if (timer) clearTimeout(timer);
+      clearInterval(sweep);
       await flush();
+      await sessions.close();
     },
   };
 }

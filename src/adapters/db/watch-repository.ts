@@ -34,7 +34,8 @@ export function createWatchRepository(db: Db) {
         for (const s of sessions) {
           const existing = await trx.selectFrom('watch_sessions').select('id').where('id', '=', s.id).executeTakeFirst();
           const row = { last_seen_at: s.lastSeenAt, last_position: s.lastPosition, time_spent: s.timeSpent, ranges: JSON.stringify(s.ranges), heartbeats: s.heartbeats };
-          if (existing) await trx.updateTable('watch_sessions').set(row).where('id', '=', s.id).execute();
+          // Several processes may write one session; an older state never replaces a newer one.
+          if (existing) await trx.updateTable('watch_sessions').set(row).where('id', '=', s.id).where('heartbeats', '<=', s.heartbeats).execute();
           else await trx.insertInto('watch_sessions').values({ id: s.id, recording_id: s.recordingId, user_id: s.userId, started_at: s.startedAt, ...row }).execute();
         }
         // Totals per (recording, student) are recomputed from all of the student's sessions: the union, not a sum.
