@@ -160,6 +160,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const http = await createHttpApp({
     cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
     trustProxy: config.trustProxy,
+    frameAncestors: config.frameAncestors,
     logger,
     maxJsonBytes: config.maxJsonBytes,
     publicUrl: config.publicUrl,

@@ -21,6 +21,12 @@ const EnvSchema = z.object({
     .regex(/^(true|false|[0-9a-fA-F:.\/]+(\s*,\s*[0-9a-fA-F:.\/]+)*)$/, 'must be true, false or a comma-separated list of addresses/CIDRs')
     .default('false')
     .transform((v): boolean | string[] => (v === 'true' ? true : v === 'false' ? false : v.split(',').map((a) => a.trim()))),
+  // Which sites may show Aula's pages in a frame (the LMS that embeds them): CSP frame-ancestors sources.
+  AULA_FRAME_ANCESTORS: z
+    .string()
+    .trim()
+    .regex(/^('self'|'none'|\*|https?:\/\/[^\s;,]+)(\s+('self'|https?:\/\/[^\s;,]+))*$/, "must be 'self', 'none', * or space-separated origins such as https://lms.example.edu")
+    .default("'self'"),
   AULA_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -69,6 +75,7 @@ export interface AppConfig {
   host: string;
   publicUrl: string;
   trustProxy: boolean | string[];
+  frameAncestors: string;
   dataDir: string;
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   redisUrl: string | undefined;
@@ -137,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
     trustProxy: e.AULA_TRUST_PROXY,
+    frameAncestors: e.AULA_FRAME_ANCESTORS,
     dataDir,
     database,
     redisUrl: e.REDIS_URL,

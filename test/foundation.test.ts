@@ -10,6 +10,7 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(ConfigError);
     expect(() => loadConfig({ STORAGE: 's3', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/S3_BUCKET/);
     expect(() => loadConfig({ AULA_TRUST_PROXY: 'everyone', AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/AULA_TRUST_PROXY/);
+    expect(() => loadConfig({ AULA_FRAME_ANCESTORS: "https://lms.example.edu; script-src 'unsafe-inline'", AULA_DATA_DIR: '/tmp/aula-config-test' })).toThrow(/AULA_FRAME_ANCESTORS/);
   });
 
   it('trusts no proxy by default, so a client cannot choose the address written to the audit log', () => {
@@ -46,6 +47,23 @@ describe('foundation over real HTTP and SQLite', () => {
     const metrics = await t.api<string>('GET', '/metrics', { token: null });
     expect(metrics.body).toContain('aula_http_requests_total{method="GET",route="/health",status="200"}');
     expect(metrics.body).toContain('aula_http_request_duration_seconds_bucket');
+  });
+
+  it('lets only the configured sites frame its pages, and marks every response nosniff', async () => {
+    const page = await fetch(`${t.url}/login`);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toBe("frame-ancestors 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const json = await fetch(`${t.url}/health`);
+    expect(json.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(json.headers.get('content-security-policy')).toBeNull();
+    const embedded = await startAula({ AULA_FRAME_ANCESTORS: "'self' https://lms.example.edu" });
+    try {
+      const home = await fetch(`${embedded.url}/`);
+      expect(home.headers.get('content-security-policy')).toBe("frame-ancestors 'self' https://lms.example.edu");
+    } finally {
+      await embedded.close();
+    }
   });
 
   it('builds a catalog as admin and lets an enrolled student read it back', async () => {

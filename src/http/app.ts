@@ -27,6 +27,8 @@ export interface HttpAppOptions {
   /** Signs the viewer cookie (see viewer-cookie.ts). */
   cookieSecret: Buffer;
   trustProxy: boolean | string[];
+  /** CSP frame-ancestors for pages: the LMS sites allowed to embed them. */
+  frameAncestors: string;
   authenticate(bearer: string): Promise<import('../domain/identity').Principal>;
 }
 
@@ -62,6 +64,15 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     } catch (err) {
       req.authError = err as Error;
     }
+  });
+
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
+      reply.header('content-security-policy', `frame-ancestors ${opts.frameAncestors}`);
+      reply.header('referrer-policy', 'same-origin');
+    }
+    return payload;
   });
 
   app.addHook('onResponse', async (req, reply) => {
