@@ -169,6 +169,35 @@ describe('playback URLs, media serving and the audit log', () => {
     expect(lines[1]).toMatch(/^Student 1\.1,/);
   });
 
+  it('takes a chat log and captions for a recording made elsewhere, serves them to the player at once, and refuses bad ones', async () => {
+    const staff = school.batches[0]!.instructor.token;
+    const put = (file: string, body: string, contentType: string, token = staff) =>
+      t.api<{ messages?: number; skipped?: number } & ErrorBody>('PUT', `/api/v1/recordings/${recordingId}/${file}`, { token, rawBody: body, headers: { 'content-type': contentType } });
+    const chat = ['{"t": 1.5, "author": "Ana", "text": "Can you repeat the last step?"}', 'not json', '{"t": 3, "author": "Instructor", "text": "Of course"}'].join('\n');
+    const attached = await put('chat', chat, 'application/x-ndjson');
+    expect(attached.status).toBe(200);
+    expect(attached.body).toMatchObject({ messages: 2, skipped: 1 });
+    const captions = 'WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nWelcome to the class\n';
+    expect((await put('captions', captions, 'text/vtt')).status).toBe(200);
+
+    const pb = await t.api<Playback & { captions: string | null }>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student() });
+    const chatVtt = await (await fetch(pb.body.chat!)).text();
+    expect(chatVtt).toMatch(/^WEBVTT/);
+    expect(chatVtt).toContain('Can you repeat the last step?');
+    expect(chatVtt).toContain('00:00:01.500 -->');
+    expect(await (await fetch(pb.body.captions!)).text()).toBe(captions);
+
+    expect((await put('chat', 'nothing here\n', 'application/x-ndjson')).status).toBe(422);
+    const notVtt = await put('captions', '1\n00:00:00,500 --> 00:00:02,000\nSRT, not WebVTT\n', 'text/plain');
+    expect(notVtt.status).toBe(422);
+    expect(notVtt.body.error.message).toMatch(/WEBVTT/);
+    expect((await put('chat', '{"t":1}', 'application/json')).status).toBe(415);
+    expect((await put('captions', captions, 'text/vtt', student())).status).toBe(403);
+    // The refused attempts changed nothing.
+    expect(await (await fetch(pb.body.captions!)).text()).toBe(captions);
+    expect(await (await fetch(pb.body.chat!)).text()).toBe(chatVtt);
+  });
+
   it('records every issuance, download and denial in an append-only audit log', async () => {
     const pb = await t.api<Playback>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student(), headers: { 'user-agent': 'audit-test-agent', 'x-forwarded-for': '203.0.113.9' } });
     await (await fetch(pb.body.mp4)).arrayBuffer();

@@ -137,6 +137,25 @@ describe('lesson page: recordings and the player in Chromium', () => {
     expect(((await res.json()) as ErrorBody).error.code).toBeTruthy();
   });
 
+  it('shows captions attached to a recording when the viewer turns them on', async () => {
+    const id = recordingIds[0]!;
+    const vtt = 'WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nFirst caption line\n';
+    expect((await t.api('PUT', `/api/v1/recordings/${id}/captions`, { rawBody: vtt, headers: { 'content-type': 'text/vtt' } })).status).toBe(200);
+    const page = await chrome.browser.newPage();
+    await page.goto(`${t.url}/recordings/${id}?token=${encodeURIComponent(school.batches[0]!.students[0]!.token)}`);
+    await page.waitForSelector('#captions-toggle:not([hidden])');
+    expect(await page.getAttribute('#captions-toggle', 'aria-pressed')).toBe('false');
+    await page.click('#captions-toggle');
+    await page.waitForFunction(() => {
+      const track = (document.querySelector('video#player') as HTMLVideoElement | null)?.textTracks[0];
+      return track?.mode === 'showing' && (track.cues?.length ?? 0) > 0;
+    }, undefined, { timeout: 10_000 });
+    const text = await page.evaluate(() => ((document.querySelector('video#player') as HTMLVideoElement).textTracks[0]!.cues![0] as VTTCue).text);
+    expect(text).toBe('First caption line');
+    expect(await page.getAttribute('#captions-toggle', 'aria-pressed')).toBe('true');
+    await page.close();
+  });
+
   it("a link copied out of one student's player does not play in the browser of a student of another batch", async () => {
     const id = recordingIds[1]!;
     const owner = school.batches[0]!.students[0]!;

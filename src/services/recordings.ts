@@ -7,6 +7,7 @@ import type { MediaStorage } from '../adapters/storage/media-storage';
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
+import { chatToVtt } from '../domain/media/ladder';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
 import type { JobQueue } from '../jobs/catalogue';
 import type { ChangeFeed } from './change-feed';
@@ -337,6 +338,50 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       const current = await mustGet(id);
       await recordings.updateProcessing(id, { captionsKey, ...(current.media && { media: { ...current.media, captionsVttKey: captionsKey } }), now: isoNow(clock) });
       return mustGet(id);
+    },
+
+    /**
+     * Staff attach the chat log of a class held elsewhere (JSON lines of `t` seconds, `author`, `text`). It is kept
+     * beside the source; a recording already playable gets its chat track at once, one still processing at the end.
+     */
+    async attachChatLog(actor: Principal, id: string, jsonl: string) {
+      const rec = await mustGet(id);
+      const cls = await assertStaffOf(actor, rec.liveClassId);
+      if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching a chat`);
+      const { vtt, messages, skipped } = chatToVtt(jsonl);
+      if (messages.length === 0) {
+        throw new Unprocessable(`No chat messages found (${skipped} line${skipped === 1 ? '' : 's'} skipped); send JSON lines such as {"t": 12.5, "author": "Ana", "text": "Hello"}`);
+      }
+      const normalized = `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n`;
+      const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
+      await deps.storage.putBuffer(chatKey, normalized, 'application/x-ndjson');
+      const current = await mustGet(id);
+      let media: RecordingMedia | undefined;
+      if (current.media) {
+        const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
+        await deps.storage.putBuffer(keys.json, normalized, 'application/x-ndjson');
+        await deps.storage.putBuffer(keys.vtt, vtt, 'text/vtt');
+        media = { ...current.media, chatJsonKey: keys.json, chatVttKey: keys.vtt };
+      }
+      await recordings.updateProcessing(id, { chatKey, ...(media && { media }), now: isoNow(clock) });
+      const updated = await mustGet(id);
+      publish(updated, cls.batchId); // players and caches pick up the new track
+      return { recordingId: id, messages: messages.length, skipped };
+    },
+
+    /** Staff attach or replace captions (WebVTT); the player offers them at once when the recording is playable. */
+    async attachCaptionsText(actor: Principal, id: string, vtt: string) {
+      const rec = await mustGet(id);
+      const cls = await assertStaffOf(actor, rec.liveClassId);
+      if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching captions`);
+      if (!/^\uFEFF?WEBVTT(?:[ \t][^\r\n]*)?(?:\r?\n|$)/.test(vtt)) throw new Unprocessable('Captions must be a WebVTT file: the first line is "WEBVTT"');
+      const captionsKey = captionsKeyOf(id);
+      await deps.storage.putBuffer(captionsKey, vtt, 'text/vtt');
+      const current = await mustGet(id);
+      await recordings.updateProcessing(id, { captionsKey, ...(current.media && { media: { ...current.media, captionsVttKey: captionsKey } }), now: isoNow(clock) });
+      const updated = await mustGet(id);
+      publish(updated, cls.batchId);
+      return { recordingId: id, captions: true };
     },
 
     /** Attaches a chat transcript or captions file already in storage. */

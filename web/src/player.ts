@@ -79,6 +79,24 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   const savedSpeed = Number(localStorage.getItem(SPEED_KEY));
   speed.value = (SPEEDS as readonly number[]).includes(savedSpeed) ? String(savedSpeed) : '1';
   const fullscreenButton = el('button', { type: 'button', class: 'icon', id: 'fullscreen-toggle', 'aria-label': 'Full screen' }, icon('fullscreen'));
+  // Captions (a transcript the provider made, e.g. Zoom's) as a native text track the viewer switches on and off.
+  const CAPTIONS_KEY = 'aula.captions';
+  const captionsTrack = el('track', { kind: 'captions', label: 'Captions', srclang: document.documentElement.lang || 'en' });
+  const captionsButton = el('button', { type: 'button', id: 'captions-toggle', class: 'cc', 'aria-pressed': 'false', title: 'Captions' }, 'CC');
+  function setCaptions(on: boolean) {
+    const track = video.textTracks[0];
+    if (track) track.mode = on ? 'showing' : 'hidden';
+    captionsButton.setAttribute('aria-pressed', String(on));
+    localStorage.setItem(CAPTIONS_KEY, on ? '1' : '0');
+  }
+  if (playback.captions) {
+    captionsTrack.src = playback.captions;
+    video.append(captionsTrack);
+    setCaptions(localStorage.getItem(CAPTIONS_KEY) === '1'); // the viewer's last choice
+    captionsButton.addEventListener('click', () => setCaptions(captionsButton.getAttribute('aria-pressed') !== 'true'));
+  } else {
+    captionsButton.hidden = true;
+  }
   const download = el('a', { id: 'download', class: 'button-link', download: '' }, 'Download MP4');
   if (playback.mp4) download.href = playback.mp4;
   else download.hidden = true;
@@ -87,6 +105,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     playButton, muteButton, timeLabel, seekWrap,
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Quality'), quality),
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Speed'), speed),
+    captionsButton,
     fullscreenButton,
   );
   const stage = el('div', { class: 'player-stage', tabindex: '-1' }, videoBox, controls);
@@ -165,6 +184,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     const at = video.currentTime;
     playback = await opts.refreshPlayback();
     if (playback.mp4) download.href = playback.mp4;
+    if (playback.captions && captionsTrack.src !== playback.captions) captionsTrack.src = playback.captions;
     if (Hls.isSupported()) attachHls(playback.hls, at);
     else {
       video.src = playback.hls;

@@ -12,6 +12,13 @@ export type TrackSource = 'camera' | 'microphone' | 'screen';
 export type MediaCodec = 'vp8' | 'opus';
 export type PeerConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
+/** A STUN or TURN server, in the shape RTCPeerConnection takes it (browsers and werift alike). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string | undefined;
+  credential?: string | undefined;
+}
+
 export interface SessionDescription {
   type: 'offer' | 'answer';
   sdp: string;

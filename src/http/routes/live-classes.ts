@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { RecordingListItem } from '../../adapters/db/recording-repository';
@@ -9,6 +10,11 @@ import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 import { MEDIA_CONTENT_TYPES, receiveUpload, safeFileName } from '../upload';
 import { IdParam, IsoDateTime, PageQuery } from '../schemas';
+import { errorBody } from '../errors';
+
+/** Chat logs and captions are small text files. */
+const SIDECAR_CONTENT_TYPES = ['application/x-ndjson', 'application/jsonl', 'text/vtt', 'text/plain'];
+const MAX_SIDECAR_BYTES = 5 * 1024 * 1024;
 
 const LiveClassBody = z.strictObject({
   title: z.string().trim().min(1).max(300),
@@ -105,6 +111,24 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
           await file.discard();
         }
       },
+    );
+  });
+
+  // Sidecar text files of a recording made elsewhere: a chat log (JSON lines) and captions (WebVTT), as raw bodies.
+  app.register(async (plain) => {
+    const scope = plain.withTypeProvider<ZodTypeProvider>();
+    scope.addContentTypeParser(SIDECAR_CONTENT_TYPES, { parseAs: 'string', bodyLimit: MAX_SIDECAR_BYTES }, (_req, body, done) => done(null, body));
+    const notText = (reply: FastifyReply) =>
+      reply.status(415).send(errorBody('unsupported_media_type', `Send the file as the raw body with Content-Type ${SIDECAR_CONTENT_TYPES.join(' or ')}`));
+    scope.put(
+      '/api/v1/recordings/:id/chat',
+      { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach the chat log of the class (JSON lines of {"t": seconds, "author", "text"}); it replays beside the video', params: IdParam } },
+      async (req, reply) => (typeof req.body === 'string' ? recordings.attachChatLog(principalOf(req), req.params.id, req.body) : notText(reply)),
+    );
+    scope.put(
+      '/api/v1/recordings/:id/captions',
+      { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach or replace the captions (WebVTT) the player offers', params: IdParam } },
+      async (req, reply) => (typeof req.body === 'string' ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
   });
 
