@@ -198,6 +198,20 @@ describe('playback URLs, media serving and the audit log', () => {
     expect(await (await fetch(pb.body.chat!)).text()).toBe(chatVtt);
   });
 
+  it('keeps a chat log attached while the recording is still being processed', async () => {
+    const cls = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
+      body: { title: 'Chat during processing', batchId: school.batches[0]!.id, provider: 'upload', startsAt: new Date().toISOString(), durationMinutes: 30 },
+    });
+    const video = await readFile(await makeTestVideo(path.join(t.dataDir, 'chat-race.mp4'), { seconds: 8, width: 640, height: 360 }));
+    const rec = await t.api<{ id: string }>('POST', `/api/v1/live-classes/${cls.body.id}/uploads?filename=chat-race.mp4`, { rawBody: video, headers: { 'content-type': 'video/mp4' } });
+    const put = await t.api('PUT', `/api/v1/recordings/${rec.body.id}/chat`, { rawBody: '{"t": 2, "author": "Ana", "text": "Sent while it was processing"}\n', headers: { 'content-type': 'application/x-ndjson' } });
+    expect(put.status).toBe(200);
+    await expect.poll(async () => (await t.api<{ progress: { stage: string } | null }>('GET', `/api/v1/recordings/${rec.body.id}`)).body.progress?.stage, { timeout: 60_000, interval: 200 }).toBe('done');
+    const pb = await t.api<Playback>('GET', `/api/v1/recordings/${rec.body.id}/playback`, { token: student() });
+    expect(pb.body.chat).not.toBeNull();
+    expect(await (await fetch(pb.body.chat!)).text()).toContain('Sent while it was processing');
+  });
+
   it('records every issuance, download and denial in an append-only audit log', async () => {
     const pb = await t.api<Playback>('GET', `/api/v1/recordings/${recordingId}/playback`, { token: student(), headers: { 'user-agent': 'audit-test-agent', 'x-forwarded-for': '203.0.113.9' } });
     await (await fetch(pb.body.mp4)).arrayBuffer();

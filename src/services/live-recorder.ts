@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { RecordingRecord, RecordingRepository } from '../adapters/db/recording-repository';
 import { probeMedia } from '../adapters/media/ffprobe';
 import type { MediaFrame, PublishedTrack } from '../adapters/sfu/sfu';
-import type { MediaStorage } from '../adapters/storage/media-storage';
+import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import {
   aacCodecString,
   avcCodecString,
@@ -970,9 +970,6 @@ export function createLiveRecorder(deps: LiveRecorderDeps): LiveRecorder {
 }
 
 async function streamText(storage: MediaStorage, key: string): Promise<string | null> {
-  if (!(await storage.stat(key))) return null;
-  const chunks: Buffer[] = [];
-  for await (const chunk of await storage.read(key)) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  return (await storage.stat(key)) ? readStoredText(storage, key) : null;
 }
 

@@ -1,4 +1,4 @@
-import type { MediaStorage, StoredObjectInfo } from '../adapters/storage/media-storage';
+import { type MediaStorage, readStoredBytes, type StoredObjectInfo } from '../adapters/storage/media-storage';
 
 export interface MediaObject {
   info: StoredObjectInfo;
@@ -39,9 +39,7 @@ export function createMediaCache(deps: { storage: Pick<MediaStorage, 'stat' | 'r
     if (!info) return null;
     if (info.size > deps.maxObjectBytes || info.size > deps.maxBytes) return { info, body: null };
     const startedAt = epoch;
-    const chunks: Buffer[] = [];
-    for await (const chunk of (await deps.storage.read(key)) as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    const body = Buffer.concat(chunks);
+    const body = await readStoredBytes(deps.storage, key);
     // A file replaced while it was read would be a mix of two versions: serve it this once, keep none of it.
     if (body.length !== info.size || startedAt !== epoch) return { info, body };
     evictUntil(deps.maxBytes - body.length);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { FfmpegFailed, runFfmpeg } from '../adapters/media/ffmpeg-process';
 import { probeMedia } from '../adapters/media/ffprobe';
-import { StorageObjectNotFound, type MediaStorage } from '../adapters/storage/media-storage';
+import { StorageObjectNotFound, type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import {
   aacCodecString,
   avcCodecString,
@@ -469,7 +469,7 @@ class PipelineJob {
       this.log.warn({ chatKey, size: info.size }, 'chat log is too large; continuing without chat');
       return;
     }
-    const text = await streamToString(await this.storage.read(chatKey));
+    const text = await readStoredText(this.storage, chatKey);
     const { vtt, messages, skipped } = chatToVtt(text);
     if (skipped > 0) this.log.warn({ skipped, kept: messages.length }, 'skipped chat lines that are not messages');
     if (chatKey !== this.keys.chatJson) {
@@ -700,12 +700,6 @@ async function fileExists(file: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-async function streamToString(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function gb(bytes: number): string {

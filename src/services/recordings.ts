@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../adapters/clock';
 import { newId } from '../adapters/crypto';
 import type { LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
 import type { RecordingListItem, RecordingRecord, RecordingRepository } from '../adapters/db/recording-repository';
-import type { MediaStorage } from '../adapters/storage/media-storage';
+import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
@@ -118,6 +118,21 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     const cls = await mustClass(liveClassId);
     await deps.access.assertCanManage(viewer, cls.batchId);
     return cls;
+  }
+
+  /** Makes the chat track of a recording whose media is published from its stored chat log (nothing to do before). */
+  async function publishChatTrack(id: string) {
+    const rec = await mustGet(id);
+    if (!rec.chatKey || !rec.media) return;
+    const { vtt, messages } = chatToVtt(await readStoredText(deps.storage, rec.chatKey));
+    const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
+    await deps.storage.putBuffer(keys.json, messages.length ? `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n` : '', 'application/x-ndjson');
+    await deps.storage.putBuffer(keys.vtt, vtt, 'text/vtt');
+    const current = await mustGet(id);
+    if (!current.media) return;
+    await recordings.updateProcessing(id, { media: { ...current.media, chatJsonKey: keys.json, chatVttKey: keys.vtt }, now: isoNow(clock) });
+    const cls = await mustClass(current.liveClassId);
+    publish(await mustGet(id), cls.batchId); // players and caches pick up the new track
   }
 
   let liveCapture: LiveCapture | null = null;
@@ -346,28 +361,20 @@ export function createRecordingService(deps: RecordingServiceDeps) {
      */
     async attachChatLog(actor: Principal, id: string, jsonl: string) {
       const rec = await mustGet(id);
-      const cls = await assertStaffOf(actor, rec.liveClassId);
+      await assertStaffOf(actor, rec.liveClassId);
       if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching a chat`);
-      const { vtt, messages, skipped } = chatToVtt(jsonl);
+      const { messages, skipped } = chatToVtt(jsonl);
       if (messages.length === 0) {
         throw new Unprocessable(`No chat messages found (${skipped} line${skipped === 1 ? '' : 's'} skipped); send JSON lines such as {"t": 12.5, "author": "Ana", "text": "Hello"}`);
       }
-      const normalized = `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n`;
       const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
-      await deps.storage.putBuffer(chatKey, normalized, 'application/x-ndjson');
-      const current = await mustGet(id);
-      let media: RecordingMedia | undefined;
-      if (current.media) {
-        const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
-        await deps.storage.putBuffer(keys.json, normalized, 'application/x-ndjson');
-        await deps.storage.putBuffer(keys.vtt, vtt, 'text/vtt');
-        media = { ...current.media, chatJsonKey: keys.json, chatVttKey: keys.vtt };
-      }
-      await recordings.updateProcessing(id, { chatKey, ...(media && { media }), now: isoNow(clock) });
-      const updated = await mustGet(id);
-      publish(updated, cls.batchId); // players and caches pick up the new track
+      await deps.storage.putBuffer(chatKey, `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n`, 'application/x-ndjson');
+      await recordings.updateProcessing(id, { chatKey, now: isoNow(clock) });
+      await publishChatTrack(id);
       return { recordingId: id, messages: messages.length, skipped };
     },
+
+    publishChatTrack,
 
     /** Staff attach or replace captions (WebVTT); the player offers them at once when the recording is playable. */
     async attachCaptionsText(actor: Principal, id: string, vtt: string) {

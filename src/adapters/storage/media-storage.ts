@@ -41,6 +41,17 @@ export interface MediaStorage {
   list(prefix: string): Promise<string[]>;
 }
 
+/** Reads a whole stored object into memory: for small files (playlists, chat logs, captions, cached segments). */
+export async function readStoredBytes(storage: Pick<MediaStorage, 'read'>, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await storage.read(key)) as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+export async function readStoredText(storage: Pick<MediaStorage, 'read'>, key: string): Promise<string> {
+  return (await readStoredBytes(storage, key)).toString('utf8');
+}
+
 /**
  * Keys are relative, slash-separated paths. Anything that could escape the storage root
  * (`..`, absolute paths, backslashes, NUL) or that local storage reserves (`.tmp/`) is refused.

@@ -19,9 +19,13 @@ export interface RecordingMediaProcessor {
 
 export class NoMediaCaptured extends Error {}
 
-/** Captions attached while the job ran (a provider's transcript arriving late) are kept, not overwritten. */
-function withCurrentCaptions(media: RecordingMedia, current: Pick<RecordingRecord, 'captionsKey'> | null): RecordingMedia {
-  return current?.captionsKey ? { ...media, captionsVttKey: current.captionsKey } : media;
+/**
+ * Sidecars attached while the job ran are kept, not overwritten: captions (a provider's transcript arriving late)
+ * and a chat track published by staff meanwhile.
+ */
+function withCurrentSidecars(media: RecordingMedia, current: Pick<RecordingRecord, 'captionsKey' | 'media'> | null): RecordingMedia {
+  const chat = current?.media?.chatVttKey && !media.chatVttKey ? { chatVttKey: current.media.chatVttKey, chatJsonKey: current.media.chatJsonKey } : {};
+  return { ...media, ...chat, ...(current?.captionsKey && { captionsVttKey: current.captionsKey }) };
 }
 
 /**
@@ -71,7 +75,7 @@ export function processRecordingHandler(deps: {
             onProgress: (p) => recordings.reportProgress(recordingId, p),
             onFirstPlayable: async (published, metadata) => {
               const current = await repo.get(recordingId);
-              const media = withCurrentCaptions(published, current);
+              const media = withCurrentSidecars(published, current);
               if (current?.status === 'processing') {
                 await recordings.transition(recordingId, { to: 'ready' }, 'job', 'first rendition playable', { media, metadata, processingError: null });
               } else {
@@ -80,8 +84,11 @@ export function processRecordingHandler(deps: {
             },
           },
         );
-        const media = withCurrentCaptions(result.media, await repo.get(recordingId));
+        const current = await repo.get(recordingId);
+        const media = withCurrentSidecars(result.media, current);
         await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, { ...result, media });
+        // A chat log attached after this job read its inputs is turned into the chat track now.
+        if (current?.chatKey && current.chatKey !== rec.chatKey && !media.chatVttKey) await recordings.publishChatTrack(recordingId);
         return { outcome: 'done' };
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
