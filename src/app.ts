@@ -13,7 +13,7 @@ import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
-import type { AppConfig } from './config';
+import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics } from './http/metrics';
 import { registerCatalogRoutes } from './http/routes/catalog';
@@ -76,6 +76,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const logDestination = options.logger ? null : pino.destination({ sync: false, minLength: 4096 });
   const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'aula' } }, logDestination!);
   const clock = options.clock ?? systemClock;
+  // Resolved before anything opens, so a hostname that does not resolve stops the start cleanly.
+  const announcedAddress = config.ice.announcedAddress === undefined ? undefined : await resolveAnnouncedAddress(config.ice.announcedAddress);
   const database = await openDatabase(config.database);
   const { db } = database;
 
@@ -179,9 +181,12 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
   // Native live classes: an in-process SFU; ICE stays on loopback when Aula itself only listens there.
-  const sfu = createWeriftSfu({ logger, hostAddresses: config.host === '127.0.0.1' ? ['127.0.0.1'] : undefined });
+  // Behind NAT or in a container the announced public address replaces the local ones in candidates.
+  const sfu = createWeriftSfu({
+    logger, hostAddresses: config.host === '127.0.0.1' ? ['127.0.0.1'] : undefined, announcedAddress, portRange: config.ice.portRange, iceServers: config.ice.servers,
+  });
   const liveRooms = createLiveRoomService({
-    sfu, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
+    sfu, iceServers: config.ice.servers, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
     journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
   });
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });

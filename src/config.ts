@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -8,6 +10,43 @@ const booleanFlag = z
   .transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const portNumber = z.coerce.number().int().min(0).max(65535);
+
+// Browsers refuse to build a peer connection with a malformed URL or a TURN server without credentials.
+const iceServerUrl = z
+  .string()
+  .regex(/^(stuns?|turns?):(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/, 'must be a stun:, stuns:, turn: or turns: URL such as stun:stun.example.org:3478');
+const IceServerSchema = z
+  .strictObject({
+    urls: z.union([iceServerUrl, z.array(iceServerUrl).min(1)], { error: 'must be a stun: or turn: URL, or a list of them' }),
+    username: z.string().min(1).optional(),
+    credential: z.string().min(1).optional(),
+  })
+  .refine((server) => ![server.urls].flat().some((url) => url.startsWith('turn')) || (server.username && server.credential), 'a turn: or turns: URL needs username and credential');
+
+/** A JSON array of RTCIceServer objects; an issue inside it is reported under the variable's name. */
+const iceServerList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (!text?.trim()) return [];
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      ctx.addIssue('must be a JSON array such as [{"urls":"stun:stun.example.org:3478"}]');
+      return z.NEVER;
+    }
+    const parsed = z.array(IceServerSchema).safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const at = issue?.path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('') ?? '';
+      ctx.addIssue(`${at ? `${at.replace(/^\./, '')}: ` : ''}${issue?.message ?? 'invalid ICE server'}`);
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
+const hostnamePattern = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Every environment variable Aula reads; documented in README.md. */
 const EnvSchema = z.object({
@@ -48,6 +87,22 @@ const EnvSchema = z.object({
   AULA_PLAYBACK_TTL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
   AULA_MEDIA_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
+  AULA_ICE_SERVERS: iceServerList,
+  AULA_ICE_ANNOUNCED_ADDRESS: z
+    .string()
+    .trim()
+    .refine((v) => (isIP(v) !== 0 && v !== '0.0.0.0' && v !== '::') || (isIP(v) === 0 && hostnamePattern.test(v)), 'must be the public IP address or hostname clients reach this server at')
+    .optional(),
+  AULA_ICE_PORT_RANGE: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}-\d{1,5}$/, 'must be LOW-HIGH, e.g. 40000-40100')
+    .transform((v): [number, number] => {
+      const [low, high] = v.split('-').map(Number);
+      return [low ?? 0, high ?? 0];
+    })
+    .refine(([low, high]) => low >= 1 && low < high && high <= 65535, 'must be LOW-HIGH with 1 <= LOW < HIGH <= 65535')
+    .optional(),
   STORAGE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.url().optional(),
   S3_BUCKET: z.string().optional(),
@@ -60,6 +115,7 @@ const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+export type IceServerConfig = z.infer<typeof IceServerSchema>;
 
 export interface S3Config {
   endpoint: string | undefined;
@@ -94,6 +150,13 @@ export interface AppConfig {
   mediaCacheBytes: number;
   /** How long a native live class waits for its instructor to come back before it ends. */
   liveGraceSeconds: number;
+  /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
+  ice: {
+    servers: IceServerConfig[];
+    /** An IP or a hostname (resolve it with resolveAnnouncedAddress at start). */
+    announcedAddress: string | undefined;
+    portRange: [number, number] | undefined;
+  };
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
   zoom: { apiBase: string; oauthBase: string };
 }
@@ -161,9 +224,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     playbackTtlSeconds: e.AULA_PLAYBACK_TTL_SECONDS,
     mediaCacheBytes: e.AULA_MEDIA_CACHE_MB * 1024 * 1024,
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
+    ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
   });
+}
+
+/**
+ * The address to put in ICE candidates: an IP as given, a hostname resolved once (ICE candidates carry
+ * addresses, not names). IPv4 is preferred: the SFU gathers IPv4 only.
+ */
+export async function resolveAnnouncedAddress(address: string): Promise<string> {
+  if (isIP(address) !== 0) return address;
+  let found: { address: string; family: number }[];
+  try {
+    found = await lookup(address, { all: true });
+  } catch (err) {
+    const reason = err instanceof Error && 'code' in err ? String(err.code) : 'lookup failed';
+    throw new ConfigError(`Invalid AULA_ICE_ANNOUNCED_ADDRESS: ${address} does not resolve (${reason})`);
+  }
+  const chosen = found.find((a) => a.family === 4) ?? found[0];
+  if (!chosen) throw new ConfigError(`Invalid AULA_ICE_ANNOUNCED_ADDRESS: ${address} does not resolve`);
+  return chosen.address;
 }
 
 /** A secret generated once per data dir so signed URLs survive restarts. */

@@ -48,6 +48,11 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
+  // A setting checked during start (a hostname that does not resolve) reads like a validation error.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`aula: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`aula: failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

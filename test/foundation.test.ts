@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config';
+import { ConfigError, loadConfig, resolveAnnouncedAddress } from '../src/config';
 import { ADMIN_KEY, login, seedSchool, startAula, type TestAula } from './support/aula';
 
 type ErrorBody = { error: { code: string; message: string } };
@@ -16,6 +16,34 @@ describe('configuration', () => {
   it('trusts no proxy by default, so a client cannot choose the address written to the audit log', () => {
     expect(loadConfig({ AULA_DATA_DIR: '/tmp/aula-config-test' }).trustProxy).toBe(false);
     expect(loadConfig({ AULA_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1', AULA_DATA_DIR: '/tmp/aula-config-test' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
+  it('reads the ICE settings of native live classes and names the variable when one is wrong', async () => {
+    const dir = { AULA_DATA_DIR: '/tmp/aula-config-test' };
+    expect(loadConfig(dir).ice).toEqual({ servers: [], announcedAddress: undefined, portRange: undefined });
+    const servers = [{ urls: 'stun:stun.example.org:3478' }, { urls: ['turn:turn.example.org:3478?transport=udp', 'turns:turn.example.org:443'], username: 'aula', credential: 's3cret' }];
+    const ice = loadConfig({ ...dir, AULA_ICE_SERVERS: JSON.stringify(servers), AULA_ICE_ANNOUNCED_ADDRESS: '203.0.113.9', AULA_ICE_PORT_RANGE: '40000-40100' }).ice;
+    expect(ice).toEqual({ servers, announcedAddress: '203.0.113.9', portRange: [40000, 40100] });
+
+    const wrong = (env: Record<string, string>) => () => loadConfig({ ...dir, ...env });
+    expect(wrong({ AULA_ICE_SERVERS: 'stun:stun.example.org' })).toThrow(/^Invalid AULA_ICE_SERVERS: must be a JSON array/);
+    expect(wrong({ AULA_ICE_SERVERS: '{"urls":"stun:stun.example.org"}' })).toThrow(/^Invalid AULA_ICE_SERVERS: .*expected array/);
+    expect(wrong({ AULA_ICE_SERVERS: '[{"url":"stun:stun.example.org"}]' })).toThrow(/^Invalid AULA_ICE_SERVERS: \[0\]\.urls: /);
+    expect(wrong({ AULA_ICE_SERVERS: '[{"urls":"https://stun.example.org"}]' })).toThrow(/^Invalid AULA_ICE_SERVERS: \[0\]\.urls: must be a stun:/);
+    // A browser refuses a TURN server without credentials, so Aula does not start with one.
+    expect(wrong({ AULA_ICE_SERVERS: '[{"urls":["stun:a.example.org","turn:b.example.org"]}]' })).toThrow(/^Invalid AULA_ICE_SERVERS: \[0\]: a turn: or turns: URL needs username and credential/);
+    expect(wrong({ AULA_ICE_SERVERS: '[{"urls":"stun:a.example.org","user":"x"}]' })).toThrow(ConfigError);
+    expect(wrong({ AULA_ICE_ANNOUNCED_ADDRESS: 'https://media.example.org' })).toThrow(/^Invalid AULA_ICE_ANNOUNCED_ADDRESS/);
+    expect(wrong({ AULA_ICE_ANNOUNCED_ADDRESS: '0.0.0.0' })).toThrow(/^Invalid AULA_ICE_ANNOUNCED_ADDRESS/);
+    expect(wrong({ AULA_ICE_PORT_RANGE: '40100-40000' })).toThrow(/^Invalid AULA_ICE_PORT_RANGE/);
+    expect(wrong({ AULA_ICE_PORT_RANGE: '40000' })).toThrow(/^Invalid AULA_ICE_PORT_RANGE/);
+    expect(wrong({ AULA_ICE_PORT_RANGE: '40000-70000' })).toThrow(/^Invalid AULA_ICE_PORT_RANGE/);
+
+    // A hostname is resolved once at start; one that does not resolve stops the start naming the variable.
+    expect(loadConfig({ ...dir, AULA_ICE_ANNOUNCED_ADDRESS: 'localhost' }).ice.announcedAddress).toBe('localhost');
+    await expect(resolveAnnouncedAddress('localhost')).resolves.toBe('127.0.0.1');
+    await expect(resolveAnnouncedAddress('203.0.113.9')).resolves.toBe('203.0.113.9');
+    await expect(resolveAnnouncedAddress('no-such-host.invalid')).rejects.toThrow(/^Invalid AULA_ICE_ANNOUNCED_ADDRESS: no-such-host\.invalid does not resolve/);
   });
 
   it('keeps one generated secret per data dir', () => {

@@ -9,6 +9,7 @@ import { computeAttendance } from '../src/services/live-room';
 import { buildLiveEncodeArgs, FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE, opusPacketMs, pictureInPicture } from '../src/services/live-recorder';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
+import { startStunServer } from './support/stun-server';
 
 type School = Awaited<ReturnType<typeof seedSchool>>;
 const run = promisify(execFile);
@@ -445,4 +446,94 @@ describe('native live class in Chromium', () => {
     expect((await t.api('GET', `/api/v1/live-classes/${classId}/attendance`, { token: alice.token })).status).toBe(403);
     for (const page of [host, a, b, bAgain]) await page.close();
   }, 115_000);
+});
+
+interface IceCandidateLine {
+  address: string;
+  port: number;
+  type: string;
+}
+
+/** The candidates of an SDP: `a=candidate:<foundation> <component> <transport> <priority> <address> <port> typ <type> …`. */
+function candidatesOf(sdp: string): IceCandidateLine[] {
+  return sdp
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('a=candidate:'))
+    .map((line) => {
+      const fields = line.split(' ');
+      return { address: fields[4] ?? '', port: Number(fields[5]), type: fields[7] ?? '' };
+    });
+}
+
+describe('native live class ICE beyond a LAN, in Chromium', () => {
+  let chrome: Awaited<ReturnType<typeof launchChromium>>;
+
+  beforeAll(async () => {
+    chrome = await launchChromium({ media: true });
+  });
+  afterAll(async () => {
+    await chrome?.close();
+  });
+
+  async function liveClassWithHost(t: TestAula) {
+    const school = await seedSchool(t, { batches: 1, studentsPerBatch: 1 });
+    const classId = await createNativeClass(t, school);
+    const batch = school.batches[0]!;
+    const host = await openLive(chrome, t, classId, batch.instructor.token);
+    await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
+    await host.click('#start-class');
+    return { classId, batch, host };
+  }
+
+  it('the configured STUN server reaches both browsers and the SFU, media still flows on loopback, and the SFU keeps to the port range', async () => {
+    // A STUN server that reports a public address no one else would put in a candidate.
+    const stun = await startStunServer('198.51.100.7');
+    const low = 45_000 + Math.floor(Math.random() * 100) * 100;
+    const high = low + 99;
+    const t = await startAula({ AULA_ICE_SERVERS: JSON.stringify([{ urls: stun.url }]), AULA_ICE_PORT_RANGE: `${low}-${high}` });
+    try {
+      const { classId, batch, host } = await liveClassWithHost(t);
+      const student = await openLive(chrome, t, classId, batch.students[0]!.token);
+      await student.waitForSelector('video.remote', { timeout: 20_000 });
+      await expect.poll(async () => (await mediaCounters(student)).framesDecoded, { timeout: 20_000, interval: 500 }).toBeGreaterThan(10);
+
+      const urlsOf = (page: Page, side: 'publisher' | 'subscriber') =>
+        page.evaluate((s) => (window.aulaLive?.[s]?.getConfiguration().iceServers ?? []).flatMap((server) => [server.urls].flat()), side);
+      expect(await urlsOf(student, 'subscriber')).toEqual([stun.url]);
+      expect(await urlsOf(host, 'publisher')).toEqual([stun.url]);
+
+      // The browser gathered a server-reflexive candidate from it for its offer.
+      const hostOffer = candidatesOf(await host.evaluate(() => window.aulaLive?.publisher?.localDescription?.sdp ?? ''));
+      expect(hostOffer).toContainEqual(expect.objectContaining({ address: '198.51.100.7', type: 'srflx' }));
+      // So did the SFU, for the offer the student received; its own sockets sit inside the range.
+      const sfuOffer = candidatesOf(await student.evaluate(() => window.aulaLive?.subscriber?.remoteDescription?.sdp ?? ''));
+      expect(sfuOffer).toContainEqual(expect.objectContaining({ address: '198.51.100.7', type: 'srflx' }));
+      const sfuHosts = sfuOffer.filter((c) => c.type === 'host');
+      expect(sfuHosts.length).toBeGreaterThan(0);
+      for (const c of sfuHosts) {
+        expect(c.port).toBeGreaterThanOrEqual(low);
+        expect(c.port).toBeLessThanOrEqual(high);
+      }
+      for (const page of [student, host]) await page.close();
+    } finally {
+      await t.close();
+      await stun.close();
+    }
+  }, 60_000);
+
+  it('with an announced address the SFU puts that address, and no local one, in the candidates it sends', async () => {
+    const t = await startAula({ AULA_ICE_ANNOUNCED_ADDRESS: '203.0.113.9' });
+    try {
+      const { host } = await liveClassWithHost(t);
+      // The SFU's answer to the instructor's camera and microphone; media cannot flow to a documentation address.
+      const answer = () => host.evaluate(() => window.aulaLive?.publisher?.remoteDescription?.sdp ?? '');
+      await expect.poll(answer, { timeout: 20_000 }).toContain('a=candidate:');
+      const candidates = candidatesOf(await answer());
+      expect(candidates.length).toBeGreaterThan(0);
+      expect(candidates.map((c) => `${c.address} ${c.type}`)).toEqual(candidates.map(() => '203.0.113.9 host'));
+      await host.close();
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
 });

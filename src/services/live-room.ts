@@ -7,7 +7,7 @@ import { type Clock, isoNow } from '../adapters/clock';
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import type { LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../adapters/db/recording-repository';
-import type { PublishedTrack, SessionDescription, Sfu, SfuPeer, SfuRoom, SubscribedTrack, TrackSource } from '../adapters/sfu/sfu';
+import type { IceServer, PublishedTrack, SessionDescription, Sfu, SfuPeer, SfuRoom, SubscribedTrack, TrackSource } from '../adapters/sfu/sfu';
 import { AccessDenied, Conflict, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import type { LiveClassStatus } from '../domain/recording-state';
@@ -64,6 +64,8 @@ export type ServerMessage =
       chat: ChatMessage[];
       recording: { id: string; startedAt: string } | null;
       hostAwayUntil: string | null;
+      /** STUN/TURN servers for the page's peer connections. */
+      iceServers: IceServer[];
     }
   | { type: 'participants'; participants: ParticipantView[] }
   | { type: 'chat'; message: ChatMessage }
@@ -226,6 +228,8 @@ export interface Admission {
 
 export interface LiveRoomServiceDeps {
   sfu: Sfu;
+  /** Handed to every participant's browser so it can reach the SFU from behind NAT. */
+  iceServers: readonly IceServer[];
   liveClasses: Pick<LiveClassService, 'start' | 'end'>;
   liveClassRepo: Pick<LiveClassRepository, 'get' | 'list'>;
   recordings: Pick<RecordingService, 'start' | 'stop'>;
@@ -406,6 +410,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
       chat: this.chat.slice(-MAX_CHAT_IN_WELCOME),
       recording: this.recording,
       hostAwayUntil: this.hostAwayUntil,
+      iceServers: this.deps.iceServers.map((server) => ({ ...server })),
     });
     this.broadcastParticipants();
     if (p.role === 'host') {

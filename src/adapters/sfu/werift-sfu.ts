@@ -18,6 +18,7 @@ import {
 } from 'werift';
 import { DepacketizeCallback, JitterBufferCallback } from 'werift/nonstandard';
 import type {
+  IceServer,
   MediaCodec,
   MediaFrame,
   MediaKind,
@@ -42,8 +43,15 @@ export interface WeriftSfuOptions {
    * single machine); undefined gathers on every interface plus loopback.
    */
   hostAddresses?: string[] | undefined;
+  /**
+   * The one address put in host candidates, in place of the interface addresses: the public IP of a
+   * server behind NAT or in a container (mediasoup's announcedIp). Its sockets listen on every interface.
+   */
+  announcedAddress?: string | undefined;
   /** UDP port range for ICE, e.g. [40000, 40999] behind a firewall. */
   portRange?: [number, number] | undefined;
+  /** STUN/TURN servers; werift uses the first stun: and the first turn: URL among them. */
+  iceServers?: readonly IceServer[] | undefined;
 }
 
 const VIDEO_PT = 96;
@@ -52,13 +60,28 @@ const KEYFRAME_MIN_INTERVAL_MS = 300;
 /** The jitter buffer of a recorder tap: how long a missing packet is waited for. */
 const TAP_LATENCY_MS = 150;
 
-function peerConfig(opts: WeriftSfuOptions): Partial<PeerConfig> {
+/**
+ * Which addresses werift turns into host candidates. werift makes one candidate per address in
+ * `iceAdditionalHostAddresses` plus, with `iceUseIpv4`, one per interface address; each gets a socket
+ * bound to `iceInterfaceAddresses.udp4` (or every interface when unset) and is advertised as given.
+ */
+function hostCandidateConfig(opts: WeriftSfuOptions): Partial<PeerConfig> {
+  if (opts.announcedAddress) {
+    return { iceUseIpv4: false, iceAdditionalHostAddresses: [opts.announcedAddress] };
+  }
   const addresses = opts.hostAddresses;
+  if (addresses && addresses.length > 0) {
+    // Only the listed addresses: an interface address on a loopback-bound socket could never be reached.
+    return { iceUseIpv4: false, iceAdditionalHostAddresses: addresses, iceInterfaceAddresses: { udp4: addresses[0] } };
+  }
+  return { iceAdditionalHostAddresses: ['127.0.0.1'] };
+}
+
+function peerConfig(opts: WeriftSfuOptions): Partial<PeerConfig> {
   return {
-    iceServers: [],
+    iceServers: (opts.iceServers ?? []).map((server) => ({ ...server })),
     iceUseIpv6: false,
-    iceAdditionalHostAddresses: addresses ?? ['127.0.0.1'],
-    ...(addresses && addresses.length > 0 && { iceInterfaceAddresses: { udp4: addresses[0] } }),
+    ...hostCandidateConfig(opts),
     ...(opts.portRange && { icePortRange: opts.portRange }),
     codecs: {
       video: [useVP8({ payloadType: VIDEO_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB(), useTWCC()] })],
@@ -245,7 +268,14 @@ class WeriftPeer extends EventEmitter<SfuPeerEvents> implements SfuPeer {
     await this.pub.setLocalDescription(await this.pub.createAnswer());
     await waitForGathering(this.pub);
     this.setSources(sources);
-    return describe(this.pub);
+    return this.described(this.pub, 'publish');
+  }
+
+  /** The local description to send; one without candidates cannot connect (e.g. every port of the range in use). */
+  private described(pc: RTCPeerConnection, side: 'publish' | 'subscribe'): SessionDescription {
+    const description = describe(pc);
+    if (!description.sdp.includes('a=candidate:')) this.log.warn({ side }, 'no ICE candidates gathered: the client cannot connect (ICE port range exhausted?)');
+    return description;
   }
 
   setSources(sources: Readonly<Record<string, TrackSource | null>>): void {
@@ -337,7 +367,7 @@ class WeriftPeer extends EventEmitter<SfuPeerEvents> implements SfuPeer {
     for (const s of this.subscriptions.values()) {
       if (s.transceiver.mid !== null) tracks.push({ mid: s.transceiver.mid, trackId: s.track.id, peerId: s.track.peerId, kind: s.track.kind, source: s.track.source });
     }
-    const message: SubscriberOffer = { description: describe(this.sub), tracks };
+    const message: SubscriberOffer = { description: this.described(this.sub, 'subscribe'), tracks };
     // A client that never answers must not block later offers forever.
     if (this.answerTimer) clearTimeout(this.answerTimer);
     this.answerTimer = setTimeout(() => {
@@ -471,6 +501,11 @@ class WeriftRoom implements SfuRoom {
 /** The SFU on werift: WebRTC in Node, RTP forwarded without decoding. */
 export function createWeriftSfu(opts: WeriftSfuOptions): Sfu {
   const config = peerConfig(opts);
+  if (opts.announcedAddress || opts.portRange || opts.iceServers?.length) {
+    // Server URLs only: TURN credentials stay out of the log.
+    const iceServers = (opts.iceServers ?? []).flatMap((server) => server.urls);
+    opts.logger.info({ announcedAddress: opts.announcedAddress, portRange: opts.portRange, iceServers }, 'live media ICE settings');
+  }
   const rooms = new Map<string, WeriftRoom>();
   return {
     createRoom(roomId) {

@@ -14,7 +14,7 @@ interface TrackInfo { mid: string; trackId: string; peerId: string; kind: 'audio
 interface RecordingRef { id: string; startedAt: string }
 
 type ServerMessage =
-  | { type: 'welcome'; you: ParticipantView; liveClass: { id: string; title: string; status: ClassStatus; autoRecord: boolean; lessonId: string | null }; participants: ParticipantView[]; chat: ChatMessage[]; recording: RecordingRef | null; hostAwayUntil: string | null }
+  | { type: 'welcome'; you: ParticipantView; liveClass: { id: string; title: string; status: ClassStatus; autoRecord: boolean; lessonId: string | null }; participants: ParticipantView[]; chat: ChatMessage[]; recording: RecordingRef | null; hostAwayUntil: string | null; iceServers: RTCIceServer[] }
   | { type: 'participants'; participants: ParticipantView[] }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'class'; status: ClassStatus }
@@ -151,6 +151,10 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
   let status: ClassStatus = 'scheduled';
   let lessonId: string | null = null;
   let recording: RecordingRef | null = null;
+  /** The server's STUN/TURN servers, from its welcome; every new peer connection uses them. */
+  let iceServers: RTCIceServer[] = [];
+  // Candidates are sent in one description (no trickle): a TURN allocation needs a little longer than host candidates.
+  const gatherTimeoutMs = () => (iceServers.length > 0 ? 3000 : 1500);
   let state = 'connecting';
   let reconnects = 0;
   let stopped = false;
@@ -273,7 +277,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
 
   function publisherConnection(): RTCPeerConnection {
     if (pub) return pub;
-    pub = new RTCPeerConnection({ iceServers: [] });
+    pub = new RTCPeerConnection({ iceServers });
     for (const s of Object.keys(transceivers) as TrackSource[]) delete transceivers[s];
     return pub;
   }
@@ -322,7 +326,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
-    await waitForIce(pc);
+    await waitForIce(pc, gatherTimeoutMs());
     const sdp = pc.localDescription;
     if (!sdp) return;
     send({ type: 'publish', description: { type: 'offer', sdp: sdp.sdp }, sources: currentSources(false) });
@@ -379,7 +383,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
   // ---------------------------------------------------------------- media: receiving
   function subscriberConnection(): RTCPeerConnection {
     if (sub) return sub;
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = new RTCPeerConnection({ iceServers });
     pc.addEventListener('track', (e) => {
       const mid = e.transceiver.mid;
       if (!mid) return;
@@ -417,7 +421,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     for (const t of tracks) trackInfo.set(t.mid, t);
     await pc.setRemoteDescription(description);
     await pc.setLocalDescription(await pc.createAnswer());
-    await waitForIce(pc);
+    await waitForIce(pc, gatherTimeoutMs());
     const sdp = pc.localDescription;
     if (sdp) send({ type: 'subscriber-answer', description: { type: 'answer', sdp: sdp.sdp } });
     // Tracks that left the offer (a screen share that stopped, a participant who left) leave the stage.
@@ -574,6 +578,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
         lessonId = msg.liveClass.lessonId;
         recording = msg.recording;
         awayUntil = msg.hostAwayUntil;
+        iceServers = msg.iceServers ?? [];
         title.textContent = msg.liveClass.title;
         document.title = `${msg.liveClass.title} · Aula`;
         connState.textContent = 'Connected';
