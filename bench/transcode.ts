@@ -1,11 +1,13 @@
 /**
  * Transcode bench: Aula's media pipeline against one plain ffmpeg command making the same ladder.
  *
- *   npx tsx bench/transcode.ts [--minutes 10] [--long-repeat 6] [--rounds 1] [--keep]
+ *   npx tsx bench/transcode.ts [--minutes 10] [--long-repeat 6] [--rounds 1] [--webm-minutes N] [--keep]
  *
  * Prints (a) seconds from job start to the first playable rendition, (b) Aula's realtime factor for the
  * whole job, (c) the plain command's realtime factor and the ratio plain/Aula (goal ≥ 0.95), and (a)
  * again for a source --long-repeat times longer (stream-copied concatenation, 60 minutes by default).
+ * With --webm-minutes, also (d): a browser-style VP8/Opus WebM that cannot take the fast path, from job start to
+ * its first playable rendition (the smallest rung, made first) and to all outputs.
  */
 import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,6 +31,7 @@ const minutes = option('minutes', 10);
 const longRepeat = Math.round(option('long-repeat', 6));
 const rounds = Math.round(option('rounds', 1));
 const keep = process.argv.includes('--keep');
+const webmMinutes = process.argv.includes('--webm-minutes') ? option('webm-minutes', 10) : 0;
 const logger = pino({ level: 'silent' });
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
@@ -196,6 +199,23 @@ async function main(): Promise<void> {
       `(a) first playable for a ${(longSeconds / 60).toFixed(0)} min source: ${seconds(longRun.firstPlayableMs)} s after job start` +
         ` (source concatenated in ${seconds(concat.ms)} s; job cancelled after that)`,
     );
+    if (webmMinutes > 0) {
+      const webm = path.join(work, 'browser.webm');
+      const webmSeconds = Math.round(webmMinutes * 60);
+      const made = await timed(() =>
+        runFfmpeg([
+          '-hide_banner', '-nostdin', '-v', 'error', '-y',
+          '-f', 'lavfi', '-i', `testsrc2=s=1280x720:r=30:d=${webmSeconds}`,
+          '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:d=${webmSeconds}`,
+          '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '2M', '-c:a', 'libopus', '-ac', '2', '-shortest', webm,
+        ]),
+      );
+      const r = await runAula(work, webm, 'webm', false);
+      console.log(
+        `(d) ${webmMinutes} min 1280x720 VP8/Opus WebM (generated in ${seconds(made.ms)} s): first playable ${seconds(r.firstPlayableMs)} s,` +
+          ` all outputs ${seconds(r.totalMs)} s = ${factor(webmSeconds, r.totalMs)} realtime`,
+      );
+    }
   } finally {
     if (keep) console.log(`work files kept in ${work}`);
     else await rm(work, { recursive: true, force: true });

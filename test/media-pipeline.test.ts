@@ -288,6 +288,26 @@ describe('media pipeline on local storage', () => {
     expect(out.renditions.find((r) => r.name === '480p')?.width).toBe(854);
   });
 
+  it('a long VP8/Opus WebM plays from its smallest rung, encoded first, long before the ladder is done', async () => {
+    const file = await makeMedia('long-webrtc.webm', {
+      seconds: 64,
+      size: '854x480',
+      video: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '600k'],
+      audio: ['-c:a', 'libopus', '-ac', '2'],
+    });
+    const probe = await probeMedia(file);
+    const sourceKey = await putSource('vp8long', file);
+    const { out, firstPlayable, totalMs } = await run('vp8long', sourceKey);
+    expect(firstPlayable?.output.renditions.map((r) => r.name)).toEqual(['360p']);
+    expect(firstPlayable?.master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(1);
+    expect(firstPlayable?.output.mp4Key).toBeNull();
+    expect(firstPlayable?.at ?? Infinity).toBeLessThan(totalMs * 0.7);
+    // The rung made first is the ladder's own: same codec profile, 4 s segments, and the ladder does not make it twice.
+    await expectPublished(out, probe, { heights: [480, 360], audioRendition: true, audioChannels: 2 });
+    expect(out.renditions.filter((r) => r.name === '360p')).toHaveLength(1);
+    for (const r of out.renditions.filter((x) => x.height)) expect(r.codecs).toMatch(/^avc1\.6400[0-9a-f]{2},mp4a\.40\.2$/);
+  }, 120_000);
+
   it('a small VP9/Opus WebM gets one rendition at its own size', async () => {
     const file = await makeMedia('small.webm', {
       seconds: 6,

@@ -276,9 +276,11 @@ class PipelineJob {
         'media pipeline planned',
       );
 
+      let ladderPlan = plan;
       if (plan.copy) await this.fastPath(source.path, plan, probe);
+      else if (wantsQuickStart(plan, probe)) ladderPlan = await this.quickStart(source.path, plan, probe);
       await this.poster(source.path, probe);
-      const thumbnails = await this.ladder(source.path, plan, probe);
+      const thumbnails = await this.ladder(source.path, ladderPlan, probe);
       if (thumbnails) await this.sprite(thumbnails);
       await this.chat();
       await this.sweepStaleOutputs();
@@ -356,6 +358,25 @@ class PipelineJob {
     }
     await this.publishRendition(finished);
     await this.progress('fast-path', 1);
+  }
+
+  /**
+   * A source that must be re-encoded (a browser's VP8/VP9 WebM, say) gets its smallest rung alone first, made with
+   * the ladder's own settings, so the recording plays minutes before the full ladder is done; the ladder then makes
+   * the rest. Costs one extra decode of the source.
+   */
+  private async quickStart(sourcePath: string, plan: LadderPlan, probe: MediaProbe): Promise<LadderPlan> {
+    const smallest = plan.encode[plan.encode.length - 1]!;
+    const hlsDir = path.join(this.jobDir, 'hls-first');
+    await mkdir(path.join(hlsDir, smallest.name), { recursive: true });
+    const args = buildLadderArgs({ input: sourcePath, hlsDir, plan: { ...plan, encode: [smallest], audio: null }, thumbnails: null });
+    if (!args) return plan;
+    const { stderrTail } = await this.ffmpeg(args, 'fast-path', probe.durationSeconds);
+    const finished = await this.finishRendition(smallest.name, path.join(hlsDir, smallest.name));
+    this.checkTruncation(probe, finished.coveredSeconds, stderrTail);
+    await this.publishRendition(finished);
+    await this.progress('fast-path', 1);
+    return { ...plan, encode: plan.encode.slice(0, -1) };
   }
 
   private async poster(sourcePath: string, probe: MediaProbe): Promise<void> {
@@ -671,6 +692,13 @@ class PipelineJob {
 }
 
 // ------------------------------------------------------------ helpers
+
+/** Sources this long or longer, with more than one rung to encode, get their smallest rung first. */
+export const QUICK_START_MIN_SECONDS = 60;
+
+function wantsQuickStart(plan: LadderPlan, probe: MediaProbe): boolean {
+  return plan.copy === null && plan.encode.length >= 2 && (probe.durationSeconds ?? 0) >= QUICK_START_MIN_SECONDS;
+}
 
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
