@@ -254,39 +254,56 @@ interface QueuedBlock {
 
 type Emit = (block: QueuedBlock) => void;
 
-/** A picture source: real VP8 frames while its track sends them, black filler frames otherwise. */
-class VideoChannel {
+/** One track slot of the recording: follows the frames of whichever room track is attached to it. */
+abstract class TrackChannel {
   source: RoomTrack | null = null;
-  private state: 'filler' | 'waiting' | 'live' = 'filler';
-  private lastTs = -1;
-  private anchor = 0;
-  private lastArrival = 0;
+  protected lastArrival = 0;
   private unlisten: (() => void) | null = null;
 
   constructor(
     readonly trackNumber: number,
-    private readonly t0: number,
-    private readonly emit: Emit,
+    protected readonly t0: number,
+    protected readonly emit: Emit,
   ) {}
 
   attach(source: RoomTrack): void {
     this.detach();
     this.source = source;
-    this.state = 'waiting';
     const onFrame = (f: MediaFrame) => this.onFrame(f);
     source.track.on('frame', onFrame);
     this.unlisten = () => source.track.off('frame', onFrame);
-    source.track.requestKeyframe();
+    this.onAttach(source);
   }
 
   detach(): void {
     this.unlisten?.();
     this.unlisten = null;
     this.source = null;
+    this.onDetach();
+  }
+
+  protected onAttach(_source: RoomTrack): void {}
+  protected onDetach(): void {}
+  protected abstract onFrame(f: MediaFrame): void;
+  abstract tick(horizon: number, now: number): void;
+}
+
+/** A picture source: real VP8 frames while its track sends them, black filler frames otherwise. */
+class VideoChannel extends TrackChannel {
+  private state: 'filler' | 'waiting' | 'live' = 'filler';
+  private lastTs = -1;
+  private anchor = 0;
+
+  protected override onAttach(source: RoomTrack): void {
+    this.state = 'waiting';
+    source.track.requestKeyframe();
+  }
+
+  protected override onDetach(): void {
     this.state = 'filler';
   }
 
-  private onFrame(f: MediaFrame): void {
+  protected onFrame(f: MediaFrame): void {
     const arrival = f.receivedAt - this.t0;
     if (this.state !== 'live') {
       // Decoding can only resume on a keyframe: filler frames replaced the decoder's references.
@@ -323,32 +340,12 @@ class VideoChannel {
 }
 
 /** A microphone slot: real Opus packets while someone speaks into it, silence otherwise, never a gap. */
-class AudioChannel {
-  source: RoomTrack | null = null;
+class AudioChannel extends TrackChannel {
   private endTs = 0;
   private anchor: number | null = null;
-  private lastArrival = 0;
-  private unlisten: (() => void) | null = null;
 
-  constructor(
-    readonly trackNumber: number,
-    private readonly t0: number,
-    private readonly emit: Emit,
-  ) {}
-
-  attach(source: RoomTrack): void {
-    this.detach();
-    this.source = source;
+  protected override onAttach(): void {
     this.anchor = null;
-    const onFrame = (f: MediaFrame) => this.onFrame(f);
-    source.track.on('frame', onFrame);
-    this.unlisten = () => source.track.off('frame', onFrame);
-  }
-
-  detach(): void {
-    this.unlisten?.();
-    this.unlisten = null;
-    this.source = null;
   }
 
   private silenceUntil(ts: number): void {
@@ -358,7 +355,7 @@ class AudioChannel {
     }
   }
 
-  private onFrame(f: MediaFrame): void {
+  protected onFrame(f: MediaFrame): void {
     const arrival = f.receivedAt - this.t0;
     if (this.anchor === null || f.receivedAt - this.lastArrival > 1_000) this.anchor = arrival - f.mediaTimeMs;
     let ts = f.mediaTimeMs + this.anchor;
