@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMeetingUuid, parseRetryAfterMs } from '../src/adapters/providers/zoom-api';
+import { toChatJsonLines } from '../src/domain/media/ladder';
 import {
   groupZoomSegments,
   parseZoomChat,
   parseZoomEvent,
-  toChatJsonLines,
   verifyZoomSignature,
   zoomTranscripts,
   zoomDeliveryId,

@@ -322,6 +322,3 @@ export function parseZoomChat(text: string, offsetSeconds = 0): { messages: Zoom
 }
 
 /** JSON lines of `{ t, author, text }`: the chat format Aula's media pipeline turns into WebVTT. */
-export function toChatJsonLines(messages: readonly ZoomChatMessage[]): string {
-  return messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n') + (messages.length ? '\n' : '');
-}

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { LiveClassStatus, RecordingStatus } from '../domain/recording-state';
 
 /** A recording's state as the instructor console shows it, pushed whenever it changes. */
 export interface RecordingChange {
@@ -6,7 +7,7 @@ export interface RecordingChange {
   recordingId: string;
   liveClassId: string;
   batchId: string;
-  status: string;
+  status: RecordingStatus;
   progress: { stage: string; percent: number } | null;
   processingError: string | null;
   at: string;
@@ -17,7 +18,7 @@ export interface LiveClassChange {
   kind: 'live-class';
   liveClassId: string;
   batchId: string;
-  status: string;
+  status: LiveClassStatus;
   deleted: boolean;
   at: string;
 }

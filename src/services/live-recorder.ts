@@ -1,3 +1,4 @@
+import { readJsonLines } from '../adapters/json-lines';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
@@ -402,15 +403,8 @@ interface JournalLine extends LiveSegment {
   sourceBytes: number;
 }
 
-export interface LiveRecorderOptions {
-  width: number;
-  height: number;
-  fps: number;
-  preset: string;
-  crf: number;
-  maxKbps: number;
-  audioKbps: number;
-}
+/** How the recorder encodes: the live encode's settings, less what each capture decides for itself. */
+export type LiveRecorderOptions = Omit<LiveEncodeOptions, 'hlsDir' | 'audioInputs'>;
 
 const DEFAULT_OPTIONS: LiveRecorderOptions = { width: 1280, height: 720, fps: 25, preset: 'veryfast', crf: 23, maxKbps: 2500, audioKbps: 128 };
 
@@ -689,23 +683,8 @@ async function appendSegment(dir: string, uri: string, durationSeconds: number, 
   return line;
 }
 
-async function readJournal(dir: string): Promise<JournalLine[]> {
-  let text = '';
-  try {
-    text = await readFile(path.join(dir, 'segments.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
-  const lines: JournalLine[] = [];
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) continue;
-    try {
-      lines.push(JSON.parse(raw) as JournalLine);
-    } catch {
-      break;
-    }
-  }
-  return lines;
+function readJournal(dir: string): Promise<JournalLine[]> {
+  return readJsonLines<JournalLine>(path.join(dir, 'segments.jsonl'));
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,6 +1,7 @@
+import { readJsonLines } from '../adapters/json-lines';
 import type { ClassWatch } from './watch-analytics';
 import { EventEmitter } from 'node:events';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../adapters/clock';
@@ -805,24 +806,7 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
 
   const journalFileOf = (liveClassId: string) => path.join(deps.journalDir, liveClassId, 'journal.jsonl');
 
-  async function readJournal(liveClassId: string): Promise<RoomJournalEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(journalFileOf(liveClassId), 'utf8');
-    } catch {
-      return [];
-    }
-    const entries: RoomJournalEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line.trim()) continue;
-      try {
-        entries.push(JSON.parse(line) as RoomJournalEntry);
-      } catch {
-        // A line cut short by a crash.
-      }
-    }
-    return entries;
-  }
+  const readJournal = (liveClassId: string) => readJsonLines<RoomJournalEntry>(journalFileOf(liveClassId));
 
   async function openRoom(cls: LiveClassRecord): Promise<LiveRoom> {
     const existing = rooms.get(cls.id);

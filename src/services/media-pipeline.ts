@@ -16,6 +16,7 @@ import {
   buildSpriteArgs,
   buildThumbnailsVtt,
   chatToVtt,
+  toChatJsonLines,
   formatClock,
   hasMediaStreams,
   looksLikeIsoBmff,
@@ -494,8 +495,7 @@ class PipelineJob {
     const { vtt, messages, skipped } = chatToVtt(text);
     if (skipped > 0) this.log.warn({ skipped, kept: messages.length }, 'skipped chat lines that are not messages');
     if (chatKey !== this.keys.chatJson) {
-      const jsonl = messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n');
-      await this.putText(this.keys.chatJson, messages.length > 0 ? `${jsonl}\n` : '', CONTENT_TYPES.jsonl);
+      await this.putText(this.keys.chatJson, toChatJsonLines(messages), CONTENT_TYPES.jsonl);
     }
     await this.putText(this.keys.chatVtt, vtt, CONTENT_TYPES.vtt);
     this.output.chatJsonKey = this.keys.chatJson;

@@ -7,7 +7,7 @@ import { type MediaStorage, readStoredText } from '../adapters/storage/media-sto
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
-import { chatToVtt } from '../domain/media/ladder';
+import { chatToVtt, toChatJsonLines } from '../domain/media/ladder';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
 import type { JobQueue } from '../jobs/catalogue';
 import type { ChangeFeed } from './change-feed';
@@ -126,7 +126,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     if (!rec.chatKey || !rec.media) return;
     const { vtt, messages } = chatToVtt(await readStoredText(deps.storage, rec.chatKey));
     const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
-    await deps.storage.putBuffer(keys.json, messages.length ? `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n` : '', 'application/x-ndjson');
+    await deps.storage.putBuffer(keys.json, toChatJsonLines(messages), 'application/x-ndjson');
     await deps.storage.putBuffer(keys.vtt, vtt, 'text/vtt');
     const current = await mustGet(id);
     if (!current.media) return;
@@ -368,7 +368,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
         throw new Unprocessable(`No chat messages found (${skipped} line${skipped === 1 ? '' : 's'} skipped); send JSON lines such as {"t": 12.5, "author": "Ana", "text": "Hello"}`);
       }
       const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
-      await deps.storage.putBuffer(chatKey, `${messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n')}\n`, 'application/x-ndjson');
+      await deps.storage.putBuffer(chatKey, toChatJsonLines(messages), 'application/x-ndjson');
       await recordings.updateProcessing(id, { chatKey, now: isoNow(clock) });
       await publishChatTrack(id);
       return { recordingId: id, messages: messages.length, skipped };

@@ -59,16 +59,8 @@ export interface StaffRecording {
   liveClass: LiveClassRef;
 }
 
-export interface Playback {
-  recordingId: string;
-  expiresAt: string;
-  hls: string;
-  mp4: string | null;
-  poster: string | null;
-  thumbnails: string | null;
-  chat: string | null;
-  captions: string | null;
-}
+/** What `GET /api/v1/recordings/{id}/playback` answers: the server's own type, so the two cannot drift apart. */
+export type { PlaybackUrls as Playback } from '../../src/services/playback';
 
 export interface HeartbeatResult {
   watchedSeconds: number;
@@ -102,25 +94,12 @@ export interface BatchMember {
   externalId: string | null;
 }
 
-export interface RecordingChange {
-  kind: 'recording';
-  recordingId: string;
-  liveClassId: string;
-  batchId: string;
-  status: RecordingStatus;
-  progress: RecordingProgress | null;
-  processingError: string | null;
-  at: string;
-}
+// The console's change stream carries the server's own change types.
+import type { LiveClassChange, RecordingChange } from '../../src/services/change-feed';
+export type { LiveClassChange, RecordingChange };
 
-export interface LiveClassChange {
-  kind: 'live-class';
-  liveClassId: string;
-  batchId: string;
-  status: LiveClassStatus;
-  deleted: boolean;
-  at: string;
-}
+/** The event names of the console's change stream. */
+export type FeedChangeKind = (RecordingChange | LiveClassChange)['kind'];
 
 export interface RecordingAnalytics {
   recordingId: string;

@@ -498,6 +498,11 @@ export interface ChatMessage {
   text: string;
 }
 
+/** The stored chat log format: one JSON object per line, `t` in seconds from the recording's start. */
+export function toChatJsonLines(messages: readonly ChatMessage[]): string {
+  return messages.map((m) => JSON.stringify({ t: m.t, author: m.author, text: m.text })).join('\n') + (messages.length ? '\n' : '');
+}
+
 export const CHAT_CUE_SECONDS = 4;
 
 /** Parses chat JSON lines (`t` or `time` in seconds); lines that are not valid messages are counted, not fatal. */

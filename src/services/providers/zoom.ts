@@ -9,11 +9,11 @@ import type { RecordingRecord, RecordingRepository } from '../../adapters/db/rec
 import { type ZoomApi, ZoomApiError, type ZoomCredentials, type ZoomMeeting } from '../../adapters/providers/zoom-api';
 import { DomainError, NotFound, Unauthenticated, Unprocessable } from '../../domain/errors';
 import { type Principal, requireRole } from '../../domain/identity';
+import { toChatJsonLines } from '../../domain/media/ladder';
 import {
   groupZoomSegments,
   parseZoomChat,
   parseZoomEvent,
-  toChatJsonLines,
   verifyZoomSignature,
   type ZoomEvent,
   type ZoomFileRef,

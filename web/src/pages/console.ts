@@ -1,7 +1,7 @@
 import { ApiError, api, downloadWithToken, getToken, type Me, uploadFile } from '../api';
 import { el, formatDuration, render } from '../dom';
 import { formatDateTime } from '../format';
-import type { Batch, LiveClass, LiveClassChange, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
+import type { Batch, FeedChangeKind, LiveClass, LiveClassChange, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
 
 /** What a console row needs of a recording; the API's recording shapes all carry these. */
 interface ConsoleRecording {
@@ -316,24 +316,19 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     liveStatus.textContent = closed ? 'Live updates stopped; reload the page.' : 'Reconnecting…';
     liveStatus.className = `live-status ${closed ? 'off' : 'connecting'}`;
   });
-  events.addEventListener('recording', (e) => {
-    let change: RecordingChange;
-    try {
-      change = JSON.parse((e as MessageEvent<string>).data) as RecordingChange;
-    } catch {
-      return;
-    }
-    void applyChange(change);
-  });
-  events.addEventListener('live-class', (e) => {
-    let change: LiveClassChange;
-    try {
-      change = JSON.parse((e as MessageEvent<string>).data) as LiveClassChange;
-    } catch {
-      return;
-    }
-    void applyClassChange(change);
-  });
+  // Each event carries one JSON change; a malformed one is ignored.
+  const onChange = <T>(name: FeedChangeKind, apply: (change: T) => Promise<void>) =>
+    events.addEventListener(name, (e) => {
+      let change: T;
+      try {
+        change = JSON.parse((e as MessageEvent<string>).data) as T;
+      } catch {
+        return;
+      }
+      void apply(change);
+    });
+  onChange<RecordingChange>('recording', applyChange);
+  onChange<LiveClassChange>('live-class', applyClassChange);
   window.addEventListener('pagehide', () => events.close(), { once: true });
 
   /** A class started, ended, scheduled or cancelled elsewhere (its live page, another console, Zoom) moves here too. */
