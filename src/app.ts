@@ -44,9 +44,15 @@ import { createViewerAccess } from './services/viewer-access';
 import type { JobQueue } from './jobs/catalogue';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
 import { createZoomApi } from './adapters/providers/zoom-api';
-import { createZoomService, type ZoomAccountSettings } from './services/providers/zoom';
-import { createProviderStore } from './adapters/db/provider-repository';
+import { createProviderAccountStore } from './adapters/db/provider-repository';
+import { createProviderInboxRepository } from './adapters/db/provider-inbox-repository';
 import { registerZoomRoutes } from './http/routes/zoom';
+import { registerProviderRoutes } from './http/routes/providers';
+import { createProviderAccounts } from './services/providers/accounts';
+import { createInboxReader, createWebhookIntake } from './services/providers/webhook-intake';
+import { createRemoteImport } from './services/providers/remote-import';
+import { createZoomModule } from './services/providers/zoom/module';
+import type { ProviderModule, RemoteProvider } from './services/providers/provider-module';
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
@@ -105,12 +111,21 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
   });
-  const zoom = createZoomService({
-    store: createProviderStore<ZoomAccountSettings>(db, 'zoom'), api: createZoomApi(config.zoom), liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses, recordings, recordingsRepo, queue,
-    clock, logger, secretKey: deriveKey(config.secret, 'provider-secrets'), publicUrl: config.publicUrl, scratchDir: path.join(scratchDir, 'zoom'),
+  // One provider path: accounts, inbox and import rules shared by every provider module.
+  const providerSecretKey = deriveKey(config.secret, 'provider-secrets');
+  const providerAccounts = createProviderAccounts({ store: createProviderAccountStore(db), clock, logger, secretKey: providerSecretKey, publicUrl: config.publicUrl });
+  const inbox = createProviderInboxRepository(db);
+  const readInbox = createInboxReader(inbox, providerSecretKey);
+  const remoteImport = createRemoteImport({ recordings, recordingsRepo, log: logger });
+  const zoom = createZoomModule({
+    api: createZoomApi(config.zoom), accounts: providerAccounts, readInbox, remoteImport, liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses,
+    recordings, recordingsRepo, queue, clock, logger, scratchDir: path.join(scratchDir, 'zoom'),
   });
+  const providerModules: ProviderModule[] = [zoom];
+  const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));
+  const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey });
   const liveClasses = createLiveClassService({
-    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: { zoom: zoom.hooks }, feed,
+    liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: Object.fromEntries(providerModules.map((m) => [m.name, m.hooks])), feed,
   });
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
   const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
@@ -130,8 +145,13 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
   queue.start({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
-    'import-provider-recording': zoom.importHandler,
-    'import-provider-captions': zoom.captionsHandler,
+    ...Object.assign({}, ...providerModules.map((m) => m.jobs)),
+    'handle-provider-event': intake.handleEventJob,
+    'sweep-provider-inbox': {
+      async run() {
+        return { outcome: 'done', detail: `queued ${await intake.sweep()}` };
+      },
+    },
     'purge-deleted-media': {
       async run() {
         return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };
@@ -143,6 +163,10 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   schedulePurge();
   const purgeTimer = setInterval(schedulePurge, 3_600_000);
   purgeTimer.unref();
+  const scheduleInboxSweep = () => void queue.enqueue('sweep-provider-inbox', {}, { dedupeKey: 'sweep-provider-inbox' }).catch((err: unknown) => logger.error({ err }, 'could not schedule the inbox sweep'));
+  scheduleInboxSweep();
+  const sweepTimer = setInterval(scheduleInboxSweep, 300_000);
+  sweepTimer.unref();
 
 
   let demo: DemoWorkspace | null = null;
@@ -176,7 +200,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerIdentityRoutes(http, identity, { secureCookies });
   registerCatalogRoutes(http, catalog);
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
-  registerZoomRoutes(http, zoom);
+  registerProviderRoutes(http, { modules: providerModules, accounts: providerAccounts, intake });
+  registerZoomRoutes(http, zoom.sync);
   registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
@@ -212,6 +237,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await liveRecorder.close();
       await sfu.close();
       clearInterval(purgeTimer);
+      clearInterval(sweepTimer);
       demoAbort.abort();
       await demoMedia;
       // In-flight requests get a few seconds; a client that stopped reading a media body must not hold shutdown forever.

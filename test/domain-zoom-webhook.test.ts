@@ -11,7 +11,7 @@ import {
   zoomSignature,
   zoomUrlValidationAnswer,
   type ZoomRecordingFile,
-} from '../src/domain/zoom-webhook';
+} from '../src/domain/providers/zoom/webhook';
 
 const secret = 'webhook-secret-token';
 const body = Buffer.from(JSON.stringify({ event: 'meeting.started', event_ts: 1_700_000_000_000, payload: { account_id: 'acc', object: { id: '123', uuid: 'u1' } } }));

@@ -1,5 +1,3 @@
-import type { ZoomSegment } from '../domain/zoom-webhook';
-
 /**
  * Every job Aula runs, with its id-only payload. Handlers reload what they need and return quietly
  * when the thing is gone; they throw only what should be retried.
@@ -7,35 +5,18 @@ import type { ZoomSegment } from '../domain/zoom-webhook';
 export interface JobCatalogue {
   'process-recording': { recordingId: string };
   'purge-deleted-media': Record<string, never>;
-  'import-provider-recording': {
-    provider: 'zoom';
-    /** Aula's provider account. */
-    accountId: string;
-    /** Zoom's meeting id (the live class's `providerMeetingId`) and the meeting instance's UUID. */
-    meetingId: string;
-    meetingUuid: string;
-    /** Zoom's id of the segment's MP4 (or M4A); the recording's external reference is `zoom:{id}`. */
-    recordingFileId: string;
-    /**
-     * The segment's files and the webhook's download token (encrypted), so a first attempt needs no API call.
-     * Absent for a sync; a retry fetches fresh ones from Zoom's API.
-     */
-    delivered?: { segment: ZoomSegment; downloadTokenEncrypted: string } | null;
-  };
+  /** A provider event kept in the inbox whose handling failed or was cut short; handled again from there. */
+  'handle-provider-event': { inboxId: string };
+  /** Finds inbox deliveries a crash left unhandled and queues them. */
+  'sweep-provider-inbox': Record<string, never>;
+  /**
+   * One segment of a Zoom cloud recording: Zoom's meeting id (the class's `providerMeetingId`), the meeting instance's
+   * UUID, and the id of the segment's MP4 (or M4A), whose recording's external reference is `zoom:{id}`. `inboxId` is
+   * the delivery that announced it, whose download token a first attempt uses; absent for a sync.
+   */
+  'zoom.import-recording': { accountId: string; meetingId: string; meetingUuid: string; recordingFileId: string; inboxId: string | null };
   /** Zoom's audio transcript, finished after the recording, becomes the captions of the segment's Aula recording. */
-  'import-provider-captions': {
-    provider: 'zoom';
-    accountId: string;
-    meetingId: string;
-    meetingUuid: string;
-    /** Zoom's id of the TRANSCRIPT (WebVTT) file. */
-    transcriptFileId: string;
-    /**
-     * The segment the transcript belongs to and the webhook's download token (encrypted), when the event listed the
-     * segment's media too. Otherwise, and on a retry, the segment is found through Zoom's API.
-     */
-    delivered?: { segment: ZoomSegment; downloadTokenEncrypted: string } | null;
-  };
+  'zoom.import-captions': { accountId: string; meetingId: string; meetingUuid: string; transcriptFileId: string; inboxId: string | null };
 }
 
 export type JobName = keyof JobCatalogue;

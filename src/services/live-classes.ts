@@ -16,6 +16,10 @@ import type { ViewerAccess } from './viewer-access';
 export interface LiveClassProviderHooks {
   /** The provider records in its own cloud and delivers the files later: Aula starts no recording of its own. */
   recordsInProviderCloud?: boolean;
+  /** A class of this provider names the provider account it runs in (`providerAccountId`). */
+  needsAccount?: boolean;
+  /** Fields of `providerData` only the class's staff see (a host link). */
+  hostLinkFields?: readonly string[];
   created?(cls: LiveClassRecord): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
   updated?(cls: LiveClassRecord): Promise<void>;
   deleted?(cls: LiveClassRecord): Promise<void>;
@@ -47,15 +51,26 @@ export interface NewLiveClass {
   providerAccountId?: string | null | undefined;
 }
 
-/** Host links (Zoom's `start_url`, and when it was issued) are for the class's staff; students get the join link only. */
-function forViewer(viewer: Principal, cls: LiveClassRecord): LiveClassRecord {
-  if (viewer.role !== 'student' || !cls.providerData || !('start_url' in cls.providerData)) return cls;
-  const { start_url: _hostLink, start_url_issued_at: _hostLinkIssuedAt, ...providerData } = cls.providerData;
-  return { ...cls, providerData };
-}
+/** Providers Aula runs itself: no account, no remote side. */
+const IN_AULA: readonly LiveClassProvider[] = ['native', 'upload'];
 
 export function createLiveClassService(deps: LiveClassServiceDeps) {
   const { liveClasses, clock, logger } = deps;
+
+  /** Host links (Zoom's `start_url`, and when it was issued) are for the class's staff; students get the join link only. */
+  function forViewer(viewer: Principal, cls: LiveClassRecord): LiveClassRecord {
+    const hidden = deps.providers[cls.provider]?.hostLinkFields;
+    if (viewer.role !== 'student' || !cls.providerData || !hidden?.some((f) => f in cls.providerData!)) return cls;
+    return { ...cls, providerData: Object.fromEntries(Object.entries(cls.providerData).filter(([key]) => !hidden.includes(key))) };
+  }
+
+  /** Only providers Aula can really run are accepted, and only with the fields that apply to them. */
+  function assertProviderInput(input: Pick<NewLiveClass, 'provider' | 'providerAccountId'>) {
+    const hooks = deps.providers[input.provider];
+    if (!hooks && !IN_AULA.includes(input.provider)) throw new Unprocessable(`Provider '${input.provider}' is not yet supported; use ${[...IN_AULA, ...Object.keys(deps.providers)].join(', ')}`);
+    if (hooks?.needsAccount && !input.providerAccountId) throw new Unprocessable(`A ${input.provider} class needs providerAccountId: the ${input.provider} account to run it in`);
+    if (!hooks?.needsAccount && input.providerAccountId) throw new Unprocessable(`providerAccountId does not apply to ${input.provider} classes`);
+  }
 
   async function mustGet(id: string): Promise<LiveClassRecord> {
     const c = await liveClasses.get(id);
@@ -98,7 +113,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       if (!batch) throw new Unprocessable(`Batch ${input.batchId} does not exist`);
       await deps.access.assertCanManage(actor, input.batchId);
       if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
-      if (input.provider === 'zoom' && !input.providerAccountId) throw new Unprocessable('A Zoom class needs providerAccountId: the Zoom account to create the meeting in');
+      assertProviderInput(input);
       const id = newId();
       const now = isoNow(clock);
       const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {

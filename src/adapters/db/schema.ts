@@ -142,6 +142,8 @@ export interface RecordingsTable {
   job_state: string | null;
   deleted_at: string | null;
   purged_at: string | null;
+  /** JSON: what a capturing provider knows of this recording (LiveKit's egress id and status). */
+  provider_state: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -213,10 +215,32 @@ export interface WatchProgressTable {
   updated_at: string;
 }
 
-export interface WebhookDeliveriesTable {
+/** Verified provider webhook deliveries, kept until handled and for a week after (deduplication). */
+export interface ProviderInboxTable {
+  id: string;
   provider: string;
+  account_id: string;
   delivery_id: string;
+  event_type: string;
+  body_encrypted: string;
+  status: 'received' | 'done' | 'failed';
+  attempts: number;
+  claimed_until: string | null;
+  /** JSON: what handling the event did, as answered to the provider. */
+  outcome: string | null;
   received_at: string;
+  handled_at: string | null;
+}
+
+/** Time present in a provider's room (LiveKit), per participant session. */
+export interface ProviderAttendanceTable {
+  live_class_id: string;
+  session_id: string;
+  user_id: string | null;
+  identity: string;
+  name: string;
+  joined_at: string;
+  left_at: string | null;
 }
 
 export interface ProviderAccountsTable {
@@ -249,6 +273,7 @@ export interface Database {
   audit_events: AuditEventsTable;
   watch_sessions: WatchSessionsTable;
   watch_progress: WatchProgressTable;
-  webhook_deliveries: WebhookDeliveriesTable;
+  provider_inbox: ProviderInboxTable;
+  provider_attendance: ProviderAttendanceTable;
   provider_accounts: ProviderAccountsTable;
 }

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import type { ZoomRecordingObject } from '../../domain/zoom-webhook';
+import type { ZoomRecordingObject } from '../../domain/providers/zoom/webhook';
 
 /**
  * A thin client for the few Zoom REST calls Aula makes, with Server-to-Server OAuth. It translates HTTP into typed

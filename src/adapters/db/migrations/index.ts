@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { providerInbox } from './0004-provider-inbox';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -267,6 +268,8 @@ const migrations: Record<string, Up> = {
       await sql`CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE FUNCTION aula_audit_append_only()`.execute(db);
     }
   },
+
+  '0004_provider_inbox': providerInbox,
 };
 
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
