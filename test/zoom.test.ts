@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -282,6 +284,29 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const [r] = await settled(cls.id, 1);
     expect(r!.status).toBe('ready');
     expect(zoom.downloads.get(rec.files[0]!.id)).toEqual({ ok: 1, failed: 1 });
+  });
+
+  it('never sends the download token to a host Zoom does not use, even when a signed event names one', async () => {
+    const cls = await zoomClass('Geology live');
+    const rec = zoom.addRecording(cls.providerMeetingId!, { start_time: '2026-03-01T13:20:00Z', files: [mp4('2026-03-01T13:20:00Z', '2026-03-01T13:25:00Z')] });
+    let foreignHits = 0;
+    const foreign = http.createServer((_req, res) => {
+      foreignHits++;
+      res.end('x');
+    });
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    try {
+      const event = zoom.recordingCompletedEvent(rec.uuid);
+      const elsewhere = `http://127.0.0.1:${(foreign.address() as AddressInfo).port}/rec/download/file.mp4`;
+      for (const f of (event.payload.object as { recording_files: { download_url: string }[] }).recording_files) f.download_url = elsewhere;
+      expect((await send(event)).status).toBe(200);
+      const [r] = await settled(cls.id, 1);
+      expect(r!.status).toBe('failed');
+      expect(r!.processingError).toMatch(/is not a Zoom host/);
+      expect(foreignHits).toBe(0);
+    } finally {
+      foreign.close();
+    }
   });
 
   it('retries a download cut off half-way, leaving no partial file behind', async () => {

@@ -114,6 +114,9 @@ async function errorDetail(res: Response): Promise<string> {
   return text.replace(/\s+/g, ' ').trim().slice(0, 200);
 }
 
+/** Hops a download may take through Zoom's own redirects (to its storage hosts). */
+const MAX_REDIRECTS = 5;
+
 function networkError(what: string, err: unknown): ZoomApiError {
   const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
   return new ZoomApiError('network', null, `${what} failed: ${cause}`);
@@ -123,6 +126,27 @@ export function createZoomApi(opts: ZoomApiOptions) {
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const tokens = new Map<string, { token: string; expiresAt: number } | Promise<string>>();
+  const configuredHosts = new Set([new URL(opts.apiBase).host, new URL(opts.oauthBase).host]);
+
+  /** Files come only from Zoom: the configured API and OAuth hosts, or zoom.us and its subdomains over HTTPS. */
+  function isZoomHost(url: URL): boolean {
+    if (configuredHosts.has(url.host)) return true;
+    return url.protocol === 'https:' && (url.hostname === 'zoom.us' || url.hostname.endsWith('.zoom.us'));
+  }
+
+  /** Follows redirects by hand so that none leads away from Zoom's hosts; the token goes only to Zoom. */
+  async function fetchZoomFile(url: string, downloadToken: string, signal: AbortSignal | undefined): Promise<Response> {
+    let target = new URL(url);
+    for (let hop = 0; ; hop++) {
+      if (!isZoomHost(target)) throw new ZoomApiError('client', null, `Zoom download refused: ${target.host} is not a Zoom host`);
+      const res = await fetch(target, { headers: { authorization: `Bearer ${downloadToken}` }, redirect: 'manual', ...(signal && { signal }) });
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status >= 400 || !location) return res;
+      await res.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new ZoomApiError('client', res.status, `Zoom download ${target.pathname}: more than ${MAX_REDIRECTS} redirects`);
+      target = new URL(location, target);
+    }
+  }
 
   const cacheKey = (c: ZoomCredentials) => `${c.accountId}\u0000${c.clientId}`;
 
@@ -265,8 +289,9 @@ export function createZoomApi(opts: ZoomApiOptions) {
       const what = `Zoom download ${new URL(url).pathname}`;
       let res: Response;
       try {
-        res = await fetch(url, { headers: { authorization: `Bearer ${downloadToken}` }, redirect: 'follow', ...(o.signal && { signal: o.signal }) });
+        res = await fetchZoomFile(url, downloadToken, o.signal);
       } catch (err) {
+        if (err instanceof ZoomApiError) throw err;
         throw networkError(what, err);
       }
       if (!res.ok || !res.body) {

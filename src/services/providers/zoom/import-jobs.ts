@@ -129,7 +129,8 @@ export function zoomImportJobs(deps: ZoomImportJobsDeps) {
         const sidecars = await files.prepareSidecars(segment, token, dir, last || permanentError !== null, jobCtx.signal, ctx);
         if (!media) {
           const why = permanentError?.kind === 'not_found' ? 'the file is not in Zoom\'s cloud (deleted, or not kept)' : 'Zoom refused the download';
-          const reason = `Zoom answered HTTP ${permanentError?.status ?? '?'} for the ${describeSegment(segment)}: ${why}. Any chat or captions were kept. When the file is back in Zoom, run a Zoom sync covering that day to import it.`;
+          const answer = permanentError?.status ? `Zoom answered HTTP ${permanentError.status} for the ${describeSegment(segment)}: ${why}` : `${permanentError?.message ?? 'Zoom refused the download'} (the ${describeSegment(segment)})`;
+          const reason = `${answer}. Any chat or captions were kept. When the file is back in Zoom, run a Zoom sync covering that day to import it.`;
           return { outcome: 'done', detail: await remoteImport.recordFailure(target, healing, reason, sidecars) };
         }
         return remoteImport.ingest(target, healing, { localPath: mediaPath, sizeBytes: media.bytes, fileName: `zoom-${segment.index}.${segment.media.extension}`, sidecars });
