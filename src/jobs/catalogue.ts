@@ -17,6 +17,13 @@ export interface JobCatalogue {
   'zoom.import-recording': { accountId: string; meetingId: string; meetingUuid: string; recordingFileId: string; inboxId: string | null };
   /** Zoom's audio transcript, finished after the recording, becomes the captions of the segment's Aula recording. */
   'zoom.import-captions': { accountId: string; meetingId: string; meetingUuid: string; transcriptFileId: string; inboxId: string | null };
+  /** LiveKit egress for one recording: started, checked once it should be active, stopped, imported when complete. */
+  'livekit.start-egress': { recordingId: string };
+  'livekit.check-egress': { recordingId: string };
+  'livekit.stop-egress': { recordingId: string };
+  'livekit.import-egress': { recordingId: string };
+  /** Compares LiveKit recordings still waiting for their egress with ListEgress (webhooks get lost). */
+  'livekit.reconcile': Record<string, never>;
 }
 
 export type JobName = keyof JobCatalogue;

@@ -10,9 +10,8 @@ import { probeMedia } from '../adapters/media/ffprobe';
 import type { MediaFrame, PublishedTrack } from '../adapters/sfu/sfu';
 import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import {
-  aacCodecString,
-  avcCodecString,
   buildMasterPlaylist,
+  hlsCodecsOf,
   measureBandwidth,
   parseMediaPlaylist,
   SEGMENT_SECONDS,
@@ -651,7 +650,7 @@ async function probeSegment(file: string, log: Logger): Promise<ProbedRendition 
   try {
     const probe = await probeMedia(file, { timeoutMs: 20_000 });
     return {
-      codecs: [...(probe.video ? [avcCodecString(probe.video.profile, probe.video.level)] : []), ...(probe.audio ? [aacCodecString(probe.audio.profile)] : [])].join(','),
+      codecs: hlsCodecsOf(probe),
       width: probe.video?.width ?? null,
       height: probe.video?.height ?? null,
     };

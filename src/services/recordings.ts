@@ -23,6 +23,17 @@ export interface RecordingServiceDeps {
   clock: Clock;
   logger: Logger;
   retentionDays: number;
+  /** Providers that capture a recording on Aula's command (LiveKit egress), by recording source. */
+  captures?: Partial<Record<RecordingRecord['source'], ProviderCapture>> | undefined;
+}
+
+/**
+ * A provider that records on Aula's command: told when a recording starts and when it is stopped. Its media arrives
+ * later (a webhook, then an import), so stopping such a recording queues no processing of its own.
+ */
+export interface ProviderCapture {
+  started(recording: RecordingRecord): Promise<void>;
+  stopping(recording: RecordingRecord): Promise<void>;
 }
 
 export type Actor = Principal | 'system' | 'job' | `provider:${string}`;
@@ -157,6 +168,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       });
       const created = await mustGet(id);
       publish(created, cls.batchId);
+      await deps.captures?.[created.source]?.started(created);
       return created;
     },
 
@@ -166,6 +178,12 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       if (typeof actor !== 'string') await assertStaffOf(actor, rec.liveClassId);
       if (rec.status !== 'recording') throw new Conflict(`Recording ${recordingId} is not recording; it is '${rec.status}'`);
       if (liveCapture?.owns(recordingId)) return liveCapture.finish(recordingId, actor, reason);
+      const capture = deps.captures?.[rec.source];
+      if (capture) {
+        const stopping = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'finishing', percent: 0 } });
+        await capture.stopping(stopping);
+        return stopping;
+      }
       const updated = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'queued', percent: 0 } });
       await enqueueProcessing(recordingId);
       return updated;

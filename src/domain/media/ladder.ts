@@ -430,6 +430,11 @@ export function aacCodecString(profile: string | null): string {
   }
 }
 
+/** The CODECS attribute of a rendition whose segments probed like this. */
+export function hlsCodecsOf(probe: Pick<MediaProbe, 'video' | 'audio'>): string {
+  return [...(probe.video ? [avcCodecString(probe.video.profile, probe.video.level)] : []), ...(probe.audio ? [aacCodecString(probe.audio.profile)] : [])].join(',');
+}
+
 export interface MasterEntry {
   uri: string;
   bandwidth: number;

@@ -55,7 +55,7 @@ export type InterpretedWebhook =
 
 export interface ProviderWebhooks {
   /** Checks the signature over the exact bytes received (constant time), and the timestamp where there is one. */
-  verify(account: ProviderAccount, request: WebhookRequest, nowMs: number): WebhookRefusal | null;
+  verify(account: ProviderAccount, request: WebhookRequest, nowMs: number): Promise<WebhookRefusal | null> | WebhookRefusal | null;
   interpret(account: ProviderAccount, rawBody: Buffer): InterpretedWebhook;
   /**
    * Acts on a delivery from the inbox: quick database work and jobs, never downloads. Runs again after a crash or a

@@ -86,7 +86,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
         refuse(module.name, 'unknown_account');
         throw new NotFound(`${module.label} account`, accountId);
       }
-      const refusal = module.webhooks.verify(account, request, clock.now().getTime());
+      const refusal = await module.webhooks.verify(account, request, clock.now().getTime());
       if (refusal) {
         refuse(module.name, refusal.reason);
         log.warn({ provider, accountId, reason: refusal.reason }, 'refused a webhook');
