@@ -201,6 +201,19 @@ describe('LiveKit emulator, driven by the official livekit-server-sdk', () => {
     client.destroy();
   });
 
+  it('records one audio track with StartTrackCompositeEgress as an AAC-only MP4', async () => {
+    emulator.createRoom('music');
+    emulator.queueEgressBehaviour({ mediaSeconds: 2 });
+    const info = await egress.startTrackCompositeEgress('music', new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'music/{room_name}.mp4' }), { audioTrackId: 'TR_audio1' });
+    expect(info.request.case).toBe('trackComposite');
+    await emulator.waitForEgressStatus(info.egressId, 'EGRESS_ACTIVE');
+    await egress.stopEgress(info.egressId);
+    await emulator.waitForEgressStatus(info.egressId, 'EGRESS_COMPLETE');
+    const audio = await probe(path.join(outDir, 'music/music.mp4'));
+    expect(audio.codecs).toEqual(['aac']);
+    expect(Math.abs(audio.duration - 2)).toBeLessThan(1);
+  });
+
   it('refuses bad credentials and bad requests the way LiveKit does, and the SDK surfaces them as Twirp errors', async () => {
     const wrong = new EgressClient(emulator.url, API_KEY, 'not-the-secret-not-the-secret-000');
     const denied = await wrong.listEgress().catch((err: unknown) => err);

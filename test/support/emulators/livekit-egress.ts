@@ -1,5 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SegmentPlan } from './livekit-media';
+import { placeObject, placeSegments, runTracked, testMediaArgs, type MediaPicture, type ProcessSet, type SegmentPlan } from './livekit-media';
 import { TwirpFailure, type FileOutputRequest, type Json, type S3Upload, type SegmentOutputRequest, type StartRequest } from './livekit-wire';
 
 /** One egress as the emulator keeps it, and its EgressInfo JSON (camelCase, every field, zero values included). */
@@ -148,4 +150,31 @@ export function plannedResults(outputs: PlannedOutputs): { fileResults: FileResu
       ? [{ playlistName: outputs.segments.playlistPath, livePlaylistName: outputs.segments.livePlaylistPath, duration: 0n, size: 0, playlistLocation: '', livePlaylistLocation: '', segmentCount: 0, startedAt: 0n, endedAt: 0n }]
       : [],
   };
+}
+
+/** Writes the egress's media (`seconds` long) to its outputs and fills in its results; throws what made it fail. */
+export async function recordEgressMedia(egress: EgressRecord, seconds: number, env: { processes: ProcessSet; picture: MediaPicture; localOutputDir: string }): Promise<void> {
+  const workDir = await mkdtemp(path.join(tmpdir(), 'livekit-egress-'));
+  try {
+    const mp4 = path.join(workDir, 'recording.mp4');
+    const { file, segments } = egress.outputs;
+    const spec = { seconds, picture: env.picture, video: !egress.audioOnly, audio: !egress.videoOnly, keyframeSeconds: segments?.segmentDuration ?? 2 };
+    await runTracked(env.processes, 'ffmpeg', testMediaArgs(spec, mp4));
+    const startedAt = egress.startedAtNs;
+    const duration = BigInt(Math.round(seconds * 1e9));
+    const endedAt = startedAt + duration;
+    if (file) {
+      const placed = await placeObject(mp4, file.filepath, { s3: file.s3, localOutputDir: env.localOutputDir });
+      egress.fileResults = [{ filename: file.filepath, startedAt, endedAt, duration, size: placed.size, location: placed.location }];
+    }
+    if (segments) {
+      const placed = await placeSegments(env.processes, mp4, workDir, segments, Number(startedAt / 1_000_000n), { s3: segments.s3, localOutputDir: env.localOutputDir });
+      egress.segmentResults = [{
+        playlistName: segments.playlistPath, livePlaylistName: segments.livePlaylistPath, duration: BigInt(Math.round(placed.durationSeconds * 1e9)), size: placed.size,
+        playlistLocation: placed.playlistLocation, livePlaylistLocation: placed.livePlaylistLocation, segmentCount: placed.segmentCount, startedAt, endedAt,
+      }];
+    }
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
 }

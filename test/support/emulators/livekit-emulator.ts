@@ -1,17 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { egressInfoJson, nowNs, planOutputs, plannedResults, redactedRequest, TERMINAL, type EgressKind, type EgressRecord, type EgressStatus } from './livekit-egress';
-import { placeObject, placeSegments, runTracked, testMediaArgs, type MediaPicture, type ProcessSet } from './livekit-media';
+import { egressInfoJson, nowNs, planOutputs, plannedResults, recordEgressMedia, redactedRequest, TERMINAL, type EgressKind, type EgressRecord, type EgressStatus } from './livekit-egress';
+import type { MediaPicture, ProcessSet } from './livekit-media';
+import { TwirpFront, type ApiFaultCode, type ApiRequest } from './livekit-twirp';
+import { WebhookSender, type WebhookDelivery, type WebhookFault } from './livekit-webhooks';
 import { newParticipant, newRoom, participantJson, roomJson, type EmulatedRoom, type ParticipantKind } from './livekit-rooms';
 import {
-  checkApiToken, createRoomSchema, deleteRoomSchema, listSchema, livekitId, omitZeroValues, parseTwirpBody, participantSchema, roomCompositeSchema,
-  sendPlainUnauthorized, sendTwirpError, signWebhook, stopSchema, toProtoNames, trackCompositeSchema, TwirpFailure,
-  type Json, type StartRequest, type TwirpCode, type VideoGrant,
+  createRoomSchema, deleteRoomSchema, listSchema, livekitId, parseTwirpBody, participantSchema, roomCompositeSchema, stopSchema, trackCompositeSchema,
+  TwirpFailure, type Json, type StartRequest, type VideoGrant,
 } from './livekit-wire';
 
 /**
@@ -47,41 +45,6 @@ export interface EgressBehaviour {
   mediaSeconds?: number;
 }
 
-export type WebhookFault = 'drop' | 'duplicate' | 'duplicate-new-id';
-
-export interface ApiRequest {
-  httpMethod: string;
-  path: string;
-  /** `Egress/StartRoomCompositeEgress` etc. */
-  rpc: string;
-  body: string;
-  authorization: string | undefined;
-  status: number;
-  at: number;
-}
-
-export interface WebhookDelivery {
-  event: string;
-  id: string;
-  egressId?: string;
-  egressStatus?: EgressStatus;
-  body: string;
-  authorization: string;
-  contentType: string;
-  /** Undefined when no webhook URL was set or the fault was `drop`. */
-  url?: string;
-  status?: number;
-  error?: string;
-  dropped: boolean;
-  at: number;
-}
-
-interface ApiFault {
-  remaining: number;
-  rpc?: string;
-  code: TwirpCode | 'timeout';
-}
-
 interface EmulatedEgress extends EgressRecord {
   behaviour: EgressBehaviour;
 }
@@ -101,32 +64,42 @@ class TrackedProcesses extends Set<ChildProcess> {
 
 const FINAL_STATUS_ERRORS: Partial<Record<EgressStatus, number>> = { EGRESS_ABORTED: 412, EGRESS_LIMIT_REACHED: 413 };
 
+export type { ApiRequest } from './livekit-twirp';
+export type { WebhookDelivery, WebhookFault } from './livekit-webhooks';
+
 export class LiveKitEmulator {
   url = '';
-  readonly requests: ApiRequest[] = [];
-  readonly webhooks: WebhookDelivery[] = [];
   readonly events = new EventEmitter<{ webhook: [WebhookDelivery]; egress: [string, EgressStatus]; ffmpeg: [ChildProcess] }>();
   private readonly server: http.Server;
   private readonly keys: Map<string, string>;
   private readonly egresses = new Map<string, EmulatedEgress>();
+  /** Every API request, in the order it arrived. */
+  get requests(): readonly ApiRequest[] {
+    return this.front.requests;
+  }
+
+  /** Every webhook attempted (or dropped), in order. */
+  get webhooks(): readonly WebhookDelivery[] {
+    return this.sender.deliveries;
+  }
+
   private readonly rooms = new Map<string, EmulatedRoom>();
   private readonly processes: ProcessSet = new TrackedProcesses((child) => this.events.emit('ffmpeg', child));
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly work = new Set<Promise<unknown>>();
-  private readonly held = new Set<http.ServerResponse>();
-  private apiFaults: ApiFault[] = [];
-  private webhookFaults: { event: string; fault: WebhookFault; remaining: number }[] = [];
+  private readonly front: TwirpFront;
   private behaviours: EgressBehaviour[] = [];
-  private webhookChain: Promise<void> = Promise.resolve();
-  private webhookUrl: string | undefined;
+  private readonly sender: WebhookSender;
   private mediaSecondsOverride: number | undefined;
   private closed: Promise<void> | undefined;
 
   constructor(private readonly options: LiveKitEmulatorOptions) {
     this.keys = new Map([[options.apiKey, options.apiSecret]]);
-    this.webhookUrl = options.webhookUrl;
+    this.sender = new WebhookSender(options.apiKey, options.apiSecret, (delivery) => this.events.emit('webhook', delivery));
+    this.sender.url = options.webhookUrl;
     this.mediaSecondsOverride = options.mediaSecondsOverride;
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.front = new TwirpFront(this.keys, options.apiJsonNames ?? 'proto', (rpc, body, video) => this.call(rpc, body, video));
+    this.server = http.createServer((req, res) => void this.front.handle(req, res));
   }
 
   /** The server URL as LiveKit clients take it (`ws://…`); `url` is its HTTP API base. */
@@ -143,9 +116,10 @@ export class LiveKitEmulator {
   /** Stops the server, any FFmpeg it started, pending timers and hung requests. Safe to call more than once. */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      this.sender.stop();
       for (const timer of this.timers) clearTimeout(timer);
       for (const child of this.processes) child.kill('SIGKILL');
-      for (const res of this.held) res.destroy();
+      this.front.release();
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server.close(() => resolve()));
       await Promise.allSettled([...this.work]);
@@ -156,7 +130,7 @@ export class LiveKitEmulator {
   // ---------------------------------------------------------------- test controls
 
   setWebhookUrl(url: string | undefined): void {
-    this.webhookUrl = url;
+    this.sender.url = url;
   }
 
   setMediaSecondsOverride(seconds: number | undefined): void {
@@ -164,8 +138,8 @@ export class LiveKitEmulator {
   }
 
   /** The next API calls (of one RPC, e.g. `Egress/StopEgress`, or any) answer a Twirp error, or hang until the client gives up. */
-  failNextApiCalls(count: number, opts: { code?: TwirpCode | 'timeout'; rpc?: string } = {}): void {
-    this.apiFaults.push({ remaining: count, rpc: opts.rpc, code: opts.code ?? 'unavailable' });
+  failNextApiCalls(count: number, opts: { code?: ApiFaultCode; rpc?: string } = {}): void {
+    this.front.failNext(count, opts.code ?? 'unavailable', opts.rpc);
   }
 
   /** The next egresses started take these behaviours, one each, in order. */
@@ -175,7 +149,7 @@ export class LiveKitEmulator {
 
   /** The next `times` webhooks of this event (`egress_ended`, `*` for any) are dropped or sent twice. */
   injectWebhookFault(event: string, fault: WebhookFault, times = 1): void {
-    this.webhookFaults.push({ event, fault, remaining: times });
+    this.sender.injectFault(event, fault, times);
   }
 
   createRoom(name: string, opts: { emptyTimeout?: number; departureTimeout?: number; maxParticipants?: number; metadata?: string } = {}): EmulatedRoom {
@@ -254,52 +228,23 @@ export class LiveKitEmulator {
     return this.waitFor('webhook', (d: WebhookDelivery) => match(d), timeoutMs, 'webhook').then(([d]) => d);
   }
 
-  waitForEgressStatus(egressId: string, status: EgressStatus, timeoutMs = 30_000): Promise<void> {
-    if (this.egresses.get(egressId)?.status === status) return Promise.resolve();
-    return this.waitFor('egress', (id: string, s: EgressStatus) => id === egressId && s === status, timeoutMs, `${egressId} ${status}`).then(() => undefined);
+  /** Resolves when the egress reaches `status`; rejects, with its error, if it ends in another state first. */
+  async waitForEgressStatus(egressId: string, status: EgressStatus, timeoutMs = 30_000): Promise<void> {
+    const endsOtherwise = (s: EgressStatus) => s !== status && TERMINAL.has(s);
+    let reached = this.egresses.get(egressId)?.status;
+    if (reached !== status && !(reached && endsOtherwise(reached))) {
+      [, reached] = await this.waitFor('egress', (id: string, s: EgressStatus) => id === egressId && (s === status || endsOtherwise(s)), timeoutMs, `${egressId} ${status}`);
+    }
+    if (reached !== status) throw new Error(`egress ${egressId} ended ${reached} (${this.egresses.get(egressId)?.error ?? ''}) instead of reaching ${status}`);
   }
 
   /** Resolves once every egress in flight has written its media and every queued webhook was attempted. */
   async idle(): Promise<void> {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
-    await this.webhookChain;
+    await this.sender.idle();
   }
 
   // ---------------------------------------------------------------- HTTP
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = req.url ?? '/';
-    const route = /^\/twirp\/livekit\.(Egress|RoomService)\/([A-Za-z]+)$/.exec(url.split('?')[0] ?? '');
-    const entry: ApiRequest = { httpMethod: req.method ?? '', path: url, rpc: route ? `${route[1]}/${route[2]}` : '', body: Buffer.concat(chunks).toString('utf8'), authorization: req.headers.authorization, status: 0, at: Date.now() };
-    this.requests.push(entry);
-    res.on('finish', () => (entry.status = res.statusCode));
-    try {
-      const fault = this.apiFaults.find((f) => f.remaining > 0 && (f.rpc === undefined || f.rpc === entry.rpc));
-      if (fault) {
-        fault.remaining -= 1;
-        if (fault.code === 'timeout') {
-          this.held.add(res);
-          res.on('close', () => this.held.delete(res));
-          return;
-        }
-        throw new TwirpFailure(fault.code, `injected ${fault.code} failure`);
-      }
-      const auth = await checkApiToken(req.headers.authorization, this.keys);
-      if (!auth.ok) return sendPlainUnauthorized(res, auth.message);
-      if (req.method !== 'POST') throw new TwirpFailure('bad_route', `unsupported method ${req.method} (only POST is allowed)`);
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-      if (contentType !== 'application/json') throw new TwirpFailure('bad_route', `unexpected Content-Type: "${req.headers['content-type'] ?? ''}" (the emulator speaks JSON only)`);
-      if (!route) throw new TwirpFailure('bad_route', `no handler for path "${url}"`);
-      const answer = await this.call(entry.rpc, entry.body, auth.video);
-      const text = JSON.stringify(this.options.apiJsonNames === 'json' ? omitZeroValues(answer) : toProtoNames(answer));
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    } catch (err) {
-      sendTwirpError(res, err instanceof TwirpFailure ? err : new TwirpFailure('internal', err instanceof Error ? err.message : String(err)));
-    }
-  }
 
   private async call(rpc: string, body: string, video: VideoGrant | undefined): Promise<Json> {
     const need = (grant: keyof VideoGrant) => {
@@ -395,32 +340,12 @@ export class LiveKitEmulator {
     const fail = egress.behaviour.fail;
     if (fail && fail.when !== 'active') return this.terminate(egress, fail.status ?? 'EGRESS_FAILED', fail.error, 'End reason: Failure');
     const seconds = Math.max(0.5, egress.behaviour.mediaSeconds ?? this.mediaSecondsOverride ?? (stoppedAtMs - egress.activeSinceMs) / 1000);
-    const workDir = await mkdtemp(path.join(tmpdir(), 'livekit-egress-'));
     try {
-      const mp4 = path.join(workDir, 'recording.mp4');
-      const keyframeSeconds = egress.outputs.segments?.segmentDuration ?? 2;
-      await runTracked(this.processes, 'ffmpeg', testMediaArgs({ seconds, picture: this.options.picture ?? { width: 320, height: 180, fps: 15 }, video: !egress.audioOnly, audio: !egress.videoOnly, keyframeSeconds }, mp4));
-      const startedAt = egress.startedAtNs;
-      const durationNs = BigInt(Math.round(seconds * 1e9));
-      const endedAt = startedAt + durationNs;
-      const { file, segments } = egress.outputs;
-      if (file) {
-        const placed = await placeObject(mp4, file.filepath, { s3: file.s3, localOutputDir: this.options.localOutputDir });
-        egress.fileResults = [{ filename: file.filepath, startedAt, endedAt, duration: durationNs, size: placed.size, location: placed.location }];
-      }
-      if (segments) {
-        const placed = await placeSegments(this.processes, mp4, workDir, segments, Number(startedAt / 1_000_000n), { s3: segments.s3, localOutputDir: this.options.localOutputDir });
-        egress.segmentResults = [{
-          playlistName: segments.playlistPath, livePlaylistName: segments.livePlaylistPath, duration: BigInt(Math.round(placed.durationSeconds * 1e9)), size: placed.size,
-          playlistLocation: placed.playlistLocation, livePlaylistLocation: placed.livePlaylistLocation, segmentCount: placed.segmentCount, startedAt, endedAt,
-        }];
-      }
+      await recordEgressMedia(egress, seconds, { processes: this.processes, picture: this.options.picture ?? { width: 320, height: 180, fps: 15 }, localOutputDir: this.options.localOutputDir });
       this.terminate(egress, final, limitError, details);
     } catch (err) {
       if (this.closed) return;
       this.terminate(egress, 'EGRESS_FAILED', err instanceof Error ? err.message : String(err), 'End reason: Failure');
-    } finally {
-      await rm(workDir, { recursive: true, force: true });
     }
   }
 
@@ -472,31 +397,7 @@ export class LiveKitEmulator {
   }
 
   private webhook(event: string, fields: { [key: string]: Json }, egress?: EmulatedEgress): void {
-    const fault = this.webhookFaults.find((f) => f.remaining > 0 && (f.event === '*' || f.event === event));
-    if (fault) fault.remaining -= 1;
-    const make = () => JSON.stringify(omitZeroValues({ event, ...fields, id: livekitId('EV_'), createdAt: String(Math.floor(Date.now() / 1000)) }));
-    const body = make();
-    const copies = fault?.fault === 'duplicate' ? [body, body] : fault?.fault === 'duplicate-new-id' ? [body, make()] : [body];
-    const about = egress ? { egressId: egress.egressId, egressStatus: egress.status } : {};
-    for (const copy of copies) this.webhookChain = this.webhookChain.then(() => this.deliver(event, copy, about, fault?.fault === 'drop'));
-  }
-
-  private async deliver(event: string, body: string, about: { egressId?: string; egressStatus?: EgressStatus }, dropped: boolean): Promise<void> {
-    const authorization = await signWebhook(body, this.options.apiKey, this.options.apiSecret, Math.floor(Date.now() / 1000));
-    const delivery: WebhookDelivery = { event, id: (JSON.parse(body) as { id: string }).id, ...about, body, authorization, contentType: 'application/webhook+json', dropped, at: Date.now() };
-    const url = this.webhookUrl;
-    if (url && !dropped && !this.closed) {
-      delivery.url = url;
-      try {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': delivery.contentType, authorization }, body, signal: AbortSignal.timeout(10_000) });
-        delivery.status = res.status;
-        await res.arrayBuffer();
-      } catch (err) {
-        delivery.error = err instanceof Error ? err.message : String(err);
-      }
-    }
-    this.webhooks.push(delivery);
-    this.events.emit('webhook', delivery);
+    this.sender.send(event, fields, egress ? { egressId: egress.egressId, egressStatus: egress.status } : {});
   }
 
   private later(ms: number, run: () => void): void {
