@@ -201,17 +201,25 @@ describe('LiveKit emulator, driven by the official livekit-server-sdk', () => {
     client.destroy();
   });
 
-  it('records one audio track with StartTrackCompositeEgress as an AAC-only MP4', async () => {
+  it('records one audio track with StartTrackCompositeEgress as an AAC-only MP4 as long as the egress was active', async () => {
     emulator.createRoom('music');
-    emulator.queueEgressBehaviour({ mediaSeconds: 2 });
     const info = await egress.startTrackCompositeEgress('music', new EncodedFileOutput({ fileType: EncodedFileType.MP4, filepath: 'music/{room_name}.mp4' }), { audioTrackId: 'TR_audio1' });
     expect(info.request.case).toBe('trackComposite');
     await emulator.waitForEgressStatus(info.egressId, 'EGRESS_ACTIVE');
     await egress.stopEgress(info.egressId);
     await emulator.waitForEgressStatus(info.egressId, 'EGRESS_COMPLETE');
+    const [done] = await egress.listEgress({ egressId: info.egressId });
+    const activeSeconds = Number(done!.fileResults[0]!.duration) / 1e9;
+    expect(activeSeconds).toBeLessThan(5);
     const audio = await probe(path.join(outDir, 'music/music.mp4'));
     expect(audio.codecs).toEqual(['aac']);
-    expect(Math.abs(audio.duration - 2)).toBeLessThan(1);
+    expect(Math.abs(audio.duration - activeSeconds)).toBeLessThan(1);
+
+    // LiveKit's server answers in Twirp's default JSON: proto field names, zero values present, int64 as strings.
+    const raw = await fetch(`${emulator.url}/twirp/livekit.Egress/ListEgress`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await grantToken()}` }, body: JSON.stringify({ egressId: info.egressId }) });
+    const [item] = ((await raw.json()) as { items: Record<string, unknown>[] }).items;
+    expect(item).toMatchObject({ egress_id: info.egressId, status: 'EGRESS_COMPLETE', source_type: 'EGRESS_SOURCE_TYPE_SDK', error: '', stream_results: [] });
+    expect(item!.started_at).toMatch(/^\d{19}$/);
   });
 
   it('refuses bad credentials and bad requests the way LiveKit does, and the SDK surfaces them as Twirp errors', async () => {
