@@ -64,7 +64,8 @@ class TrackedProcesses extends Set<ChildProcess> {
 
 const FINAL_STATUS_ERRORS: Partial<Record<EgressStatus, number>> = { EGRESS_ABORTED: 412, EGRESS_LIMIT_REACHED: 413 };
 
-export type { ApiRequest } from './livekit-twirp';
+export type { EgressStatus } from './livekit-egress';
+export type { ApiFaultCode, ApiRequest } from './livekit-twirp';
 export type { WebhookDelivery, WebhookFault } from './livekit-webhooks';
 
 export class LiveKitEmulator {
