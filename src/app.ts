@@ -52,6 +52,11 @@ import { createProviderAccounts } from './services/providers/accounts';
 import { createInboxReader, createWebhookIntake } from './services/providers/webhook-intake';
 import { createRemoteImport } from './services/providers/remote-import';
 import { createZoomModule } from './services/providers/zoom/module';
+import { createLiveKitModule, liveKitCapture } from './services/providers/livekit/module';
+import { createLiveKitApi } from './adapters/providers/livekit-api';
+import { createProviderAttendanceRepository } from './adapters/db/provider-attendance-repository';
+import { LocalMediaStorage } from './adapters/storage/local-storage';
+import { probeMedia } from './adapters/media/ffprobe';
 import type { ProviderModule, RemoteProvider } from './services/providers/provider-module';
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
@@ -110,6 +115,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const liveClassRepo = createLiveClassRepository(db);
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
+    captures: { livekit: liveKitCapture(queue) },
   });
   // One provider path: accounts, inbox and import rules shared by every provider module.
   const providerSecretKey = deriveKey(config.secret, 'provider-secrets');
@@ -121,7 +127,15 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     api: createZoomApi(config.zoom), accounts: providerAccounts, readInbox, remoteImport, liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses,
     recordings, recordingsRepo, queue, clock, logger, scratchDir: path.join(scratchDir, 'zoom'),
   });
-  const providerModules: ProviderModule[] = [zoom];
+  const s3 = config.storage.kind === 's3' ? config.storage.s3 : null;
+  const providerAttendance = createProviderAttendanceRepository(db);
+  const livekit = createLiveKitModule({
+    api: createLiveKitApi(), accounts: providerAccounts, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo, recordings, recordingsRepo, queue,
+    attendance: providerAttendance, storage, storageKind: storage.kind, probe: (file) => probeMedia(file, { timeoutMs: 20_000 }),
+    s3: s3 && { kind: 's3', bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle },
+    openDirectory: (dir) => new LocalMediaStorage(dir), scratchDir: path.join(scratchDir, 'livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
+  });
+  const providerModules: ProviderModule[] = [zoom, livekit];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));
   const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey });
   const liveClasses = createLiveClassService({
@@ -138,7 +152,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   const presentRecordings = createRecordingPresenter({ playback, analytics });
   const soleProcess = config.database.kind === 'sqlite';
-  for (const dir of ['jobs', 'uploads', 'zoom']) {
+  for (const dir of ['jobs', 'uploads', 'zoom', 'livekit']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
@@ -167,6 +181,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   scheduleInboxSweep();
   const sweepTimer = setInterval(scheduleInboxSweep, 300_000);
   sweepTimer.unref();
+  // LiveKit webhooks get lost: recordings still waiting for their egress are compared with LiveKit's own list.
+  const reconcileTimer = setInterval(() => void queue.enqueue('livekit.reconcile', {}, { dedupeKey: 'livekit-reconcile' }).catch((err: unknown) => logger.error({ err }, 'could not schedule the LiveKit reconcile')), config.livekit.reconcileSeconds * 1000);
+  reconcileTimer.unref();
 
 
   let demo: DemoWorkspace | null = null;
@@ -213,6 +230,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const liveRooms = createLiveRoomService({
     sfu, iceServers: config.ice.servers, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
     journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
+    providerPresence: async (id) => (await providerAttendance.listForClass(id)).flatMap((r) => (r.userId ? [{ userId: r.userId, name: r.name, joinedAt: r.joinedAt, leftAt: r.leftAt }] : [])),
   });
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
   const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
@@ -238,6 +256,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await sfu.close();
       clearInterval(purgeTimer);
       clearInterval(sweepTimer);
+      clearInterval(reconcileTimer);
       demoAbort.abort();
       await demoMedia;
       // In-flight requests get a few seconds; a client that stopped reading a media body must not hold shutdown forever.

@@ -112,6 +112,8 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanFlag.default(true),
   ZOOM_API_BASE: z.url().default('https://api.zoom.us/v2'),
   ZOOM_OAUTH_BASE: z.url().default('https://zoom.us'),
+  AULA_LIVEKIT_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  AULA_LIVEKIT_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -159,6 +161,7 @@ export interface AppConfig {
   };
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
   zoom: { apiBase: string; oauthBase: string };
+  livekit: { reconcileSeconds: number; startTimeoutSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -227,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
+    livekit: { reconcileSeconds: e.AULA_LIVEKIT_RECONCILE_SECONDS, startTimeoutSeconds: e.AULA_LIVEKIT_START_TIMEOUT_SECONDS },
   });
 }
 

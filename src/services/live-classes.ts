@@ -25,6 +25,23 @@ export interface LiveClassProviderHooks {
   deleted?(cls: LiveClassRecord): Promise<void>;
   /** Before one class is shown to its staff: a host link that lapses (Zoom's `start_url`) is renewed. */
   renewHostLink?(cls: LiveClassRecord): Promise<LiveClassRecord>;
+  /** How this viewer joins the class (already allowed to see it); `staff` is true for the batch's instructors and admins. */
+  join?(cls: LiveClassRecord, viewer: Principal, staff: boolean): Promise<JoinInfo>;
+  /** A student is let to speak (publish audio and video), or no longer. */
+  setSpeaker?(cls: LiveClassRecord, userId: string, allowed: boolean): Promise<void>;
+}
+
+/** Where and how one viewer joins a class. */
+export interface JoinInfo {
+  provider: LiveClassProvider;
+  /** A page or meeting link to open. */
+  url: string | null;
+  /** For a LiveKit room: the server, room and a short-lived token for this viewer only. */
+  serverUrl?: string;
+  roomName?: string;
+  token?: string;
+  canPublish?: boolean;
+  expiresAt?: string;
 }
 
 export interface LiveClassServiceDeps {
@@ -163,6 +180,31 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     async list(viewer: Principal, filter: Omit<LiveClassFilter, 'batchIds'>, page: PageRequest) {
       const result = await liveClasses.list({ ...filter, batchIds: await deps.access.batchScope(viewer) }, page);
       return { ...result, items: result.items.map((c) => forViewer(viewer, c)) };
+    },
+
+    /** How the viewer joins: Aula's room page, the provider's meeting link, or a LiveKit token for this viewer. */
+    async join(viewer: Principal, id: string): Promise<JoinInfo> {
+      const cls = await mustGet(id);
+      await deps.access.assertCanView(viewer, cls.batchId, 'the batch of this class');
+      if (cls.status === 'ended' || cls.status === 'cancelled') throw new Conflict(`Live class ${id} is '${cls.status}'; there is nothing to join`);
+      const staff = await deps.access.canManage(viewer, cls.batchId);
+      const hooks = deps.providers[cls.provider];
+      if (hooks?.join) return hooks.join(cls, viewer, staff);
+      if (cls.provider === 'native') return { provider: 'native', url: `/live/${cls.id}` };
+      const data = (staff ? await (hooks?.renewHostLink?.(cls) ?? cls) : cls).providerData;
+      const link = (staff && typeof data?.start_url === 'string' ? data.start_url : data?.join_url) ?? null;
+      return { provider: cls.provider, url: typeof link === 'string' ? link : null };
+    },
+
+    /** The batch's staff let a student speak in a provider's room (LiveKit), or take it back. */
+    async setSpeaker(viewer: Principal, id: string, userId: string, allowed: boolean) {
+      const cls = await mustGet(id);
+      await deps.access.assertCanManage(viewer, cls.batchId);
+      const setSpeaker = deps.providers[cls.provider]?.setSpeaker;
+      if (!setSpeaker) throw new Unprocessable(`Speakers are managed in the room itself for ${cls.provider} classes`);
+      if (!(await deps.access.isStudentOf(userId, cls.batchId))) throw new Unprocessable(`User ${userId} is not a student of this class's batch`);
+      await setSpeaker(cls, userId, allowed);
+      return { liveClassId: id, userId, canPublish: allowed };
     },
 
     /** Starts the class; with auto-record on, recording starts too. */

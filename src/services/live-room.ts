@@ -191,6 +191,16 @@ export function computeAttendance(entries: readonly RoomJournalEntry[], window: 
   return people;
 }
 
+/** A provider's joins and leaves as journal entries; only the batch's students count as students. */
+function presenceJournal(rows: ReadonlyArray<{ userId: string; name: string; joinedAt: string; leftAt: string | null }>, students: ReadonlySet<string>): RoomJournalEntry[] {
+  const entries: RoomJournalEntry[] = [];
+  for (const r of rows) {
+    entries.push({ type: 'join', at: r.joinedAt, userId: r.userId, name: r.name, role: students.has(r.userId) ? 'student' : 'host' });
+    if (r.leftAt) entries.push({ type: 'leave', at: r.leftAt, userId: r.userId });
+  }
+  return entries.sort((a, b) => a.at.localeCompare(b.at));
+}
+
 function mergeSessions(sessions: Array<{ joinedAt: string; leftAt: string }>) {
   const sorted = [...sessions].sort((a, b) => a.joinedAt.localeCompare(b.joinedAt));
   const merged: Array<{ joinedAt: string; leftAt: string }> = [];
@@ -237,6 +247,8 @@ export interface LiveRoomServiceDeps {
   recordingsRepo: Pick<RecordingRepository, 'activeForClass' | 'get'>;
   access: ViewerAccess;
   members: Pick<CatalogRepository, 'listMembers'>;
+  /** Joins and leaves seen by a provider's room (LiveKit classes), for their attendance. */
+  providerPresence?: ((liveClassId: string) => Promise<Array<{ userId: string; name: string; joinedAt: string; leftAt: string | null }>>) | undefined;
   /** Watch time of the class's recordings per user, shown beside attendance. */
   watchOfClass?: ((liveClassId: string) => Promise<Map<string, ClassWatch>>) | undefined;
   feed: ChangeFeed;
@@ -886,12 +898,12 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
       if (!cls || cls.deletedAt) throw new NotFound('Live class', liveClassId);
       await deps.access.assertCanManage(viewer, cls.batchId);
       const room = rooms.get(liveClassId);
-      const entries = room ? room.journalEntries() : await readJournal(liveClassId);
-      const lastSeen = entries.at(-1)?.at ?? isoNow(clock);
-      const until = cls.endedAt ?? (room ? isoNow(clock) : lastSeen);
-      const people = computeAttendance(entries, { from: cls.startedAt, until });
       const [enrolled, watch] = await Promise.all([deps.members.listMembers('enrollments', cls.batchId), deps.watchOfClass?.(liveClassId) ?? new Map<string, ClassWatch>()]);
       const enrolledIds = new Set(enrolled.map((m) => m.id));
+      const entries = cls.provider === 'native' ? (room ? room.journalEntries() : await readJournal(liveClassId)) : presenceJournal(await deps.providerPresence?.(liveClassId) ?? [], enrolledIds);
+      const lastSeen = entries.at(-1)?.at ?? isoNow(clock);
+      const until = cls.endedAt ?? (room || cls.provider !== 'native' ? isoNow(clock) : lastSeen);
+      const people = computeAttendance(entries, { from: cls.startedAt, until });
       const rows: AttendanceRow[] = [];
       const toRow = (userId: string, name: string, email: string | null, role: RoomRole, sessions: Array<{ joinedAt: string; leftAt: string }>): AttendanceRow => ({
         userId, name, email, role, enrolled: enrolledIds.has(userId), sessions,

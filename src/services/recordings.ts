@@ -272,7 +272,8 @@ export function createRecordingService(deps: RecordingServiceDeps) {
         await transition(id, { to: 'processing' }, actor, reason, { endedAt: live.endedAt, sourceKey: live.sourceKey, sourceSize: live.sourceSize, progress: { stage: 'queued', percent: 0 } });
       }
       if (live.chatKey) await recordings.updateProcessing(id, { chatKey: live.chatKey, now: isoNow(clock) });
-      return transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null });
+      // A recording stopped before its media arrived (a provider's egress) is already processing: it gets its source here.
+      return transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null, sourceKey: live.sourceKey, sourceSize: live.sourceSize });
     },
 
     queueLiveProcessing: (id: string) => enqueueProcessing(id),

@@ -21,6 +21,13 @@ export function createViewerAccess(catalog: Pick<CatalogRepository, 'getViewerBa
     async assertCanView(viewer: Principal, batchId: string, what = 'this batch'): Promise<void> {
       if (!canViewBatchContent(viewer, batchId, await tiesOf(viewer))) throw new AccessDenied(`You are not enrolled in or teaching ${what}`);
     },
+    async canManage(viewer: Principal, batchId: string): Promise<boolean> {
+      return canManageBatch(viewer, batchId, await tiesOf(viewer));
+    },
+    /** Whether a user (by id, not the caller) is enrolled in the batch. */
+    async isStudentOf(userId: string, batchId: string): Promise<boolean> {
+      return (await catalog.getViewerBatches(userId, 'student')).enrolledBatchIds.has(batchId);
+    },
     async assertCanManage(viewer: Principal, batchId: string): Promise<void> {
       if (!canManageBatch(viewer, batchId, await tiesOf(viewer))) {
         throw new AccessDenied(viewer.role === 'student' ? 'Students cannot manage live classes or recordings' : 'Only the batch\'s instructors and admins can do this');

@@ -71,6 +71,15 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
   app.post('/api/v1/live-classes/:id/end', { schema: { tags: ['live-classes'], summary: 'End the class; running recordings stop and are processed', params: IdParam } }, async (req) =>
     liveClasses.end(principalOf(req), req.params.id),
   );
+  app.get('/api/v1/live-classes/:id/join', { schema: { tags: ['live-classes'], summary: 'How the caller joins the class: Aula\'s room page, the provider\'s meeting link, or a LiveKit token for this viewer only', params: IdParam } }, async (req) =>
+    liveClasses.join(principalOf(req), req.params.id),
+  );
+  app.post('/api/v1/live-classes/:id/speakers', { schema: { tags: ['live-classes'], summary: 'Let a student of the batch publish audio and video in a LiveKit class (staff)', params: IdParam, body: z.strictObject({ userId: z.string().trim().min(1).max(100) }) } }, async (req) =>
+    liveClasses.setSpeaker(principalOf(req), req.params.id, req.body.userId, true),
+  );
+  app.delete('/api/v1/live-classes/:id/speakers/:userId', { schema: { tags: ['live-classes'], summary: 'Take a student\'s permission to publish back (staff)', params: z.object({ id: z.string().min(1).max(100), userId: z.string().min(1).max(100) }) } }, async (req) =>
+    liveClasses.setSpeaker(principalOf(req), req.params.id, req.params.userId, false),
+  );
   app.post('/api/v1/live-classes/:id/recordings', { schema: { tags: ['recordings'], summary: 'Start recording a live class by hand', params: IdParam } }, async (req, reply) => {
     reply.status(201);
     return recordings.start(principalOf(req), req.params.id, 'started by hand');

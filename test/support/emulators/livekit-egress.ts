@@ -153,7 +153,7 @@ export function plannedResults(outputs: PlannedOutputs): { fileResults: FileResu
 }
 
 /** Writes the egress's media (`seconds` long) to its outputs and fills in its results; throws what made it fail. */
-export async function recordEgressMedia(egress: EgressRecord, seconds: number, env: { processes: ProcessSet; picture: MediaPicture; localOutputDir: string }): Promise<void> {
+export async function recordEgressMedia(egress: EgressRecord, seconds: number, env: { processes: ProcessSet; picture: MediaPicture; localOutputDir: string; mountPath?: string | undefined }): Promise<void> {
   const workDir = await mkdtemp(path.join(tmpdir(), 'livekit-egress-'));
   try {
     const mp4 = path.join(workDir, 'recording.mp4');
@@ -164,11 +164,11 @@ export async function recordEgressMedia(egress: EgressRecord, seconds: number, e
     const duration = BigInt(Math.round(seconds * 1e9));
     const endedAt = startedAt + duration;
     if (file) {
-      const placed = await placeObject(mp4, file.filepath, { s3: file.s3, localOutputDir: env.localOutputDir });
+      const placed = await placeObject(mp4, file.filepath, { s3: file.s3, localOutputDir: env.localOutputDir, mountPath: env.mountPath });
       egress.fileResults = [{ filename: file.filepath, startedAt, endedAt, duration, size: placed.size, location: placed.location }];
     }
     if (segments) {
-      const placed = await placeSegments(env.processes, mp4, workDir, segments, Number(startedAt / 1_000_000n), { s3: segments.s3, localOutputDir: env.localOutputDir });
+      const placed = await placeSegments(env.processes, mp4, workDir, segments, Number(startedAt / 1_000_000n), { s3: segments.s3, localOutputDir: env.localOutputDir, mountPath: env.mountPath });
       egress.segmentResults = [{
         playlistName: segments.playlistPath, livePlaylistName: segments.livePlaylistPath, duration: BigInt(Math.round(placed.durationSeconds * 1e9)), size: placed.size,
         playlistLocation: placed.playlistLocation, livePlaylistLocation: placed.livePlaylistLocation, segmentCount: placed.segmentCount, startedAt, endedAt,

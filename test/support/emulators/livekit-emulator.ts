@@ -24,6 +24,8 @@ export interface LiveKitEmulatorOptions {
   apiSecret: string;
   /** The directory shared with the egress host: outputs without an `s3` block land under it. */
   localOutputDir: string;
+  /** Where the egress host mounts that directory (default `/`): absolute output paths are taken relative to it. */
+  mountPath?: string;
   webhookUrl?: string;
   /** Media seconds of every egress instead of the wall-clock time between ACTIVE and stop. */
   mediaSecondsOverride?: number;
@@ -342,7 +344,7 @@ export class LiveKitEmulator {
     if (fail && fail.when !== 'active') return this.terminate(egress, fail.status ?? 'EGRESS_FAILED', fail.error, 'End reason: Failure');
     const seconds = Math.max(0.5, egress.behaviour.mediaSeconds ?? this.mediaSecondsOverride ?? (stoppedAtMs - egress.activeSinceMs) / 1000);
     try {
-      await recordEgressMedia(egress, seconds, { processes: this.processes, picture: this.options.picture ?? { width: 320, height: 180, fps: 15 }, localOutputDir: this.options.localOutputDir });
+      await recordEgressMedia(egress, seconds, { processes: this.processes, picture: this.options.picture ?? { width: 320, height: 180, fps: 15 }, localOutputDir: this.options.localOutputDir, mountPath: this.options.mountPath });
       this.terminate(egress, final, limitError, details);
     } catch (err) {
       if (this.closed) return;

@@ -31,6 +31,8 @@ export interface MediaSpec {
 export interface Destination {
   s3?: S3Upload;
   localOutputDir: string;
+  /** Where the egress host mounts the shared directory: absolute output paths must lie under it. */
+  mountPath?: string;
 }
 
 export interface PlacedObject {
@@ -104,10 +106,13 @@ function locationOf(key: string, dest: Destination): string {
   return dest.s3.forcePathStyle ? `https://${host}/${dest.s3.bucket}/${objectKey}` : `https://${dest.s3.bucket}.${host}/${objectKey}`;
 }
 
-/** A storage path inside the shared directory (absolute paths are taken as relative to it); refuses to leave it. */
-export function localPathFor(key: string, localOutputDir: string): string {
+/** A storage path inside the shared directory (absolute paths are taken relative to its mount point); refuses to leave it. */
+export function localPathFor(key: string, localOutputDir: string, mountPath = '/'): string {
   const root = path.resolve(localOutputDir);
-  const target = path.resolve(root, key.replace(/^\/+/, ''));
+  const mount = path.posix.resolve(mountPath);
+  if (key.startsWith('/') && key !== mount && !key.startsWith(mount === '/' ? '/' : `${mount}/`)) throw new Error(`path ${key} is outside the shared directory mounted at ${mount}`);
+  const relative = key.startsWith('/') ? path.posix.relative(mount, key) : key;
+  const target = path.resolve(root, relative);
   if (target !== root && !target.startsWith(root + path.sep)) throw new Error(`path ${key} leaves the egress output directory`);
   return target;
 }
@@ -133,7 +138,7 @@ export async function placeObject(file: string, key: string, dest: Destination):
       client.destroy();
     }
   } else {
-    const target = localPathFor(key, dest.localOutputDir);
+    const target = localPathFor(key, dest.localOutputDir, dest.mountPath);
     await mkdir(path.dirname(target), { recursive: true });
     const partial = `${target}.partial`;
     await copyFile(file, partial);

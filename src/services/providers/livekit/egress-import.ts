@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { MediaProbe } from '../../../domain/media/ladder';
@@ -40,6 +40,7 @@ export async function publishEgress(deps: EgressImportDeps, recordingId: string,
   const hlsKey = `${from.prefix}/hls/index.m3u8`;
   const { segments } = parseMediaPlaylist(await readStoredText(from.store, hlsKey));
   if (segments.length === 0) throw new Error(`the egress playlist ${hlsKey} lists no segments`);
+  await mkdir(deps.scratchDir, { recursive: true });
   const dir = await mkdtemp(path.join(deps.scratchDir, `${recordingId}-`));
   const prefix = recordingPrefix(recordingId);
   try {

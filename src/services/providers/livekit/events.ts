@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type Clock, isoNow } from '../../../adapters/clock';
+import type { Clock } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { ProviderAttendanceRepository } from '../../../adapters/db/provider-attendance-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
@@ -19,11 +19,14 @@ export interface LiveKitEventsDeps {
   log: Logger;
 }
 
-/** Nanoseconds or seconds since the epoch, as LiveKit's protojson carries them, to an ISO time. */
-function isoFromUnix(value: string | undefined, fallback: string): string {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) return fallback;
-  return new Date(n > 1e14 ? n / 1e6 : n * 1000).toISOString();
+/**
+ * When an event happened: LiveKit stamps whole seconds, so an event delivered at once keeps the precise time it
+ * arrived; one delivered late (a retry) keeps LiveKit's time.
+ */
+function eventTime(createdAt: string | undefined, nowMs: number): string {
+  const seconds = Number(createdAt);
+  if (!Number.isFinite(seconds) || seconds <= 0 || Math.abs(nowMs - seconds * 1000) < 2_000) return new Date(nowMs).toISOString();
+  return new Date(seconds * 1000).toISOString();
 }
 
 /** What each LiveKit event does in Aula: egress states move recordings, rooms move classes, participants are attendance. */
@@ -59,7 +62,7 @@ export function liveKitEvents(deps: LiveKitEventsDeps) {
         const p = event.participant;
         // The egress recorder is a participant too, but not a person in the class.
         if (p.kind === 'EGRESS' || p.kind === 'AGENT' || p.kind === 'INGRESS') return { ignored: `a ${p.kind.toLowerCase()} participant` };
-        const at = isoFromUnix(event.createdAt, isoNow(deps.clock));
+        const at = eventTime(event.createdAt, deps.clock.now().getTime());
         const sessionId = p.sid ?? `${p.identity}:${at}`;
         if (event.event === 'participant_joined') {
           await deps.attendance.joined(cls.id, { sessionId, userId: p.identity.startsWith('user:') ? p.identity.slice(5) : null, identity: p.identity, name: p.name ?? p.identity, joinedAt: at });
