@@ -181,8 +181,8 @@ async function main() {
   }
   // What the queue holds afterwards: one import job per segment, however often an event came.
   const db = new SQLite(path.join(aula.dataDir, 'aula.db'), { readonly: true });
-  const deliveries = (db.prepare(`select count(*) as n from webhook_deliveries where provider = 'zoom'`).get() as { n: number }).n;
-  const jobs = db.prepare(`select status, count(*) as n from jobs where name = 'import-provider-recording' group by status`).all() as { status: string; n: number }[];
+  const deliveries = (db.prepare(`select count(*) as n from provider_inbox where provider = 'zoom'`).get() as { n: number }).n;
+  const jobs = db.prepare(`select status, count(*) as n from jobs where name = 'zoom.import-recording' group by status`).all() as { status: string; n: number }[];
   const recordings = (db.prepare(`select count(*) as n from recordings where source = 'zoom'`).get() as { n: number }).n;
   db.close();
   const totalJobs = jobs.reduce((n, j) => n + j.n, 0);

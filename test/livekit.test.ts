@@ -148,6 +148,28 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
     expect(done.media?.mp4Key).toBeTruthy();
   }, 120_000);
 
+  it('opens the class page of a LiveKit class with livekit-client, which connects to the account\'s server with this viewer\'s token', async () => {
+    const cls = await livekitClass('Browser live');
+    const student = school.batches[0]!.students[0]!;
+    const chrome = await launchChromium();
+    try {
+      const page = await chrome.browser.newPage();
+      await page.goto(`${t.url}/live/${cls.id}?token=${encodeURIComponent(student.token)}`);
+      // No LiveKit media server runs here: the emulator speaks only the server API, so the browser's signalling attempt is what is checked.
+      const attempt = await waitFor('the browser to reach the LiveKit server', () => lk.requests.find((r) => r.path.startsWith('/rtc') && r.path.includes('access_token=')), 20_000);
+      const token = new URL(attempt.path, lk.url).searchParams.get('access_token')!;
+      const grants = await new TokenVerifier(apiKey, apiSecret).verify(token);
+      expect(grants.video).toMatchObject({ room: `aula-${cls.id}`, canPublish: false, canSubscribe: true });
+      expect(grants.sub).toBe(`user:${student.id}`);
+      await page.waitForSelector('#connection-status[data-state=failed]', { timeout: 30_000 });
+      expect(await page.locator('#chat-input').count()).toBe(1);
+      expect(await page.locator('#raise-hand').isVisible()).toBe(true);
+      expect(await page.locator('#toggle-camera').isVisible()).toBe(false);
+    } finally {
+      await chrome.close();
+    }
+  }, 60_000);
+
   it('refuses forged, expired, tampered and Bearer-prefixed webhooks with 401, and handles a replayed one once', async () => {
     const body = JSON.stringify({ event: 'room_started', id: 'EV_replay1', createdAt: String(Math.floor(Date.now() / 1000)), room: { sid: 'RM_x', name: 'aula-unknown' } });
     const sign = async (secret: string, raw: string, ttl = 300) => {

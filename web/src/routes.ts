@@ -14,6 +14,6 @@ export const routes: PageRoute[] = [
   { pattern: /^\/console\/?$/, render: async (t, me) => (await import('./pages/console')).renderConsolePage(t, me) },
   { pattern: /^\/recordings\/([^/]+)\/analytics\/?$/, render: async (t, me, m) => (await import('./pages/analytics')).renderAnalyticsPage(t, me, param(m)) },
   { pattern: /^\/recordings\/([^/]+)\/?$/, render: async (t, me, m) => (await import('./pages/recording')).renderRecordingPage(t, me, param(m)) },
-  { pattern: /^\/live\/([^/]+)\/?$/, render: async (t, me, m) => (await import('./pages/live')).renderLivePage(t, me, param(m)) },
+  { pattern: /^\/live\/([^/]+)\/?$/, render: async (t, me, m) => (await import('./pages/live-entry')).renderLiveEntry(t, me, param(m)) },
   { pattern: /^\/batches\/([^/]+)\/report\/?$/, render: async (t, me, m) => (await import('./pages/analytics')).renderBatchReportPage(t, me, param(m)) },
 ];

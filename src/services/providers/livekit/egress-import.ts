@@ -55,7 +55,7 @@ export async function publishEgress(deps: EgressImportDeps, recordingId: string,
     }
     const sized: Array<{ uri: string; durationSeconds: number; sizeBytes: number }> = [];
     let probe: MediaProbe | null = null;
-    for (const seg of segments) {
+    for (const [index, seg] of segments.entries()) {
       // Segment names come from egress's playlist: each must stay inside this egress's folder.
       if (/^[a-z]+:/i.test(seg.uri) || seg.uri.includes('/') || seg.uri.includes('\\')) throw new Error(`the egress playlist names a segment outside its folder: ${seg.uri}`);
       const key = `${from.prefix}/hls/${seg.uri}`;
@@ -64,12 +64,14 @@ export async function publishEgress(deps: EgressImportDeps, recordingId: string,
       if (!info) throw new Error(`egress segment ${seg.uri} is missing`);
       const local = await from.store.localPathFor(key, dir);
       if (!probe) probe = await deps.probe(local.path);
-      await storage.putFile(`${prefix}hls/${RENDITION}/${seg.uri}`, local.path, 'video/mp2t');
-      sized.push({ ...seg, sizeBytes: info.size });
+      // Named as Aula names segments (egress's names depend on its prefix and version).
+      const name = `seg_${String(index).padStart(5, '0')}.ts`;
+      await storage.putFile(`${prefix}hls/${RENDITION}/${name}`, local.path, 'video/mp2t');
+      sized.push({ uri: name, durationSeconds: seg.durationSeconds, sizeBytes: info.size });
     }
     const playlistKey = `${prefix}hls/${RENDITION}/index.m3u8`;
     const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${Math.ceil(Math.max(...segments.map((s) => s.durationSeconds)))}`, '#EXT-X-MEDIA-SEQUENCE:0', '#EXT-X-PLAYLIST-TYPE:VOD'];
-    for (const s of segments) lines.push(`#EXTINF:${s.durationSeconds.toFixed(6)},`, s.uri);
+    for (const s of sized) lines.push(`#EXTINF:${s.durationSeconds.toFixed(6)},`, s.uri);
     lines.push('#EXT-X-ENDLIST');
     await storage.putBuffer(playlistKey, `${lines.join('\n')}\n`, 'application/vnd.apple.mpegurl');
     const { peak, average } = measureBandwidth(sized);
