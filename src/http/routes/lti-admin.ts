@@ -55,7 +55,8 @@ export function registerLtiAdminRoutes(app: HttpApp, deps: { registration: LtiRe
   app.post('/api/v1/lti/roster-syncs', { schema: { tags: ['lti'], summary: 'Read every LMS course roster now instead of at the next hourly sync (admin)' } }, async (req, reply) => {
     requireRole(principalOf(req), 'admin');
     const ids = await deps.roster.contextIdsWithRoster();
-    for (const contextId of ids) await deps.queue.enqueue('lti-sync-roster', { contextId }, { dedupeKey: `lti-sync-roster:${contextId}` });
+    // No dedupe: a sync already running may have read the roster before the change the admin is asking about.
+    for (const contextId of ids) await deps.queue.enqueue('lti-sync-roster', { contextId });
     reply.status(202);
     return { scheduled: ids.length };
   });
