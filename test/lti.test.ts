@@ -5,20 +5,25 @@ import { seedSchool, startAula, type TestAula } from './support/aula';
 import { type LtiPlatformEmulator, ROLE, startLtiPlatform } from './support/emulators/lti-platform';
 import { eventually, launchOverHttp } from './support/lti';
 import { makeTestVideo } from './support/media';
+import { freshPostgresDatabase, postgresUrl } from './support/services';
 
 type ErrorBody = { error: { code: string; message: string } };
 const DEPLOYMENT = 'https://purl.imsglobal.org/spec/lti/claim/deployment_id';
 const ROLES = 'https://purl.imsglobal.org/spec/lti/claim/roles';
 const VERSION = 'https://purl.imsglobal.org/spec/lti/claim/version';
 
-describe('LTI 1.3: registration, launches and their refusals, rosters, deep links, grades', () => {
+const backends = [{ name: 'SQLite', postgres: false }, ...(postgresUrl ? [{ name: 'PostgreSQL', postgres: true }] : [])];
+
+describe.each(backends)('LTI 1.3 on $name: registration, launches and their refusals, rosters, deep links, grades', ({ postgres }) => {
   let t: TestAula;
   let emu: LtiPlatformEmulator;
   let school: Awaited<ReturnType<typeof seedSchool>>;
   let platformId: string;
+  let database: Awaited<ReturnType<typeof freshPostgresDatabase>> | null = null;
 
   beforeAll(async () => {
-    [t, emu] = await Promise.all([startAula({ AULA_LTI_SCORE_DELAY_SECONDS: '0.3' }), startLtiPlatform({ pageSize: 2 })]);
+    database = postgres ? await freshPostgresDatabase() : null;
+    [t, emu] = await Promise.all([startAula({ AULA_LTI_SCORE_DELAY_SECONDS: '0.3', ...(database && { DATABASE_URL: database.url }) }), startLtiPlatform({ pageSize: 2 })]);
     school = await seedSchool(t, { lessons: 2 });
     emu.addUser({ id: 'u-ana', name: 'Ana Learner', email: 'ana@lms.test', roles: [ROLE.learner] });
     emu.addUser({ id: 'u-ben', name: 'Ben Learner', email: 'ben@lms.test', roles: [ROLE.learner] });
@@ -32,6 +37,7 @@ describe('LTI 1.3: registration, launches and their refusals, rosters, deep link
   afterAll(async () => {
     await t?.close();
     await emu?.close();
+    await database?.drop();
   });
 
   it('an admin registers the platform by LTI Dynamic Registration; the link works once and the LMS may then frame Aula', async () => {
