@@ -103,7 +103,7 @@ describe.each(backends)('LTI 1.3 on $name: registration, launches and their refu
   });
 
   describe('refusals', () => {
-    const refused = async (tamper: Parameters<typeof launchOverHttp>[3], user = 'u-ben') => {
+    const refused = async (tamper: Parameters<typeof launchOverHttp>[4], user = 'u-ben') => {
       const r = await launchOverHttp(t, emu, user, { linkId: 'link-lesson' }, tamper);
       expect(r.status).toBeGreaterThanOrEqual(400);
       expect(r.status).toBeLessThan(500);

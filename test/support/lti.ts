@@ -55,7 +55,8 @@ export async function launchOverHttp(
 export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = await probe();
+    // A probe of a page that is navigating meanwhile throws; that is "not yet".
+    const v = await probe().catch(() => null);
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

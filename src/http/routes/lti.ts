@@ -19,7 +19,14 @@ const LoginParams = z.object({
   lti_deployment_id: z.string().min(1).max(255).optional(),
 });
 const LaunchForm = z.object({ id_token: z.string().min(1).max(64_000), state: z.string().min(1).max(200) });
-const SessionBody = z.strictObject({ state: z.string().min(1).max(200), binding: z.string().min(1).max(200) });
+const SessionBody = z.strictObject({ state: z.string().min(1).max(200), binding: z.string().min(1).max(200).nullable().optional() });
+
+/**
+ * The binding secret also travels as a partitioned cookie (CHIPS), which browsers keep for an iframe even where
+ * they block third-party cookies and storage; the page's own storage is the other carrier.
+ */
+const bindingCookie = (state: string) => `aula_lti_${state.slice(0, 16)}`;
+const BINDING_COOKIE_OPTIONS = { path: '/lti', httpOnly: true, secure: true, sameSite: 'none', partitioned: true } as const;
 const StateParam = z.object({ state: z.string().min(1).max(200) });
 
 function parseOrRefuse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -34,7 +41,6 @@ const LOGIN_SCRIPT = `const d=document.getElementById('lti-login').dataset;try{s
 
 const LAUNCH_SCRIPT = `(async()=>{const el=document.getElementById('lti-launch');const state=el.dataset.state;let binding=null;try{binding=sessionStorage.getItem('aula.lti.'+state)}catch(e){}
 const fail=(m,c)=>{el.className='error';el.textContent=m;if(c)el.dataset.errorCode=c};
-if(!binding)return fail('This launch was not started in this browser window; open the link from the course again.','lti_state_mismatch');
 const r=await fetch('/lti/session',{method:'POST',headers:{'content-type':'application/json',accept:'application/json'},body:JSON.stringify({state,binding})});
 const b=await r.json().catch(()=>null);if(!r.ok)return fail((b&&b.error&&b.error.message)||'Sign-in failed',b&&b.error&&b.error.code);
 try{sessionStorage.removeItem('aula.lti.'+state)}catch(e){}
@@ -42,10 +48,11 @@ const u=new URL(b.redirectTo,location.origin);u.searchParams.set('token',b.token
 
 const PICKER_SCRIPT = `(async()=>{const root=document.getElementById('picker');const state=root.dataset.state;const url=new URL(location.href);
 let token=url.searchParams.get('token');if(token){try{localStorage.setItem('aula.token',token)}catch(e){}url.searchParams.delete('token');history.replaceState(null,'',url.pathname+url.search)}else{try{token=localStorage.getItem('aula.token')}catch(e){}}
+if(!token&&window.name.startsWith('aula.token:'))token=window.name.slice(11);
 const api=async(m,p,body)=>{const r=await fetch(p,{method:m,headers:{authorization:'Bearer '+token,accept:'application/json',...(body?{'content-type':'application/json'}:{})},body:body?JSON.stringify(body):undefined});const b=await r.json().catch(()=>null);if(!r.ok)throw new Error((b&&b.error&&b.error.message)||r.statusText);return b};
 const h=(t,a,...c)=>{const e=document.createElement(t);for(const[k,v]of Object.entries(a||{}))e.setAttribute(k,v);e.append(...c);return e};
 const choose=async(pick)=>{root.querySelectorAll('button').forEach(b=>b.disabled=true);try{const res=await api('POST','/api/v1/lti/deep-link/'+encodeURIComponent(state)+'/response',pick);
-const f=h('form',{method:'POST',action:res.returnUrl});f.append(h('input',{type:'hidden',name:'JWT',value:res.jwt}));document.body.append(f);f.submit()}catch(e){root.append(h('p',{class:'error'},e.message))}};
+const f=h('form',{method:'POST',action:res.returnUrl});f.append(h('input',{type:'hidden',name:'JWT',value:res.jwt}));document.body.append(f);if(window.name.startsWith('aula.token:'))window.name='';f.submit()}catch(e){root.append(h('p',{class:'error'},e.message))}};
 try{const o=await api('GET','/api/v1/lti/deep-link/'+encodeURIComponent(state));root.textContent='';if(!o.courses.length)root.append(h('p',{class:'muted'},'No courses yet.'));
 for(const c of o.courses){root.append(h('h2',{},c.title));const ul=h('ul',{});for(const l of c.lessons){const b=h('button',{type:'button',class:'pick-lesson','data-lesson-id':l.id},'Add lesson: '+l.title);b.onclick=()=>choose({lessonId:l.id});
 const li=h('li',{},b);if(l.recordings.length){const r=h('ul',{});for(const rec of l.recordings){const rb=h('button',{type:'button',class:'pick-recording','data-recording-id':rec.id},'Add recording: '+rec.title);rb.onclick=()=>choose({recordingId:rec.id});r.append(h('li',{},rb))}li.append(r)}ul.append(li)}root.append(ul)}}catch(e){root.textContent='';root.append(h('p',{class:'error'},e.message))}})();`;
@@ -70,6 +77,7 @@ export function registerLtiRoutes(app: HttpApp, deps: { launch: LtiLaunchService
       try {
         const result = await deps.launch.initiateLogin(parseOrRefuse(LoginParams, raw, 'login initiation parameter'));
         reply.header('cache-control', 'no-store');
+        reply.setCookie(bindingCookie(result.state), result.binding, { ...BINDING_COOKIE_OPTIONS, maxAge: 600 });
         if (wantsJson(req)) return reply.send(result);
         return reply.type('text/html; charset=utf-8').send(ltiPage('Signing in', `<p id="lti-login" data-authorization-url="${escapeHtml(result.authorizationUrl)}" data-state="${escapeHtml(result.state)}" data-binding="${escapeHtml(result.binding)}">Signing you in… <a href="${escapeHtml(result.authorizationUrl)}">Continue</a></p>`, LOGIN_SCRIPT));
       } catch (err) {
@@ -95,8 +103,11 @@ export function registerLtiRoutes(app: HttpApp, deps: { launch: LtiLaunchService
   app.post('/lti/session', { schema: { tags: ['lti'], summary: 'The browser that started a verified launch receives its Aula token', security: [] } }, async (req, reply) => {
     try {
       const body = parseOrRefuse(SessionBody, req.body, 'session request');
+      const binding = body.binding ?? req.cookies[bindingCookie(body.state)] ?? '';
       reply.header('cache-control', 'no-store');
-      return reply.send(await deps.launch.claimSession(body));
+      const session = await deps.launch.claimSession({ state: body.state, binding });
+      reply.clearCookie(bindingCookie(body.state), BINDING_COOKIE_OPTIONS);
+      return reply.send(session);
     } catch (err) {
       return sendLtiError(req, reply, err);
     }

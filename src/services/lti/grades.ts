@@ -46,6 +46,8 @@ export function createLtiGrades(deps: {
       const watch = await deps.repo.lessonWatch(target.lessonId, target.batchId, target.userId);
       const percent = watch.totalSeconds > 0 ? Math.round((watch.watchedSeconds / watch.totalSeconds) * 1000) / 10 : 0;
       if (target.postedPercent !== null && Math.abs(target.postedPercent - percent) < 0.05) return { outcome: 'skipped', detail: `unchanged at ${percent}%` };
+      // Pressing play is not yet a grade: the first score waits for some watched time.
+      if (target.postedPercent === null && percent === 0) return { outcome: 'skipped', detail: 'nothing watched yet' };
       const timestamp = nextScoreTimestamp(deps.clock.now().getTime(), target.postedTimestamp);
       const token = await deps.tokens.tokenFor(target.platform, [LTI_SCOPES.score]);
       try {
