@@ -13,7 +13,7 @@ export async function launchOverHttp(
 ) {
   const tool = emu.state.tool!;
   const hint = 'linkId' in target ? target.linkId : `deep-link:${target.deepLinkContextId}`;
-  const q = new URLSearchParams({ iss: emu.issuer, login_hint: userId, target_link_uri: `${t.url}/lti/launch`, lti_message_hint: hint, client_id: tool.clientId, lti_deployment_id: tool.deploymentId });
+  const q = new URLSearchParams({ iss: emu.issuer, login_hint: userId, target_link_uri: `${t.aula.config.publicUrl}/lti/launch`, lti_message_hint: hint, client_id: tool.clientId, lti_deployment_id: tool.deploymentId });
   const login = await fetch(`${t.url}/lti/login?${q}`, { headers: { accept: 'application/json' } });
   if (login.status !== 200) throw new Error(`login initiation → ${login.status} ${await login.text()}`);
   const { authorizationUrl, state, binding } = (await login.json()) as { authorizationUrl: string; state: string; binding: string };
