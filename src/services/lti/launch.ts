@@ -14,6 +14,8 @@ import type { IdentityService } from '../identity';
 import type { PlatformKeys } from './platform-keys';
 import type { LtiProvisioning } from './provisioning';
 
+/** A launch reads the roster again only when the last read is older than this; the hourly sync does the rest. */
+const ROSTER_FRESH_MS = 10 * 60_000;
 /** A login must come back within this time; also how long its nonce is remembered after use. */
 const LOGIN_TTL_MS = 10 * 60_000;
 /** Aula itself, minting the session token of a verified launch. */
@@ -99,7 +101,8 @@ export function createLtiLaunch(deps: {
       contextRowId = ctx.id;
       if (lesson) await deps.provisioning.ensureBatchTakesCourse(batchId, lesson.courseId);
       await deps.provisioning.tie(batchId, userId, decision);
-      if (launch.membershipsUrl) {
+      const rosterStale = !ctx.lastSyncedAt || clock.now().getTime() - Date.parse(ctx.lastSyncedAt) > ROSTER_FRESH_MS;
+      if (launch.membershipsUrl && rosterStale) {
         await deps.queue.enqueue('lti-sync-roster', { contextId: ctx.id }, { dedupeKey: `lti-sync-roster:${ctx.id}` })
           .catch((err: unknown) => deps.logger.error({ err, contextId: ctx.id }, 'could not schedule a roster sync'));
       }

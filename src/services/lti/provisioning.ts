@@ -59,7 +59,7 @@ export function createLtiProvisioning(deps: {
       if (existing.title !== title || (membershipsUrl && membershipsUrl !== existing.memberships_url)) {
         await repo.updateContext(existing.id, { title, membershipsUrl: membershipsUrl ?? existing.memberships_url });
       }
-      return { id: existing.id, batchId: existing.batch_id, created: false };
+      return { id: existing.id, batchId: existing.batch_id, created: false, lastSyncedAt: existing.last_synced_at };
     }
     const now = isoNow(clock);
     let courseId = courseHint ?? platform.courseId;
@@ -73,7 +73,7 @@ export function createLtiProvisioning(deps: {
     await repo.insertContext({ id, platformId: platform.id, contextId: context.id, batchId, title, membershipsUrl, now });
     // Two first launches at once: the unique (platform, context) keeps one; the loser's batch is left unused.
     const row = await repo.getContext(platform.id, context.id);
-    return { id: row!.id, batchId: row!.batch_id, created: row!.id === id };
+    return { id: row!.id, batchId: row!.batch_id, created: row!.id === id, lastSyncedAt: row!.last_synced_at };
   }
 
   /** A lesson placed in an LMS course makes its Aula course part of the course's batch. */
