@@ -198,6 +198,19 @@ describe.each(backends)('LTI 1.3 on $name: registration, launches and their refu
     expect(learner.body.redirectTo).toBe(`/lessons/${school.lessons[1]!.id}`);
   });
 
+  it('while a class of the lesson is live, a Learner launch lands on the live class', async () => {
+    const platform = await t.api<{ contexts: { contextId: string; batchId: string }[] }>('GET', `/api/v1/lti/platforms/${platformId}`);
+    const batchId = platform.body.contexts.find((c) => c.contextId === 'algebra-101')!.batchId;
+    emu.addLink({ id: 'link-live', contextId: 'algebra-101', title: 'Lesson 2, live', custom: { aula_lesson_id: school.lessons[1]!.id } });
+    const cls = await t.api<{ id: string }>('POST', '/api/v1/live-classes', { body: { title: 'Now', batchId, lessonId: school.lessons[1]!.id, provider: 'upload', startsAt: new Date().toISOString(), durationMinutes: 30 } });
+    expect((await t.api('POST', `/api/v1/live-classes/${cls.body.id}/start`)).status).toBe(200);
+    const live = await (await launchOverHttp(t, emu, 'u-cy', { linkId: 'link-live' })).session();
+    expect(live.body.redirectTo).toBe(`/live/${cls.body.id}`);
+    expect((await t.api('POST', `/api/v1/live-classes/${cls.body.id}/end`)).status).toBe(200);
+    const after = await (await launchOverHttp(t, emu, 'u-cy', { linkId: 'link-live' })).session();
+    expect(after.body.redirectTo).toBe(`/lessons/${school.lessons[1]!.id}`);
+  });
+
   it('a student\'s watched share of the lesson becomes an AGS score: InProgress, then Completed, timestamps increasing', async () => {
     const platform = await t.api<{ contexts: { contextId: string; batchId: string }[] }>('GET', `/api/v1/lti/platforms/${platformId}`);
     const batchId = platform.body.contexts.find((c) => c.contextId === 'algebra-101')!.batchId;

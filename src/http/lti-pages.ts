@@ -27,7 +27,8 @@ export function sendLtiError(req: FastifyRequest, reply: FastifyReply, err: unkn
   let message: string;
   if (err instanceof LtiRefusal) ({ status, code, message } = err);
   else if (err instanceof DomainError) {
-    status = err.code === 'forbidden' ? 403 : err.code === 'not_found' ? 404 : err.code === 'unauthenticated' ? 401 : 422;
+    const byCode: Partial<Record<string, number>> = { bad_request: 400, unauthenticated: 401, forbidden: 403, not_found: 404, conflict: 409, too_many_requests: 429 };
+    status = byCode[err.code] ?? 422;
     ({ code, message } = err);
   } else {
     req.log.error({ err, route: req.routeOptions.url }, 'lti request failed');

@@ -17,7 +17,7 @@ export class PlatformHttpError extends Error {
 const TIMEOUT_MS = 10_000;
 
 async function send(url: string, init: RequestInit): Promise<Response> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'error' });
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!res.ok) {
     const retryAfter = Number(res.headers.get('retry-after'));
     throw new PlatformHttpError(res.status, url, await res.text().catch(() => ''), Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
