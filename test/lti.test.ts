@@ -240,6 +240,18 @@ describe.each(backends)('LTI 1.3 on $name: registration, launches and their refu
     expect(second).toMatchObject({ scoreGiven: 100, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
     expect(Date.parse(second.timestamp)).toBeGreaterThan(Date.parse(first.timestamp));
     expect(emu.state.scoreRefusals).toEqual([]);
+
+    // One recording placed by Deep Linking opens the lesson page on that recording.
+    const picker = await launchOverHttp(t, emu, 'u-ida', { deepLinkContextId: 'algebra-101' });
+    const ida = await picker.session();
+    const options = await t.api<{ courses: { lessons: { id: string; recordings: { id: string }[] }[] }[] }>('GET', `/api/v1/lti/deep-link/${picker.state}`, { token: ida.body.token });
+    expect(options.body.courses[0]!.lessons.find((l) => l.id === school.lessons[0]!.id)!.recordings.map((r) => r.id)).toEqual([rec.body.id]);
+    const answer = await t.api<{ returnUrl: string; jwt: string }>('POST', `/api/v1/lti/deep-link/${picker.state}/response`, { token: ida.body.token, body: { recordingId: rec.body.id } });
+    await fetch(answer.body.returnUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ JWT: answer.body.jwt }).toString() });
+    const placed = [...emu.state.links.values()].at(-1)!;
+    expect(placed.custom).toEqual({ aula_lesson_id: school.lessons[0]!.id, aula_recording_id: rec.body.id });
+    const opened = await (await launchOverHttp(t, emu, 'u-ana', { linkId: placed.id })).session();
+    expect(opened.body.redirectTo).toBe(`/lessons/${school.lessons[0]!.id}?recording=${rec.body.id}`);
   }, 120_000);
 
   it('registering a platform by hand validates its settings and refuses a duplicate', async () => {
