@@ -62,6 +62,7 @@ import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
 import { createLiveRecorder } from './services/live-recorder';
+import { wireLti } from './lti-wiring';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AULA_VERSION = '0.1.0';
@@ -146,9 +147,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
   });
+  const lti = wireLti({ config, db, users: usersRepo, catalog: catalogRepo, recordings: recordingsRepo, liveClasses: liveClassRepo, identity, queue, clock, logger });
   const analytics = createWatchAnalytics({
     watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger,
     sessions: config.redisUrl ? createRedisWatchSessionStore(config.redisUrl) : undefined,
+    onWatched: lti.onWatched,
   });
   const presentRecordings = createRecordingPresenter({ playback, analytics });
   const soleProcess = config.database.kind === 'sqlite';
@@ -171,6 +174,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
         return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };
       },
     },
+    ...lti.handlers,
   });
   // Retention runs at start and then hourly; the dedupe key keeps several processes from stacking runs.
   const schedulePurge = () => void queue.enqueue('purge-deleted-media', {}, { dedupeKey: 'purge-deleted-media' }).catch((err: unknown) => logger.error({ err }, 'could not schedule purge'));
@@ -203,7 +207,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const http = await createHttpApp({
     cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
     trustProxy: config.trustProxy,
-    frameAncestors: config.frameAncestors,
+    frameAncestors: lti.frameAncestors,
     logger,
     maxJsonBytes: config.maxJsonBytes,
     publicUrl: config.publicUrl,
@@ -219,6 +223,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerProviderRoutes(http, { modules: providerModules, accounts: providerAccounts, intake });
   registerZoomRoutes(http, zoom.sync);
+  lti.registerRoutes(http);
+  await lti.start();
   registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
@@ -257,6 +263,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       clearInterval(purgeTimer);
       clearInterval(sweepTimer);
       clearInterval(reconcileTimer);
+      lti.close();
       demoAbort.abort();
       await demoMedia;
       // In-flight requests get a few seconds; a client that stopped reading a media body must not hold shutdown forever.

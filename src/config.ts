@@ -67,6 +67,9 @@ const EnvSchema = z.object({
     .regex(/^('self'|'none'|\*|https?:\/\/[^\s;,]+)(\s+('self'|https?:\/\/[^\s;,]+))*$/, "must be 'self', 'none', * or space-separated origins such as https://lms.example.edu")
     .default("'self'"),
   AULA_DATA_DIR: z.string().min(1).default('./data'),
+  // LTI: how long watch-time scores wait (and gather heartbeats) before one is posted; how often rosters are read.
+  AULA_LTI_SCORE_DELAY_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
+  AULA_LTI_ROSTER_SYNC_MINUTES: z.coerce.number().int().min(1).max(10_080).default(60),
   DATABASE_URL: z
     .string()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
@@ -162,6 +165,7 @@ export interface AppConfig {
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
   zoom: { apiBase: string; oauthBase: string };
   livekit: { reconcileSeconds: number; startTimeoutSeconds: number };
+  lti: { scoreDelayMs: number; rosterSyncMs: number };
 }
 
 export class ConfigError extends Error {
@@ -231,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
     livekit: { reconcileSeconds: e.AULA_LIVEKIT_RECONCILE_SECONDS, startTimeoutSeconds: e.AULA_LIVEKIT_START_TIMEOUT_SECONDS },
+    lti: { scoreDelayMs: e.AULA_LTI_SCORE_DELAY_SECONDS * 1000, rosterSyncMs: e.AULA_LTI_ROSTER_SYNC_MINUTES * 60_000 },
   });
 }
 

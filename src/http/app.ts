@@ -27,8 +27,8 @@ export interface HttpAppOptions {
   /** Signs the viewer cookie (see viewer-cookie.ts). */
   cookieSecret: Buffer;
   trustProxy: boolean | string[];
-  /** CSP frame-ancestors for pages: the LMS sites allowed to embed them. */
-  frameAncestors: string;
+  /** CSP frame-ancestors for pages: the LMS sites allowed to embed them (a function when registered platforms extend it). */
+  frameAncestors: string | (() => string);
   authenticate(bearer: string): Promise<import('../domain/identity').Principal>;
 }
 
@@ -69,7 +69,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     if (String(reply.getHeader('content-type') ?? '').startsWith('text/html')) {
-      reply.header('content-security-policy', `frame-ancestors ${opts.frameAncestors}`);
+      reply.header('content-security-policy', `frame-ancestors ${typeof opts.frameAncestors === 'function' ? opts.frameAncestors() : opts.frameAncestors}`);
       reply.header('referrer-policy', 'same-origin');
     }
     return payload;

@@ -24,6 +24,12 @@ export interface JobCatalogue {
   'livekit.import-egress': { recordingId: string };
   /** Compares LiveKit recordings still waiting for their egress with ListEgress (webhooks get lost). */
   'livekit.reconcile': Record<string, never>;
+  /** Reads an LTI context's memberships (NRPS) into its batch. */
+  'lti-sync-roster': { contextId: string };
+  /** Hourly: one roster sync per LTI context that has a roster service. */
+  'lti-sync-rosters': Record<string, never>;
+  /** Posts a student's watched percentage of a lesson as an AGS score. */
+  'lti-post-score': { scoreId: string };
 }
 
 export type JobName = keyof JobCatalogue;

@@ -40,6 +40,8 @@ export function createWatchAnalytics(deps: {
   /** Where sessions live between heartbeats (memory by default; Redis when several processes serve heartbeats). */
   sessions?: WatchSessionStore;
   flushMs?: number;
+  /** Told after each heartbeat of a signed-in viewer is counted (LTI grade passback listens). */
+  onWatched?: (userId: string, recordingId: string) => void;
 }) {
   const sessions = deps.sessions ?? createMemoryWatchSessionStore(() => deps.clock.now().getTime());
   const recordingInfo = new Map<string, { batchId: string; duration: number | null; status: string; at: number }>();
@@ -121,6 +123,7 @@ export function createWatchAnalytics(deps: {
       await sessions.put(s);
       if (hb.event === 'ended' || hb.event === 'pause') await flush();
       else timer ??= setTimeout(() => void flush(), deps.flushMs ?? 1_000);
+      deps.onWatched?.(viewer.userId, recordingId);
       return { watchedSeconds: s.ranges.reduce((sum, [a, b]) => sum + b - a, 0), watchedPercent: Math.round(watchedFraction(s.ranges, info.duration) * 1000) / 10 };
     },
 

@@ -20,7 +20,7 @@ export interface TestAula {
 /** A real Aula on a random 127.0.0.1 port with its own data dir and SQLite file. */
 export async function startAula(env: Record<string, string> = {}, dataDir?: string, clock?: Clock): Promise<TestAula> {
   const dir = dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'aula-test-'));
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const config = loadConfig({ AULA_DATA_DIR: dir, PORT: String(port), AULA_ADMIN_KEY: ADMIN_KEY, AULA_DEMO: '0', LOG_LEVEL: 'silent', ...env });
   const aula = await createAula(config, { logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...(clock && { clock }) });
   await aula.listen();

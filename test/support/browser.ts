@@ -6,11 +6,12 @@ function chromiumPath(): string {
 }
 
 /** Debian's Chromium, headless; Playwright gives every launch a fresh temporary profile. `media` adds fake camera/mic and loopback ICE. */
-export async function launchChromium(opts: { media?: boolean } = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function launchChromium(opts: { media?: boolean; args?: string[] } = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
   const args = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required',
   ];
+  if (opts.args) args.push(...opts.args);
   if (opts.media) args.push('--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--allow-loopback-in-peer-connection');
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args });
   return {

@@ -1,3 +1,5 @@
+import { frameToken, safeStorage } from './storage';
+
 /** A small client for Aula's JSON API; the token lives in localStorage (or comes from an LMS via ?token=). */
 const TOKEN_KEY = 'aula.token';
 
@@ -11,17 +13,17 @@ export function getToken(): string | null {
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
-    localStorage.setItem(TOKEN_KEY, fromUrl);
+    setToken(fromUrl);
     // The token leaves the address bar (and history); other parameters, such as a recording to open, stay.
     url.searchParams.delete('token');
     history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
-  return localStorage.getItem(TOKEN_KEY);
+  return safeStorage.get(TOKEN_KEY) ?? (frameToken.available() ? frameToken.get() : null);
 }
 
 export function setToken(token: string | null): void {
-  if (token) localStorage.setItem(TOKEN_KEY, token);
-  else localStorage.removeItem(TOKEN_KEY);
+  safeStorage.set(TOKEN_KEY, token);
+  if (frameToken.available() || token === null) frameToken.set(token);
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -6,6 +6,7 @@ import { clamp, formatClock } from './format';
 import { icon } from './icons';
 import type { HeartbeatResult, Playback } from './types';
 import { type ChatCue, type ThumbnailCue, lastStartedAt, parseChat, parseThumbnails } from './vtt';
+import { safeStorage } from './storage';
 
 declare global {
   interface Window {
@@ -76,7 +77,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
 
   const quality = el('select', { id: 'quality', 'aria-label': 'Quality' }, el('option', { value: '-1' }, 'Auto'));
   const speed = el('select', { id: 'speed', 'aria-label': 'Playback speed' }, ...SPEEDS.map((s) => el('option', { value: String(s) }, `${s}×`)));
-  const savedSpeed = Number(localStorage.getItem(SPEED_KEY));
+  const savedSpeed = Number(safeStorage.get(SPEED_KEY));
   speed.value = (SPEEDS as readonly number[]).includes(savedSpeed) ? String(savedSpeed) : '1';
   const fullscreenButton = el('button', { type: 'button', class: 'icon', id: 'fullscreen-toggle', 'aria-label': 'Full screen' }, icon('fullscreen'));
   // Captions (a transcript the provider made, e.g. Zoom's) as a native text track the viewer switches on and off.
@@ -87,12 +88,12 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     const track = video.textTracks[0];
     if (track) track.mode = on ? 'showing' : 'hidden';
     captionsButton.setAttribute('aria-pressed', String(on));
-    localStorage.setItem(CAPTIONS_KEY, on ? '1' : '0');
+    safeStorage.set(CAPTIONS_KEY, on ? '1' : '0');
   }
   if (playback.captions) {
     captionsTrack.src = playback.captions;
     video.append(captionsTrack);
-    setCaptions(localStorage.getItem(CAPTIONS_KEY) === '1'); // the viewer's last choice
+    setCaptions(safeStorage.get(CAPTIONS_KEY) === '1'); // the viewer's last choice
     captionsButton.addEventListener('click', () => setCaptions(captionsButton.getAttribute('aria-pressed') !== 'true'));
   } else {
     captionsButton.hidden = true;
@@ -252,7 +253,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   video.playbackRate = Number(speed.value);
   speed.addEventListener('change', () => {
     video.playbackRate = Number(speed.value);
-    localStorage.setItem(SPEED_KEY, speed.value);
+    safeStorage.set(SPEED_KEY, speed.value);
   });
 
   const togglePlay = () => {

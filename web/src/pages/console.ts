@@ -60,7 +60,9 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   for (const r of recordingList) if (r.status !== 'deleted') recordings.set(r.id, r);
   const rows = new Map<string, HTMLElement>();
   const uploads = new Map<string, number>(); // class id → percent sent
-  let batchFilter = '';
+  // An LMS launch opens the console on its course's batch (?batch=).
+  const wantedBatch = new URLSearchParams(location.search).get('batch') ?? '';
+  let batchFilter = batches.some((b) => b.id === wantedBatch) ? wantedBatch : '';
   let pastShown = PAST_PAGE;
 
   // ------------------------------------------------------------ recordings
@@ -269,6 +271,11 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
 
   const filter = el('select', { id: 'batch-filter', 'aria-label': 'Batch' }, el('option', { value: '' }, 'All batches'), ...batches.map((b) => el('option', { value: b.id }, b.name)));
   const reportLink = el('a', { id: 'report-link', hidden: '' }, 'Watch report');
+  filter.value = batchFilter;
+  if (batchFilter) {
+    reportLink.hidden = false;
+    reportLink.href = `/batches/${encodeURIComponent(batchFilter)}/report`;
+  }
   filter.addEventListener('change', () => {
     batchFilter = filter.value;
     reportLink.hidden = !batchFilter;
