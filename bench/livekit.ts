@@ -99,11 +99,11 @@ async function main() {
     for (const minutes of MINUTES) {
       lk.setMediaSecondsOverride(minutes * 60);
       const cls = await classOf(`Egress ${minutes} min`, 'livekit');
-      await apiJson(`${api}/live-classes/${cls.id}/start`, 'POST', undefined);
+      await apiJson(`${api}/live-classes/${cls.id}/start`, 'POST', {});
       const egressId = await until('the egress', async () => lk.egressIds().find((id) => (lk.egress(id) as { roomName?: string }).roomName === `aula-${cls.id}`) ?? null, 30_000);
       await lk.waitForEgressStatus(egressId, 'EGRESS_ACTIVE');
       const stoppedAt = Date.now();
-      await apiJson(`${api}/live-classes/${cls.id}/end`, 'POST', undefined);
+      await apiJson(`${api}/live-classes/${cls.id}/end`, 'POST', {});
       const ended = await lk.waitForWebhook((w) => w.event === 'egress_ended' && w.egressId === egressId, 30 * 60_000);
       const rec = await until('the recording', () => recordingOf(cls.id), 10_000);
       await until('playable', () => playable(rec.id), 10 * 60_000);
