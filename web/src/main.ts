@@ -1,5 +1,6 @@
 import { ApiError, api, getToken, setToken, type Me } from './api';
 import { el, render } from './dom';
+import { loginPathReturningHere, safeNextPath } from './next-path';
 
 interface Course { id: string; title: string; description: string }
 interface Outline extends Course { chapters: { id: string; title: string; lessons: { id: string; title: string }[] }[] }
@@ -8,16 +9,20 @@ const app = document.getElementById('app')!;
 const nav = document.getElementById('nav')!;
 
 function loginPage(message?: string) {
-  const email = el('input', { type: 'email', name: 'email', placeholder: 'Email', required: 'true', autocomplete: 'username' });
-  const password = el('input', { type: 'password', name: 'password', placeholder: 'Password', required: 'true', autocomplete: 'current-password' });
+  const email = el('input', { type: 'email', name: 'email', id: 'login-email', required: 'true', autocomplete: 'username' });
+  const password = el('input', { type: 'password', name: 'password', id: 'login-password', required: 'true', autocomplete: 'current-password' });
   const error = el('p', { class: 'error', role: 'alert' }, message ?? '');
-  const form = el('form', { class: 'login card' }, el('h1', {}, 'Sign in to Aula'), email, password, el('button', { type: 'submit' }, 'Sign in'), error);
+  const form = el('form', { class: 'login card', 'aria-labelledby': 'login-heading' },
+    el('h1', { id: 'login-heading' }, 'Sign in to Aula'),
+    el('label', { for: 'login-email' }, 'Email'), email,
+    el('label', { for: 'login-password' }, 'Password'), password,
+    el('button', { type: 'submit' }, 'Sign in'), error);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
       const r = await api<{ token: string }>('POST', '/api/v1/auth/login', { email: email.value, password: password.value });
       setToken(r.token);
-      location.href = '/';
+      location.href = safeNextPath(new URLSearchParams(location.search).get('next'), location.origin);
     } catch (err) {
       error.textContent = err instanceof Error ? err.message : 'Sign-in failed';
     }
@@ -44,15 +49,21 @@ async function homePage(me: Me) {
   );
 }
 
+/** Signed out on any other page: the address becomes the sign-in page's, remembering where to return. */
+function signInFirst(message?: string) {
+  if (location.pathname !== '/login') history.replaceState(null, '', loginPathReturningHere());
+  return loginPage(message);
+}
+
 async function boot() {
-  if (location.pathname === '/login' || !getToken()) return loginPage();
+  if (location.pathname === '/login' || !getToken()) return signInFirst();
   let me: Me;
   try {
     me = await api<Me>('GET', '/api/v1/me');
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       setToken(null);
-      return loginPage('Your session has ended; sign in again.');
+      return signInFirst('Your session has ended; sign in again.');
     }
     throw err;
   }
