@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../adapters/clock';
+import { assertStartNotInPast, defaultAutoRecord } from '../domain/live-class-rules';
 import { newId } from '../adapters/crypto';
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import type { LiveClassFilter, LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
@@ -98,12 +99,13 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       if (!batch) throw new Unprocessable(`Batch ${input.batchId} does not exist`);
       await deps.access.assertCanManage(actor, input.batchId);
       if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
+      assertStartNotInPast(input.provider, input.startsAt, clock.now());
       if (input.provider === 'zoom' && !input.providerAccountId) throw new Unprocessable('A Zoom class needs providerAccountId: the Zoom account to create the meeting in');
       const id = newId();
       const now = isoNow(clock);
       const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {
         id, title: input.title, batchId: input.batchId, lessonId: input.lessonId ?? null, provider: input.provider, status: 'scheduled',
-        startsAt: new Date(input.startsAt).toISOString(), durationMinutes: input.durationMinutes, autoRecord: input.autoRecord ?? true,
+        startsAt: new Date(input.startsAt).toISOString(), durationMinutes: input.durationMinutes, autoRecord: input.autoRecord ?? defaultAutoRecord(input.provider),
         providerAccountId: input.providerAccountId ?? null, providerMeetingId: null, providerData: null,
         createdBy: actor.kind === 'user' ? actor.userId : null, createdAt: now,
       };
@@ -120,6 +122,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       await deps.access.assertCanManage(actor, cls.batchId);
       if (patch.lessonId) await assertLessonFitsBatch(patch.lessonId, cls.batchId);
       if ((patch.startsAt || patch.durationMinutes) && cls.status !== 'scheduled') throw new Conflict(`Live class ${id} is '${cls.status}'; only a scheduled class can be rescheduled`);
+      if (patch.startsAt) assertStartNotInPast(cls.provider, patch.startsAt, clock.now());
       await liveClasses.update(id, { ...patch, ...(patch.startsAt && { startsAt: new Date(patch.startsAt).toISOString() }), now: isoNow(clock) });
       const updated = await mustGet(id);
       await deps.providers[updated.provider]?.updated?.(updated);

@@ -2,9 +2,6 @@ import { ApiError, api, getToken, setToken, type Me } from './api';
 import { el, render } from './dom';
 import { loginPathReturningHere, safeNextPath } from './next-path';
 
-interface Course { id: string; title: string; description: string }
-interface Outline extends Course { chapters: { id: string; title: string; lessons: { id: string; title: string }[] }[] }
-
 const app = document.getElementById('app')!;
 const nav = document.getElementById('nav')!;
 
@@ -28,25 +25,6 @@ function loginPage(message?: string) {
     }
   });
   render(app, form);
-}
-
-async function homePage(me: Me) {
-  const courses = await api<{ items: Course[] }>('GET', '/api/v1/courses?limit=200');
-  const outlines = await Promise.all(courses.items.map((c) => api<Outline>('GET', `/api/v1/courses/${c.id}`)));
-  render(
-    app,
-    el('h1', {}, `Welcome, ${me.name ?? 'admin'}`),
-    outlines.length === 0 ? el('p', { class: 'muted' }, 'You have no courses yet.') : el('div', {}),
-    ...outlines.map((o) =>
-      el('section', { class: 'card course', 'data-course-id': o.id },
-        el('h2', {}, o.title),
-        o.description ? el('p', { class: 'muted' }, o.description) : el('span', {}),
-        ...o.chapters.map((ch) =>
-          el('div', {}, el('h3', {}, ch.title), el('ul', { class: 'plain' }, ...ch.lessons.map((l) => el('li', {}, el('a', { href: `/lessons/${l.id}`, class: 'lesson-link' }, l.title))))),
-        ),
-      ),
-    ),
-  );
 }
 
 /** Signed out on any other page: the address becomes the sign-in page's, remembering where to return. */
@@ -81,7 +59,7 @@ async function boot() {
     const match = route.pattern.exec(location.pathname);
     if (match) return route.render(app, me, match);
   }
-  return homePage(me);
+  return (await import('./pages/home')).renderHomePage(app, me);
 }
 
 boot().catch((err: unknown) => render(app, el('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));

@@ -32,6 +32,8 @@ export interface PlayerHandle {
   element: HTMLElement;
   video: HTMLVideoElement;
   play(): void;
+  /** Moves keyboard focus to the player, so its shortcuts work at once. */
+  focus(): void;
   destroy(): void;
 }
 
@@ -528,6 +530,9 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     video,
     play() {
       video.play().catch(() => undefined);
+    },
+    focus() {
+      stage.focus({ preventScroll: true });
     },
     destroy() {
       stopTimer();

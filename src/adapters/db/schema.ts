@@ -231,6 +231,30 @@ export interface ProviderAccountsTable {
   updated_at: string;
 }
 
+/** When a user last opened the home page, and the visit before that ("new since your last visit"). */
+export interface HomeVisitsTable {
+  user_id: string;
+  last_visit_at: string;
+  previous_visit_at: string | null;
+}
+
+/** Caption and chat lines of recordings, for search; rebuilt when a recording's captions or chat change. */
+export interface SearchCuesTable {
+  id: Generated<number>;
+  recording_id: string;
+  kind: 'caption' | 'chat';
+  start_seconds: number;
+  text: string;
+}
+
+/** Which captions and chat files of a recording search_cues holds. */
+export interface SearchIndexedTable {
+  recording_id: string;
+  captions_key: string | null;
+  chat_key: string | null;
+  indexed_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -251,4 +275,7 @@ export interface Database {
   watch_progress: WatchProgressTable;
   webhook_deliveries: WebhookDeliveriesTable;
   provider_accounts: ProviderAccountsTable;
+  home_visits: HomeVisitsTable;
+  search_cues: SearchCuesTable;
+  search_indexed: SearchIndexedTable;
 }
