@@ -32,6 +32,9 @@ import { createWatchAnalytics } from './services/watch-analytics';
 import { registerSystemRoutes } from './http/routes/system';
 import { registerWebRoutes } from './http/routes/web';
 import { registerHomeRoutes } from './http/routes/home';
+import { registerSearchRoutes } from './http/routes/search';
+import { createSearchRepository } from './adapters/db/search-repository';
+import { createSearchService } from './services/search';
 import { registerRecordingViewRoutes } from './http/routes/recording-view';
 import { createRecordingViews } from './services/recording-view';
 import { createHomeRepository } from './adapters/db/home-repository';
@@ -185,6 +188,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerIdentityRoutes(http, identity, { secureCookies });
   registerCatalogRoutes(http, catalog);
   registerHomeRoutes(http, viewerHome);
+  registerSearchRoutes(http, createSearchService({ search: createSearchRepository(db), access, storage, parts: recordingParts, logger }));
   registerRecordingViewRoutes(http, createRecordingViews({ recordings, present: presentRecordings, catalog: catalogRepo }));
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerZoomRoutes(http, zoom);

@@ -1,7 +1,10 @@
 import { ApiError, api, getToken, setToken, type Me } from './api';
 import { el, render } from './dom';
+import { searchForm } from './links';
 import { loginPathReturningHere, safeNextPath } from './next-path';
+import { applyTheme, themeToggle } from './theme';
 
+applyTheme();
 const app = document.getElementById('app')!;
 const nav = document.getElementById('nav')!;
 
@@ -25,6 +28,7 @@ function loginPage(message?: string) {
     }
   });
   render(app, form);
+  render(nav, themeToggle());
 }
 
 /** Signed out on any other page: the address becomes the sign-in page's, remembering where to return. */
@@ -53,7 +57,7 @@ async function boot() {
     location.href = '/login';
   });
   const staffLinks = me.role === 'student' ? [] : [el('a', { href: '/console', id: 'console-link' }, 'Console')];
-  render(nav, el('span', { id: 'who' }, `${me.name ?? 'API key'} · ${me.role}`), el('a', { href: '/' }, 'Courses'), ...staffLinks, signOut);
+  render(nav, searchForm(), el('span', { id: 'who' }, `${me.name ?? 'API key'} · ${me.role}`), el('a', { href: '/' }, 'Courses'), ...staffLinks, themeToggle(), signOut);
   const routes = (await import('./routes')).routes;
   for (const route of routes) {
     const match = route.pattern.exec(location.pathname);

@@ -21,6 +21,8 @@ export interface PlayerOptions {
   playback: Playback;
   /** Where to resume, in seconds; null or small values start at the beginning. */
   resumeAt: number | null;
+  /** A moment the link asked for (a search match, a shared time): honoured exactly, unlike a resume point. */
+  startAt?: number | null;
   durationHint: number | null;
   analyticsHref?: string | null;
   /** Issues fresh signed URLs when the old ones expire during a long session. */
@@ -134,7 +136,8 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   let hls: Hls | null = null;
   let mediaErrorRecoveries = 0;
   let lastRefreshAt = 0;
-  const resumeAt = opts.resumeAt !== null && opts.resumeAt > 5 && (opts.durationHint === null || opts.resumeAt < opts.durationHint - 3) ? opts.resumeAt : 0;
+  const asked = opts.startAt != null && opts.startAt > 0 && (opts.durationHint === null || opts.startAt < opts.durationHint) ? opts.startAt : null;
+  const resumeAt = asked ?? (opts.resumeAt !== null && opts.resumeAt > 5 && (opts.durationHint === null || opts.resumeAt < opts.durationHint - 3) ? opts.resumeAt : 0);
 
   function showStatus(message: string | null) {
     status.textContent = message ?? '';
@@ -246,7 +249,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
       video.currentTime = 0;
       resumeNote.hidden = true;
     });
-    resumeNote.replaceChildren(`Resuming at ${formatClock(resumeAt)}. `, startOver);
+    resumeNote.replaceChildren(`${asked === null ? 'Resuming' : 'Starting'} at ${formatClock(resumeAt)}. `, startOver);
     resumeNote.hidden = false;
   }
 

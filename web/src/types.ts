@@ -137,3 +137,6 @@ export interface CourseOutline {
 
 /** What `GET /api/v1/recordings/{id}/view` answers. */
 export type RecordingPageView = LessonRecording & { lesson: { id: string; title: string; courseId: string } | null };
+
+/** What `GET /api/v1/search` answers. */
+export type { SearchResults } from '../../src/services/search';

@@ -247,12 +247,12 @@ export interface SearchCuesTable {
   text: string;
 }
 
-/** Which captions and chat files of a recording search_cues holds. */
+/** Which version of a recording (its updated_at) and which of its files search_cues was built from. */
 export interface SearchIndexedTable {
   recording_id: string;
   captions_key: string | null;
   chat_key: string | null;
-  indexed_at: string;
+  recording_version: string;
 }
 
 export interface Database {

@@ -1,15 +1,8 @@
 import { api, type Me } from '../api';
 import { el, render } from '../dom';
 import { PROVIDER_LABELS, clamp, formatClock, formatDateTime, formatStartsIn, formatPercent, recordingLabel } from '../format';
+import { recordingHref } from '../links';
 import type { CourseOutline, HomeClass, HomeRecording, ViewerHome } from '../types';
-
-/** Where a recording opens: its lesson's page (the player above the lesson's other recordings), else its own page. */
-export function recordingHref(rec: { id: string; liveClass: { lessonId: string | null } }, at?: number): string {
-  const t = at !== undefined && at > 0 ? `&t=${Math.floor(at)}` : '';
-  return rec.liveClass.lessonId
-    ? `/lessons/${encodeURIComponent(rec.liveClass.lessonId)}?recording=${encodeURIComponent(rec.id)}${t}`
-    : `/recordings/${encodeURIComponent(rec.id)}${t ? `?${t.slice(1)}` : ''}`;
-}
 
 function progressBar(percent: number, label: string): HTMLDivElement {
   const fill = el('div', { class: 'progress-fill' });
@@ -74,7 +67,7 @@ export async function renderHomePage(target: HTMLElement, me: Me): Promise<void>
 
   const watchedNote = `A recording counts as watched once ${Math.round(home.watchedShare * 100)}% of it has been played.`;
   const courseCards = outlines.map((o) =>
-    el('section', { class: 'card course', 'data-course-id': o.id, 'aria-label': o.title },
+    el('section', { class: 'card course', id: `course-${o.id}`, 'data-course-id': o.id, 'aria-label': o.title },
       el('h2', {}, o.title),
       o.description ? el('p', { class: 'muted' }, o.description) : '',
       ...o.chapters.map((ch) =>

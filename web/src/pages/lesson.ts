@@ -114,7 +114,7 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     url.searchParams.delete('t');
     history.replaceState(null, '', url.pathname + url.search);
     render(playerSlot, el('div', { class: 'card player-loading muted' }, `Loading ${rec.liveClass.title}…`));
-    playerSlot.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    playerSlot.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
     const fetchPlayback = () => api<Playback>('GET', `/api/v1/recordings/${encodeURIComponent(rec.id)}/playback`);
     let playback: Playback;
     try {
@@ -129,7 +129,8 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
       title: recordingLabel(rec),
       subtitle: `${formatDateTime(rec.startedAt)} · ${formatDuration(rec.durationSeconds)}`,
       playback,
-      resumeAt: startAt ?? rec.progressForViewer?.lastPosition ?? null,
+      resumeAt: rec.progressForViewer?.lastPosition ?? null,
+      startAt: startAt ?? null,
       durationHint: rec.durationSeconds,
       analyticsHref: staff ? `/recordings/${encodeURIComponent(rec.id)}/analytics` : null,
       refreshPlayback: fetchPlayback,

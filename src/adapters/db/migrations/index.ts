@@ -289,7 +289,7 @@ const migrations: Record<string, Up> = {
       .addColumn('recording_id', 'text', (c) => c.primaryKey())
       .addColumn('captions_key', 'text')
       .addColumn('chat_key', 'text')
-      .addColumn('indexed_at', 'text', (c) => c.notNull())
+      .addColumn('recording_version', 'text', (c) => c.notNull())
       .execute();
   },
 };
