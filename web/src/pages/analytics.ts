@@ -110,7 +110,7 @@ export async function renderAnalyticsPage(target: HTMLElement, me: Me, recording
       stat('completion', 'Completion rate', formatPercent(data.completionRate * 100)),
     ),
     el('section', { class: 'card' }, el('h2', {}, 'What was watched'), el('p', { class: 'muted' }, `Views of each ${data.heatmap.bucketSeconds}-second stretch of the recording.`), chart),
-    el('section', { class: 'card' }, el('h2', {}, 'Students'), rows.length ? el('div', { class: 'table-scroll' }, table) : el('p', { class: 'muted' }, 'Nobody has watched this recording yet.')),
+    el('section', { class: 'card' }, el('h2', {}, 'Students'), rows.length ? el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Students (scrolls sideways)' }, table) : el('p', { class: 'muted' }, 'Nobody has watched this recording yet.')),
   );
   draw();
   const resize = new ResizeObserver(() => draw());
@@ -183,6 +183,6 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
     el('p', { class: 'muted' }, `${report.students.length} student${report.students.length === 1 ? '' : 's'} · ${report.recordings.length} ready recording${report.recordings.length === 1 ? '' : 's'}. Each cell is the share of the recording the student has watched.`),
     report.students.length === 0 || report.recordings.length === 0
       ? el('p', { class: 'muted empty' }, report.students.length === 0 ? 'No students are enrolled in this batch.' : 'No recordings are ready yet.')
-      : el('div', { class: 'table-scroll card' }, table),
+      : el('div', { class: 'table-scroll card', tabindex: '0', role: 'region', 'aria-label': 'Watch report (scrolls sideways)' }, table),
   );
 }

@@ -157,7 +157,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     if (cls.provider === 'native' && (cls.status === 'live' || cls.status === 'ended')) {
       const attendance = el('button', { type: 'button', class: 'attendance-csv secondary' }, 'Attendance CSV');
       attendance.addEventListener('click', () => void act(cls.id, attendance, () => downloadWithToken(`/api/v1/live-classes/${encodeURIComponent(cls.id)}/attendance?format=csv`, `attendance-${cls.id}.csv`)));
-      box.append(attendance);
+      box.append(attendance, el('a', { href: `/live-classes/${encodeURIComponent(cls.id)}/attendance`, class: 'button-link attendance-page' }, 'Attendance'));
     }
     if (cls.status === 'live') {
       const recording = recordingsOf(cls.id).some((r) => r.status === 'recording');
