@@ -5,6 +5,8 @@ import { el } from './dom';
 import { clamp, formatClock } from './format';
 import { icon } from './icons';
 import type { HeartbeatResult, Playback } from './types';
+import { findAudioOnlyRendition } from './player-audio';
+import { installShortcuts } from './player-shortcuts';
 import { type ChatCue, type ThumbnailCue, lastStartedAt, parseChat, parseThumbnails } from './vtt';
 
 declare global {
@@ -70,6 +72,12 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
 
   const playButton = el('button', { type: 'button', id: 'play-toggle', class: 'icon', 'aria-label': 'Play' }, icon('play'));
   const muteButton = el('button', { type: 'button', id: 'mute-toggle', class: 'icon', 'aria-label': 'Mute' }, icon('volume'));
+  const VOLUME_KEY = 'aula.volume';
+  const volume = el('input', { type: 'range', id: 'volume', min: '0', max: '1', step: '0.05', 'aria-label': 'Volume' });
+  const savedVolume = Number(localStorage.getItem(VOLUME_KEY) ?? '1');
+  video.volume = Number.isFinite(savedVolume) ? clamp(savedVolume, 0, 1) : 1;
+  volume.value = String(video.volume);
+  const helpButton = el('button', { type: 'button', id: 'shortcuts-button', class: 'icon help', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)' }, '?');
   const timeLabel = el('span', { class: 'time', id: 'time' }, '00:00 / 00:00');
   const seek = el('input', { type: 'range', id: 'seek', min: '0', max: '0', step: '0.1', value: '0', 'aria-label': 'Seek' });
   const previewImage = el('img', { alt: '', draggable: 'false' });
@@ -106,10 +114,11 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   else download.hidden = true;
 
   const controls = el('div', { class: 'controls' },
-    playButton, muteButton, timeLabel, seekWrap,
+    playButton, el('span', { class: 'volume-group' }, muteButton, volume), timeLabel, seekWrap,
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Quality'), quality),
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Speed'), speed),
     captionsButton,
+    helpButton,
     fullscreenButton,
   );
   const stage = el('div', { class: 'player-stage', tabindex: '-1' }, videoBox, controls);
@@ -190,6 +199,10 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     playback = await opts.refreshPlayback();
     if (playback.mp4) download.href = playback.mp4;
     if (playback.captions && captionsTrack.src !== playback.captions) captionsTrack.src = playback.captions;
+    // Fresh links are for the master playlist; audio-only playback resumes from the renditions menu.
+    audioOnly = false;
+    videoBox.classList.remove('audio-only');
+    void findAudioOnlyRendition(playback.hls, getToken()).then((url) => (audioOnlyUrl = url), () => undefined);
     if (Hls.isSupported()) attachHls(playback.hls, at);
     else {
       video.src = playback.hls;
@@ -199,7 +212,18 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     void loadThumbnails();
   }
 
+  /** The audio-only rendition's playlist, once found; playing it is "Audio only" in the quality menu. */
+  let audioOnlyUrl: string | null = null;
+  let audioOnly = false;
+  /** A video level to choose once the master is loaded again after audio-only playback. */
+  let pendingLevel: number | null = null;
+  void findAudioOnlyRendition(playback.hls, getToken()).then((url) => {
+    audioOnlyUrl = url;
+    if (url && !quality.querySelector('option[value="audio"]')) quality.append(el('option', { value: 'audio' }, 'Audio only'));
+  }, () => undefined);
+
   function fillQualities(levels: Level[]) {
+    if (audioOnly) return;
     const indexed = levels.map((level, index) => ({ level, index })).sort((a, b) => b.level.height - a.level.height || b.level.bitrate - a.level.bitrate);
     const heights = indexed.map((l) => l.level.height);
     quality.replaceChildren(
@@ -210,8 +234,14 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
         return el('option', { value: String(index) }, dup ? `${label} (${Math.round(level.bitrate / 1000)} kb/s)` : label);
       }),
     );
+    if (audioOnlyUrl) quality.append(el('option', { value: 'audio' }, 'Audio only'));
     quality.value = '-1';
     quality.disabled = levels.length === 0;
+    if (pendingLevel !== null && hls) {
+      hls.currentLevel = pendingLevel;
+      quality.value = String(pendingLevel);
+      pendingLevel = null;
+    }
     labelAuto();
   }
 
@@ -222,8 +252,27 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     auto.textContent = hls.autoLevelEnabled && current && current.height > 0 ? `Auto (${current.height}p)` : 'Auto';
   }
 
+  /** Moves between the master playlist and the audio-only one, keeping the position and the play state. */
+  function switchSource(toAudio: boolean, level: number) {
+    const at = video.currentTime;
+    const wasPlaying = !video.paused;
+    audioOnly = toAudio;
+    videoBox.classList.toggle('audio-only', toAudio);
+    pendingLevel = toAudio ? null : level;
+    attachHls(toAudio ? audioOnlyUrl! : playback.hls, at);
+    if (wasPlaying) video.play().catch(() => undefined);
+  }
+
   quality.addEventListener('change', () => {
     if (!hls) return;
+    if (quality.value === 'audio') {
+      if (audioOnlyUrl && !audioOnly) switchSource(true, -1);
+      return;
+    }
+    if (audioOnly) {
+      switchSource(false, Number(quality.value));
+      return;
+    }
     hls.currentLevel = Number(quality.value);
     labelAuto();
   });
@@ -274,15 +323,31 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     if (document.fullscreenElement) void document.exitFullscreen();
     else void stage.requestFullscreen?.().catch(() => undefined);
   });
-  stage.addEventListener('keydown', (e) => {
-    const t = e.target;
-    if (t instanceof HTMLSelectElement || (t instanceof HTMLInputElement && t !== seek) || t instanceof HTMLButtonElement || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key === ' ' || e.key === 'k') togglePlay();
-    else if (e.key === 'm') video.muted = !video.muted;
-    else if (e.key === 'f') fullscreenButton.click();
-    else if (t !== seek && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) video.currentTime = clamp(video.currentTime + (e.key === 'ArrowLeft' ? -5 : 5), 0, duration());
-    else return;
-    e.preventDefault();
+  const shortcuts = installShortcuts(stage, {
+    togglePlay,
+    seekBy: (seconds) => (video.currentTime = clamp(video.currentTime + seconds, 0, duration())),
+    seekToFraction: (fraction) => (video.currentTime = clamp(duration() * fraction, 0, duration())),
+    toggleMute: () => (video.muted = !video.muted),
+    volumeBy: (delta) => {
+      video.muted = false;
+      video.volume = clamp(Math.round((video.volume + delta) * 20) / 20, 0, 1);
+    },
+    toggleFullscreen: () => fullscreenButton.click(),
+    toggleCaptions: () => {
+      if (!captionsButton.hidden) captionsButton.click();
+    },
+    speedStep: (direction) => {
+      const i = (SPEEDS as readonly number[]).indexOf(Number(speed.value));
+      const next = SPEEDS[clamp(i + direction, 0, SPEEDS.length - 1)]!;
+      speed.value = String(next);
+      speed.dispatchEvent(new Event('change'));
+    },
+  });
+  cleanups.push(() => shortcuts.dispose());
+  helpButton.addEventListener('click', () => shortcuts.showHelp());
+  volume.addEventListener('input', () => {
+    video.muted = false;
+    video.volume = Number(volume.value);
   });
 
   const duration = () => (Number.isFinite(video.duration) && video.duration > 0 ? video.duration : opts.durationHint ?? 0);
@@ -313,6 +378,9 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   listen(video, 'ended', syncPlayState);
   listen(video, 'playing', () => showStatus(null));
   listen(video, 'volumechange', () => {
+    volume.value = String(video.muted ? 0 : video.volume);
+    volume.setAttribute('aria-valuetext', video.muted ? 'muted' : `${Math.round(video.volume * 100)}%`);
+    if (!video.muted) localStorage.setItem(VOLUME_KEY, String(video.volume));
     muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
     muteButton.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
   });
