@@ -7,11 +7,12 @@ import { Unprocessable } from './errors';
  */
 export type ClassPhase = 'upcoming' | 'due' | 'live' | 'missed' | 'ended' | 'cancelled';
 
-export function classPhase(c: { status: LiveClassStatus; startsAt: string; durationMinutes: number }, now: Date): ClassPhase {
+export function classPhase(c: { status: LiveClassStatus; provider: LiveClassProvider; startsAt: string; durationMinutes: number }, now: Date): ClassPhase {
   if (c.status !== 'scheduled') return c.status;
   const start = Date.parse(c.startsAt);
   const end = start + c.durationMinutes * 60_000;
-  if (now.getTime() >= end) return 'missed';
+  // An upload class is never held; once its time is over it is simply past.
+  if (now.getTime() >= end) return c.provider === 'upload' ? 'ended' : 'missed';
   return now.getTime() >= start ? 'due' : 'upcoming';
 }
 
