@@ -115,7 +115,7 @@ export interface RecordingAnalytics {
 
 export interface WatchReport {
   batchId: string;
-  recordings: { id: string; title: string; startedAt: string; durationSeconds: number | null; liveClassTitle: string }[];
+  recordings: { id: string; title: string; startedAt: string; durationSeconds: number | null; liveClassId: string; liveClassTitle: string }[];
   students: {
     userId: string;
     name: string | null;
