@@ -7,7 +7,8 @@ import { icon } from './icons';
 import type { HeartbeatResult, Playback } from './types';
 import { findAudioOnlyRendition } from './player-audio';
 import { installShortcuts } from './player-shortcuts';
-import { type ChatCue, type ThumbnailCue, lastStartedAt, parseChat, parseThumbnails } from './vtt';
+import { createChatReplay } from './player-chat';
+import { type ThumbnailCue, lastStartedAt, parseThumbnails } from './vtt';
 
 declare global {
   interface Window {
@@ -123,10 +124,8 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   );
   const stage = el('div', { class: 'player-stage', tabindex: '-1' }, videoBox, controls);
 
-  const chatList = el('ol', { class: 'chat-list' });
-  const chatEmpty = el('p', { class: 'muted chat-empty' }, 'Loading chat…');
-  const chatCount = el('span', { class: 'muted' });
-  const chat = el('aside', { id: 'chat', class: 'chat-panel', 'aria-label': 'Chat replay' }, el('h3', {}, 'Chat ', chatCount), chatEmpty, chatList);
+  const chatReplay = createChatReplay(playback.chat, (t) => (video.currentTime = t));
+  const chat = chatReplay.element;
 
   const resumeNote = el('p', { class: 'resume-note muted', hidden: '' });
   const heading = el('div', { class: 'player-heading' },
@@ -389,14 +388,14 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   });
   listen(video, 'timeupdate', () => {
     paintSeek(video.currentTime);
-    updateChat(video.currentTime);
+    chatReplay.update(video.currentTime);
   });
   listen(video, 'durationchange', () => paintSeek(video.currentTime));
   listen(video, 'progress', () => paintSeek(video.currentTime));
   listen(video, 'seeked', () => {
-    stickToBottom = true;
+    chatReplay.followLatest();
     paintSeek(video.currentTime);
-    updateChat(video.currentTime);
+    chatReplay.update(video.currentTime);
   });
 
   seek.addEventListener('input', () => {
@@ -461,63 +460,6 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     seekHovered = false;
     if (!dragging) preview.hidden = true;
   });
-
-  // ------------------------------------------------------------ chat replay
-  let chatCues: ChatCue[] = [];
-  let chatItems: HTMLLIElement[] = [];
-  let shown = 0;
-  let current = -1;
-  let stickToBottom = true;
-
-  chatList.addEventListener('scroll', () => {
-    stickToBottom = chatList.scrollHeight - chatList.scrollTop - chatList.clientHeight < 24;
-  });
-
-  async function loadChat() {
-    if (!playback.chat) return;
-    try {
-      const res = await fetch(playback.chat);
-      if (!res.ok) throw new Error(`chat ${res.status}`);
-      chatCues = parseChat(await res.text());
-    } catch {
-      chatEmpty.textContent = 'The chat could not be loaded.';
-      return;
-    }
-    chatCount.textContent = `· ${chatCues.length} message${chatCues.length === 1 ? '' : 's'}`;
-    chatEmpty.textContent = chatCues.length === 0 ? 'No messages were sent in this class.' : 'Messages appear here as the recording plays.';
-    chatItems = chatCues.map((cue, i) => {
-      const at = el('button', { type: 'button', class: 'chat-time', title: 'Jump to this moment' }, formatClock(cue.start));
-      at.addEventListener('click', () => {
-        video.currentTime = cue.start;
-      });
-      return el('li', { class: 'chat-msg', 'data-index': String(i), 'data-start': cue.start.toFixed(3), hidden: '' },
-        at, el('strong', { class: 'chat-author' }, cue.author || 'Anonymous'), el('span', { class: 'chat-text' }, cue.text));
-    });
-    chatList.replaceChildren(...chatItems);
-    shown = 0;
-    current = -1;
-    updateChat(video.currentTime);
-  }
-  void loadChat();
-
-  function updateChat(t: number) {
-    if (chatItems.length === 0) return;
-    const upTo = lastStartedAt(chatCues, t) + 1;
-    const grew = upTo > shown;
-    if (upTo !== shown) {
-      for (let i = Math.min(upTo, shown); i < Math.max(upTo, shown); i++) chatItems[i]!.hidden = i >= upTo;
-      shown = upTo;
-    }
-    const cue = chatCues[upTo - 1];
-    const now = cue && t < cue.end ? upTo - 1 : -1;
-    if (now !== current) {
-      if (current >= 0) chatItems[current]?.classList.remove('current');
-      if (now >= 0) chatItems[now]?.classList.add('current');
-      current = now;
-    }
-    chatEmpty.hidden = shown > 0;
-    if (grew && stickToBottom) chatList.scrollTop = chatList.scrollHeight;
-  }
 
   // ------------------------------------------------------------ watch heartbeats
   const sessionId = newSessionId();
