@@ -134,7 +134,7 @@ async function main() {
     const meetings: string[] = [];
     for (let i = 0; i < CLASSES; i++) {
       const cls = await api('/api/v1/live-classes', 'POST', {
-        title: `Class ${i + 1}`, batchId: batch.id, lessonId: lesson.id, provider: 'zoom', providerAccountId: acct.id, startsAt: '2026-03-01T10:00:00Z', durationMinutes: 60,
+        title: `Class ${i + 1}`, batchId: batch.id, lessonId: lesson.id, provider: 'zoom', providerAccountId: acct.id, startsAt: `${new Date().getUTCFullYear() + 1}-03-01T10:00:00Z`, durationMinutes: 60,
       });
       meetings.push(cls.providerMeetingId);
     }

@@ -31,6 +31,15 @@ import { createPlaybackService } from './services/playback';
 import { createWatchAnalytics } from './services/watch-analytics';
 import { registerSystemRoutes } from './http/routes/system';
 import { registerWebRoutes } from './http/routes/web';
+import { registerHomeRoutes } from './http/routes/home';
+import { registerSearchRoutes } from './http/routes/search';
+import { createSearchRepository } from './adapters/db/search-repository';
+import { createSearchService } from './services/search';
+import { registerRecordingViewRoutes } from './http/routes/recording-view';
+import { createRecordingViews } from './services/recording-view';
+import { createHomeRepository } from './adapters/db/home-repository';
+import { createRecordingParts } from './services/recording-parts';
+import { createViewerHome } from './services/viewer-home';
 import { createCatalogService } from './services/catalog';
 import { type DemoWorkspace, seedDemoWorkspace } from './services/demo';
 import { createDemoRecording } from './services/demo-media';
@@ -153,7 +162,10 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     sessions: config.redisUrl ? createRedisWatchSessionStore(config.redisUrl) : undefined,
     onWatched: lti.onWatched,
   });
-  const presentRecordings = createRecordingPresenter({ playback, analytics });
+  const homeRepo = createHomeRepository(db);
+  const recordingParts = createRecordingParts(homeRepo);
+  const presentRecordings = createRecordingPresenter({ playback, analytics, parts: recordingParts });
+  const viewerHome = createViewerHome({ home: homeRepo, access, playback, analytics, parts: recordingParts, clock });
   const soleProcess = config.database.kind === 'sqlite';
   for (const dir of ['jobs', 'uploads', 'zoom', 'livekit']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
@@ -220,6 +232,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const secureCookies = config.publicUrl.startsWith('https:');
   registerIdentityRoutes(http, identity, { secureCookies });
   registerCatalogRoutes(http, catalog);
+  registerHomeRoutes(http, viewerHome);
+  registerSearchRoutes(http, createSearchService({ search: createSearchRepository(db), access, storage, parts: recordingParts, logger }));
+  registerRecordingViewRoutes(http, createRecordingViews({ recordings, present: presentRecordings, catalog: catalogRepo }));
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerProviderRoutes(http, { modules: providerModules, accounts: providerAccounts, intake });
   registerZoomRoutes(http, zoom.sync);

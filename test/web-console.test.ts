@@ -86,10 +86,14 @@ describe('instructor console in Chromium', () => {
     await row.waitFor({ timeout: 10_000 });
     const classId = await row.getAttribute('data-live-class-id');
     const created = await t.api<{ lessonId: string; batchId: string; provider: string; autoRecord: boolean }>('GET', `/api/v1/live-classes/${classId}`);
-    expect(created.body).toMatchObject({ lessonId: school.lessons[1]!.id, batchId: batch.id, provider: 'upload', autoRecord: true });
+    // Nothing to record in an upload class: the form turned auto-record off when "upload" was chosen.
+    expect(created.body).toMatchObject({ lessonId: school.lessons[1]!.id, batchId: batch.id, provider: 'upload', autoRecord: false });
 
     const file = await makeTestVideo(path.join(t.dataDir, 'reteach.mp4'), { seconds: 3 });
     await row.locator('input.upload-input').setInputFiles(file);
+    // The title is asked for, the file name only suggested.
+    expect(await row.locator('input.upload-title').inputValue()).toBe('reteach');
+    await row.locator('form.upload-ask button[type=submit]').click();
     const badge = row.locator('span.badge[data-recording-id]');
     await expect.poll(() => badge.first().getAttribute('class'), { timeout: 60_000 }).toMatch(/ready/);
     expect(await row.locator('.recording-title').first().textContent()).toBe('reteach');
@@ -100,6 +104,7 @@ describe('instructor console in Chromium', () => {
     const junk = path.join(t.dataDir, 'notes.txt');
     await writeFile(junk, 'not a video');
     await row.locator('input.upload-input').setInputFiles(junk);
+    await row.locator('form.upload-ask button[type=submit]').click();
     const failed = row.locator('li.recording-item', { hasText: 'notes' });
     await expect.poll(() => failed.locator('span.badge').getAttribute('class'), { timeout: 30_000 }).toMatch(/failed/);
     expect(await failed.locator('.processing-error').textContent()).toMatch(/no video or audio stream/);

@@ -22,6 +22,8 @@ const isSettled = (r: Recording) => (r.status === 'ready' && r.progress?.stage =
 
 const account = { accountId: 'zoom-acct-1', clientId: 'client-id-1', clientSecret: 'client-secret-1' };
 const webhookSecret = 'webhook-secret-token-1';
+/** Classes are scheduled in the future (a class may not start in the past); next year's March always is. */
+const classYear = new Date().getUTCFullYear() + 1;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -78,7 +80,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
 
   const zoomClass = async (title: string): Promise<LiveClass> => {
     const r = await t.api<LiveClass & ErrorBody>('POST', '/api/v1/live-classes', {
-      body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: '2026-03-01T10:00:00Z', durationMinutes: 60 },
+      body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: `${classYear}-03-01T10:00:00Z`, durationMinutes: 60 },
     });
     if (r.status !== 201) throw new Error(JSON.stringify(r.body));
     return r.body;
@@ -145,7 +147,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const cls = await zoomClass('Algebra live');
     const meeting = zoom.meetings.get(Number(cls.providerMeetingId));
     expect(meeting).toBeDefined();
-    expect(meeting).toMatchObject({ topic: 'Algebra live', type: 2, start_time: '2026-03-01T10:00:00Z', duration: 60, timezone: 'UTC', settings: { auto_recording: 'cloud' } });
+    expect(meeting).toMatchObject({ topic: 'Algebra live', type: 2, start_time: `${classYear}-03-01T10:00:00Z`, duration: 60, timezone: 'UTC', settings: { auto_recording: 'cloud' } });
     expect(cls.providerData).toEqual({ uuid: meeting!.uuid, join_url: meeting!.join_url, start_url: meeting!.start_url, start_url_issued_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/) });
 
     const asStudent = await t.api<LiveClass>('GET', `/api/v1/live-classes/${cls.id}`, { token: school.batches[0]!.students[0]!.token });
@@ -155,9 +157,9 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const asInstructor = await t.api<LiveClass>('GET', `/api/v1/live-classes/${cls.id}`, { token: school.batches[0]!.instructor.token });
     expect(asInstructor.body.providerData?.start_url).toBe(meeting!.start_url);
 
-    const patched = await t.api('PATCH', `/api/v1/live-classes/${cls.id}`, { body: { title: 'Algebra live (moved)', startsAt: '2026-03-02T09:30:00Z' } });
+    const patched = await t.api('PATCH', `/api/v1/live-classes/${cls.id}`, { body: { title: 'Algebra live (moved)', startsAt: `${classYear}-03-02T09:30:00Z` } });
     expect(patched.status).toBe(200);
-    expect(meeting).toMatchObject({ topic: 'Algebra live (moved)', start_time: '2026-03-02T09:30:00Z' });
+    expect(meeting).toMatchObject({ topic: 'Algebra live (moved)', start_time: `${classYear}-03-02T09:30:00Z` });
 
     expect((await t.api('DELETE', `/api/v1/live-classes/${cls.id}`)).status).toBe(204);
     expect(meeting!.deleted).toBe(true);
@@ -562,7 +564,7 @@ describe('Zoom start link', () => {
 
   it('gives the instructor a newly issued start_url once the stored one is 90 minutes old, and students never any', async () => {
     const created = await t.api<LiveClass>('POST', '/api/v1/live-classes', {
-      body: { title: 'Astronomy live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: '2026-03-05T18:00:00Z', durationMinutes: 60 },
+      body: { title: 'Astronomy live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: `${classYear}-03-05T18:00:00Z`, durationMinutes: 60 },
     });
     expect(created.status).toBe(201);
     const cls = created.body;
@@ -625,7 +627,7 @@ describe.skipIf(!redisUrl)('Zoom on BullMQ: a rate-limited import', () => {
 
   it('waits as long as Zoom\'s Retry-After says before the retry', async () => {
     const created = await t.api<LiveClass>('POST', '/api/v1/live-classes', {
-      body: { title: 'Queue live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: '2026-03-06T10:00:00Z', durationMinutes: 60 },
+      body: { title: 'Queue live', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'zoom', providerAccountId: accountId, startsAt: `${classYear}-03-06T10:00:00Z`, durationMinutes: 60 },
     });
     const uuid = `BullRateLimited${Date.now()}==`;
     const video = await makeTestVideo(path.join(t.dataDir, 'bull-segment.mp4'), { seconds: 1 });

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../adapters/clock';
+import { assertStartNotInPast, defaultAutoRecord } from '../domain/live-class-rules';
 import { newId } from '../adapters/crypto';
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import type { LiveClassFilter, LiveClassRecord, LiveClassRepository } from '../adapters/db/live-class-repository';
@@ -131,11 +132,12 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       await deps.access.assertCanManage(actor, input.batchId);
       if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
       assertProviderInput(input);
+      assertStartNotInPast(input.provider, input.startsAt, clock.now());
       const id = newId();
       const now = isoNow(clock);
       const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {
         id, title: input.title, batchId: input.batchId, lessonId: input.lessonId ?? null, provider: input.provider, status: 'scheduled',
-        startsAt: new Date(input.startsAt).toISOString(), durationMinutes: input.durationMinutes, autoRecord: input.autoRecord ?? true,
+        startsAt: new Date(input.startsAt).toISOString(), durationMinutes: input.durationMinutes, autoRecord: input.autoRecord ?? defaultAutoRecord(input.provider),
         providerAccountId: input.providerAccountId ?? null, providerMeetingId: null, providerData: null,
         createdBy: actor.kind === 'user' ? actor.userId : null, createdAt: now,
       };
@@ -152,6 +154,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       await deps.access.assertCanManage(actor, cls.batchId);
       if (patch.lessonId) await assertLessonFitsBatch(patch.lessonId, cls.batchId);
       if ((patch.startsAt || patch.durationMinutes) && cls.status !== 'scheduled') throw new Conflict(`Live class ${id} is '${cls.status}'; only a scheduled class can be rescheduled`);
+      if (patch.startsAt) assertStartNotInPast(cls.provider, patch.startsAt, clock.now());
       await liveClasses.update(id, { ...patch, ...(patch.startsAt && { startsAt: new Date(patch.startsAt).toISOString() }), now: isoNow(clock) });
       const updated = await mustGet(id);
       await deps.providers[updated.provider]?.updated?.(updated);

@@ -1,6 +1,7 @@
 import type { RecordingListItem } from '../adapters/db/recording-repository';
 import type { Principal } from '../domain/identity';
 import type { PlaybackService } from './playback';
+import type { RecordingPart, RecordingParts } from './recording-parts';
 import type { WatchAnalytics } from './watch-analytics';
 
 type ViewerProgress = { lastPosition: number; watchedPercent: number };
@@ -10,6 +11,8 @@ export type RecordingView = Omit<RecordingListItem, 'media' | 'sourceKey' | 'cha
   posterUrl: string | null;
   hasChat: boolean;
   progressForViewer: ViewerProgress | null;
+  /** Where it stands among its class's recordings ("part 2 of 3"), null for a class's only one. */
+  part: RecordingPart | null;
 };
 
 /**
@@ -18,15 +21,16 @@ export type RecordingView = Omit<RecordingListItem, 'media' | 'sourceKey' | 'cha
  * signing its poster URL, and the type above makes a field added to recordings fail to compile here until it is
  * placed (or deliberately left out).
  */
-export function createRecordingPresenter(deps: { playback: Pick<PlaybackService, 'posterUrl'>; analytics: Pick<WatchAnalytics, 'progressFor'> }) {
+export function createRecordingPresenter(deps: { playback: Pick<PlaybackService, 'posterUrl'>; analytics: Pick<WatchAnalytics, 'progressFor'>; parts: RecordingParts }) {
   return async function present(viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }): Promise<{ nextCursor: string | null; items: RecordingView[] }> {
-    const progress = await deps.analytics.progressFor(viewer, page.items);
+    const [progress, parts] = await Promise.all([deps.analytics.progressFor(viewer, page.items), deps.parts(page.items)]);
     const items = page.items.map((r): RecordingView => ({
       id: r.id, liveClassId: r.liveClassId, title: r.title, status: r.status, previousStatus: r.previousStatus, source: r.source, externalRef: r.externalRef,
       startedAt: r.startedAt, endedAt: r.endedAt, sourceSize: r.sourceSize, durationSeconds: r.durationSeconds, width: r.width, height: r.height,
       videoCodec: r.videoCodec, audioCodec: r.audioCodec, bitRate: r.bitRate, sizeBytes: r.sizeBytes, progress: r.progress, processingError: r.processingError,
       deletedAt: r.deletedAt, purgedAt: r.purgedAt, createdAt: r.createdAt, updatedAt: r.updatedAt, liveClass: r.liveClass,
       posterUrl: deps.playback.posterUrl(viewer, r.id, r.media), hasChat: Boolean(r.media?.chatVttKey), progressForViewer: progress.get(r.id) ?? null,
+      part: parts.get(r.id) ?? null,
     }));
     return { nextCursor: page.nextCursor, items };
   };

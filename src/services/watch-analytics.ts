@@ -171,7 +171,7 @@ export function createWatchAnalytics(deps: {
       const watched = new Map(rows.map((r) => [`${r.recording_id}|${r.user_id}`, r]));
       return {
         batchId,
-        recordings: recordings.map((r) => ({ id: r.id, title: r.title, startedAt: r.startedAt, durationSeconds: r.durationSeconds, liveClassTitle: r.liveClass.title })),
+        recordings: recordings.map((r) => ({ id: r.id, title: r.title, startedAt: r.startedAt, durationSeconds: r.durationSeconds, liveClassId: r.liveClass.id, liveClassTitle: r.liveClass.title })),
         students: students.map((st) => ({
           userId: st.id, name: st.name, email: st.email, externalId: st.externalId,
           recordings: recordings.map((r) => {
@@ -226,8 +226,28 @@ export function watchReportCsv(report: Awaited<ReturnType<WatchAnalytics['batchW
     const safe = /^[=+\-@]/.test(s) ? `'${s}` : s;
     return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
   };
-  const header = ['student', 'email', 'external_id', ...report.recordings.map((r) => `${r.liveClassTitle} ${r.startedAt.slice(0, 16).replace('T', ' ')} (%)`)];
+  const header = ['student', 'email', 'external_id', ...uniqueHeaders(report.recordings.map((r) => `${recordingColumnName(r, report.recordings)} (% watched)`))];
   const lines = [header.map(q).join(',')];
   for (const s of report.students) lines.push([s.name, s.email, s.externalId, ...s.recordings.map((r) => r.watchedPercent)].map(q).join(','));
   return lines.join('\r\n') + '\r\n';
+}
+
+type ReportRecording = Awaited<ReturnType<WatchAnalytics['batchWatchReport']>>['recordings'][number];
+
+/** "Week 2 lecture · part 2 · 2026-03-01 19:57 UTC": the class, the part when it has several, the start in UTC. */
+export function recordingColumnName(r: ReportRecording, all: readonly ReportRecording[]): string {
+  const siblings = all.filter((x) => x.liveClassId === r.liveClassId).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  const part = siblings.length > 1 ? ` · part ${siblings.indexOf(r) + 1}` : '';
+  const name = r.title && r.title !== r.liveClassTitle ? `${r.liveClassTitle}: ${r.title}` : r.liveClassTitle;
+  return `${name}${part} · ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** Spreadsheets key columns by header: a repeated one gets " (2)", " (3)", … */
+export function uniqueHeaders(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    return count === 1 ? n : `${n} (${count})`;
+  });
 }

@@ -41,9 +41,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export interface Me { kind: 'user' | 'api-key'; id?: string; name?: string; email?: string; role: 'admin' | 'instructor' | 'student' }
 
 /** Sends a file as the raw request body, reporting progress (fetch cannot report upload progress). */
-export function uploadFile<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+export function uploadFile<T>(path: string, file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.addEventListener('abort', () => reject(new ApiError(0, 'cancelled', 'The upload was cancelled')));
     xhr.open('POST', path);
     const token = getToken();
     if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);

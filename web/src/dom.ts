@@ -1,3 +1,5 @@
+import { formatClock } from './format';
+
 type Child = Node | string;
 
 /** Creates an element with attributes and children; text is always set as text, never parsed as HTML. */
@@ -12,11 +14,7 @@ export function render(target: HTMLElement, ...children: Child[]): void {
   target.replaceChildren(...children);
 }
 
+/** A recording's length: the same clock format as positions in it ("04:05", "1:02:03"). */
 export function formatDuration(seconds: number | null | undefined): string {
-  if (seconds == null || !Number.isFinite(seconds)) return '–';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
+  return seconds == null || !Number.isFinite(seconds) ? '–' : formatClock(seconds);
 }

@@ -33,3 +33,31 @@ export function formatWatchTime(seconds: number): string {
 export function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value));
 }
+
+/** 24-hour time to the minute ("19:57"), in the viewer's time zone. */
+export function formatTimeOfDay(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '–' : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+}
+
+/**
+ * Tells a class's recordings apart: "Week 2 lecture · part 2 · 19:57". An upload's own title, when it has one,
+ * stands in for the class title.
+ */
+export function recordingLabel(rec: { title: string; startedAt: string; part: { number: number; of: number } | null; liveClass: { title: string } }): string {
+  const name = rec.title.trim() || rec.liveClass.title;
+  return [name, rec.part ? `part ${rec.part.number}` : null, formatTimeOfDay(rec.startedAt)].filter(Boolean).join(' · ');
+}
+
+/** "Starts in 10 min", "Starts in 3 h 05 min", then the date. */
+export function formatStartsIn(iso: string, now = Date.now()): string {
+  const minutes = Math.round((Date.parse(iso) - now) / 60_000);
+  if (minutes <= 0) return 'Starting now';
+  if (minutes < 60) return `Starts in ${minutes} min`;
+  if (minutes < 24 * 60) return `Starts in ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `Starts ${formatDateTime(iso)}`;
+}
+
+export const PROVIDER_LABELS: Readonly<Record<string, string>> = {
+  native: 'In Aula', zoom: 'Zoom', livekit: 'LiveKit', cloudflare: 'Cloudflare Stream', upload: 'Uploaded recording',
+};

@@ -5,8 +5,11 @@ import { el } from './dom';
 import { clamp, formatClock } from './format';
 import { icon } from './icons';
 import type { HeartbeatResult, Playback } from './types';
-import { type ChatCue, type ThumbnailCue, lastStartedAt, parseChat, parseThumbnails } from './vtt';
 import { safeStorage } from './storage';
+import { findAudioOnlyRendition } from './player-audio';
+import { installShortcuts } from './player-shortcuts';
+import { createChatReplay } from './player-chat';
+import { type ThumbnailCue, lastStartedAt, parseThumbnails } from './vtt';
 
 declare global {
   interface Window {
@@ -22,6 +25,8 @@ export interface PlayerOptions {
   playback: Playback;
   /** Where to resume, in seconds; null or small values start at the beginning. */
   resumeAt: number | null;
+  /** A moment the link asked for (a search match, a shared time): honoured exactly, unlike a resume point. */
+  startAt?: number | null;
   durationHint: number | null;
   analyticsHref?: string | null;
   /** Issues fresh signed URLs when the old ones expire during a long session. */
@@ -33,6 +38,8 @@ export interface PlayerHandle {
   element: HTMLElement;
   video: HTMLVideoElement;
   play(): void;
+  /** Moves keyboard focus to the player, so its shortcuts work at once. */
+  focus(): void;
   destroy(): void;
 }
 
@@ -67,6 +74,12 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
 
   const playButton = el('button', { type: 'button', id: 'play-toggle', class: 'icon', 'aria-label': 'Play' }, icon('play'));
   const muteButton = el('button', { type: 'button', id: 'mute-toggle', class: 'icon', 'aria-label': 'Mute' }, icon('volume'));
+  const VOLUME_KEY = 'aula.volume';
+  const volume = el('input', { type: 'range', id: 'volume', min: '0', max: '1', step: '0.05', 'aria-label': 'Volume' });
+  const savedVolume = Number(localStorage.getItem(VOLUME_KEY) ?? '1');
+  video.volume = Number.isFinite(savedVolume) ? clamp(savedVolume, 0, 1) : 1;
+  volume.value = String(video.volume);
+  const helpButton = el('button', { type: 'button', id: 'shortcuts-button', class: 'icon help', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)' }, '?');
   const timeLabel = el('span', { class: 'time', id: 'time' }, '00:00 / 00:00');
   const seek = el('input', { type: 'range', id: 'seek', min: '0', max: '0', step: '0.1', value: '0', 'aria-label': 'Seek' });
   const previewImage = el('img', { alt: '', draggable: 'false' });
@@ -103,18 +116,17 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   else download.hidden = true;
 
   const controls = el('div', { class: 'controls' },
-    playButton, muteButton, timeLabel, seekWrap,
+    playButton, el('span', { class: 'volume-group' }, muteButton, volume), timeLabel, seekWrap,
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Quality'), quality),
     el('label', { class: 'control-select' }, el('span', { class: 'visually-hidden' }, 'Speed'), speed),
     captionsButton,
+    helpButton,
     fullscreenButton,
   );
   const stage = el('div', { class: 'player-stage', tabindex: '-1' }, videoBox, controls);
 
-  const chatList = el('ol', { class: 'chat-list' });
-  const chatEmpty = el('p', { class: 'muted chat-empty' }, 'Loading chat…');
-  const chatCount = el('span', { class: 'muted' });
-  const chat = el('aside', { id: 'chat', class: 'chat-panel', 'aria-label': 'Chat replay' }, el('h3', {}, 'Chat ', chatCount), chatEmpty, chatList);
+  const chatReplay = createChatReplay(playback.chat, (t) => (video.currentTime = t));
+  const chat = chatReplay.element;
 
   const resumeNote = el('p', { class: 'resume-note muted', hidden: '' });
   const heading = el('div', { class: 'player-heading' },
@@ -133,7 +145,8 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   let hls: Hls | null = null;
   let mediaErrorRecoveries = 0;
   let lastRefreshAt = 0;
-  const resumeAt = opts.resumeAt !== null && opts.resumeAt > 5 && (opts.durationHint === null || opts.resumeAt < opts.durationHint - 3) ? opts.resumeAt : 0;
+  const asked = opts.startAt != null && opts.startAt > 0 && (opts.durationHint === null || opts.startAt < opts.durationHint) ? opts.startAt : null;
+  const resumeAt = asked ?? (opts.resumeAt !== null && opts.resumeAt > 5 && (opts.durationHint === null || opts.resumeAt < opts.durationHint - 3) ? opts.resumeAt : 0);
 
   function showStatus(message: string | null) {
     status.textContent = message ?? '';
@@ -186,6 +199,10 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     playback = await opts.refreshPlayback();
     if (playback.mp4) download.href = playback.mp4;
     if (playback.captions && captionsTrack.src !== playback.captions) captionsTrack.src = playback.captions;
+    // Fresh links are for the master playlist; audio-only playback resumes from the renditions menu.
+    audioOnly = false;
+    videoBox.classList.remove('audio-only');
+    void findAudioOnlyRendition(playback.hls, getToken()).then((url) => (audioOnlyUrl = url), () => undefined);
     if (Hls.isSupported()) attachHls(playback.hls, at);
     else {
       video.src = playback.hls;
@@ -195,7 +212,18 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     void loadThumbnails();
   }
 
+  /** The audio-only rendition's playlist, once found; playing it is "Audio only" in the quality menu. */
+  let audioOnlyUrl: string | null = null;
+  let audioOnly = false;
+  /** A video level to choose once the master is loaded again after audio-only playback. */
+  let pendingLevel: number | null = null;
+  void findAudioOnlyRendition(playback.hls, getToken()).then((url) => {
+    audioOnlyUrl = url;
+    if (url && !quality.querySelector('option[value="audio"]')) quality.append(el('option', { value: 'audio' }, 'Audio only'));
+  }, () => undefined);
+
   function fillQualities(levels: Level[]) {
+    if (audioOnly) return;
     const indexed = levels.map((level, index) => ({ level, index })).sort((a, b) => b.level.height - a.level.height || b.level.bitrate - a.level.bitrate);
     const heights = indexed.map((l) => l.level.height);
     quality.replaceChildren(
@@ -206,8 +234,14 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
         return el('option', { value: String(index) }, dup ? `${label} (${Math.round(level.bitrate / 1000)} kb/s)` : label);
       }),
     );
+    if (audioOnlyUrl) quality.append(el('option', { value: 'audio' }, 'Audio only'));
     quality.value = '-1';
     quality.disabled = levels.length === 0;
+    if (pendingLevel !== null && hls) {
+      hls.currentLevel = pendingLevel;
+      quality.value = String(pendingLevel);
+      pendingLevel = null;
+    }
     labelAuto();
   }
 
@@ -218,8 +252,27 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     auto.textContent = hls.autoLevelEnabled && current && current.height > 0 ? `Auto (${current.height}p)` : 'Auto';
   }
 
+  /** Moves between the master playlist and the audio-only one, keeping the position and the play state. */
+  function switchSource(toAudio: boolean, level: number) {
+    const at = video.currentTime;
+    const wasPlaying = !video.paused;
+    audioOnly = toAudio;
+    videoBox.classList.toggle('audio-only', toAudio);
+    pendingLevel = toAudio ? null : level;
+    attachHls(toAudio ? audioOnlyUrl! : playback.hls, at);
+    if (wasPlaying) video.play().catch(() => undefined);
+  }
+
   quality.addEventListener('change', () => {
     if (!hls) return;
+    if (quality.value === 'audio') {
+      if (audioOnlyUrl && !audioOnly) switchSource(true, -1);
+      return;
+    }
+    if (audioOnly) {
+      switchSource(false, Number(quality.value));
+      return;
+    }
     hls.currentLevel = Number(quality.value);
     labelAuto();
   });
@@ -245,7 +298,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
       video.currentTime = 0;
       resumeNote.hidden = true;
     });
-    resumeNote.replaceChildren(`Resuming at ${formatClock(resumeAt)}. `, startOver);
+    resumeNote.replaceChildren(`${asked === null ? 'Resuming' : 'Starting'} at ${formatClock(resumeAt)}. `, startOver);
     resumeNote.hidden = false;
   }
 
@@ -270,15 +323,31 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     if (document.fullscreenElement) void document.exitFullscreen();
     else void stage.requestFullscreen?.().catch(() => undefined);
   });
-  stage.addEventListener('keydown', (e) => {
-    const t = e.target;
-    if (t instanceof HTMLSelectElement || (t instanceof HTMLInputElement && t !== seek) || t instanceof HTMLButtonElement || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.key === ' ' || e.key === 'k') togglePlay();
-    else if (e.key === 'm') video.muted = !video.muted;
-    else if (e.key === 'f') fullscreenButton.click();
-    else if (t !== seek && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) video.currentTime = clamp(video.currentTime + (e.key === 'ArrowLeft' ? -5 : 5), 0, duration());
-    else return;
-    e.preventDefault();
+  const shortcuts = installShortcuts(stage, {
+    togglePlay,
+    seekBy: (seconds) => (video.currentTime = clamp(video.currentTime + seconds, 0, duration())),
+    seekToFraction: (fraction) => (video.currentTime = clamp(duration() * fraction, 0, duration())),
+    toggleMute: () => (video.muted = !video.muted),
+    volumeBy: (delta) => {
+      video.muted = false;
+      video.volume = clamp(Math.round((video.volume + delta) * 20) / 20, 0, 1);
+    },
+    toggleFullscreen: () => fullscreenButton.click(),
+    toggleCaptions: () => {
+      if (!captionsButton.hidden) captionsButton.click();
+    },
+    speedStep: (direction) => {
+      const i = (SPEEDS as readonly number[]).indexOf(Number(speed.value));
+      const next = SPEEDS[clamp(i + direction, 0, SPEEDS.length - 1)]!;
+      speed.value = String(next);
+      speed.dispatchEvent(new Event('change'));
+    },
+  });
+  cleanups.push(() => shortcuts.dispose());
+  helpButton.addEventListener('click', () => shortcuts.showHelp());
+  volume.addEventListener('input', () => {
+    video.muted = false;
+    video.volume = Number(volume.value);
   });
 
   const duration = () => (Number.isFinite(video.duration) && video.duration > 0 ? video.duration : opts.durationHint ?? 0);
@@ -309,6 +378,9 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   listen(video, 'ended', syncPlayState);
   listen(video, 'playing', () => showStatus(null));
   listen(video, 'volumechange', () => {
+    volume.value = String(video.muted ? 0 : video.volume);
+    volume.setAttribute('aria-valuetext', video.muted ? 'muted' : `${Math.round(video.volume * 100)}%`);
+    if (!video.muted) localStorage.setItem(VOLUME_KEY, String(video.volume));
     muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
     muteButton.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
   });
@@ -317,14 +389,14 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   });
   listen(video, 'timeupdate', () => {
     paintSeek(video.currentTime);
-    updateChat(video.currentTime);
+    chatReplay.update(video.currentTime);
   });
   listen(video, 'durationchange', () => paintSeek(video.currentTime));
   listen(video, 'progress', () => paintSeek(video.currentTime));
   listen(video, 'seeked', () => {
-    stickToBottom = true;
+    chatReplay.followLatest();
     paintSeek(video.currentTime);
-    updateChat(video.currentTime);
+    chatReplay.update(video.currentTime);
   });
 
   seek.addEventListener('input', () => {
@@ -389,63 +461,6 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     seekHovered = false;
     if (!dragging) preview.hidden = true;
   });
-
-  // ------------------------------------------------------------ chat replay
-  let chatCues: ChatCue[] = [];
-  let chatItems: HTMLLIElement[] = [];
-  let shown = 0;
-  let current = -1;
-  let stickToBottom = true;
-
-  chatList.addEventListener('scroll', () => {
-    stickToBottom = chatList.scrollHeight - chatList.scrollTop - chatList.clientHeight < 24;
-  });
-
-  async function loadChat() {
-    if (!playback.chat) return;
-    try {
-      const res = await fetch(playback.chat);
-      if (!res.ok) throw new Error(`chat ${res.status}`);
-      chatCues = parseChat(await res.text());
-    } catch {
-      chatEmpty.textContent = 'The chat could not be loaded.';
-      return;
-    }
-    chatCount.textContent = `· ${chatCues.length} message${chatCues.length === 1 ? '' : 's'}`;
-    chatEmpty.textContent = chatCues.length === 0 ? 'No messages were sent in this class.' : 'Messages appear here as the recording plays.';
-    chatItems = chatCues.map((cue, i) => {
-      const at = el('button', { type: 'button', class: 'chat-time', title: 'Jump to this moment' }, formatClock(cue.start));
-      at.addEventListener('click', () => {
-        video.currentTime = cue.start;
-      });
-      return el('li', { class: 'chat-msg', 'data-index': String(i), 'data-start': cue.start.toFixed(3), hidden: '' },
-        at, el('strong', { class: 'chat-author' }, cue.author || 'Anonymous'), el('span', { class: 'chat-text' }, cue.text));
-    });
-    chatList.replaceChildren(...chatItems);
-    shown = 0;
-    current = -1;
-    updateChat(video.currentTime);
-  }
-  void loadChat();
-
-  function updateChat(t: number) {
-    if (chatItems.length === 0) return;
-    const upTo = lastStartedAt(chatCues, t) + 1;
-    const grew = upTo > shown;
-    if (upTo !== shown) {
-      for (let i = Math.min(upTo, shown); i < Math.max(upTo, shown); i++) chatItems[i]!.hidden = i >= upTo;
-      shown = upTo;
-    }
-    const cue = chatCues[upTo - 1];
-    const now = cue && t < cue.end ? upTo - 1 : -1;
-    if (now !== current) {
-      if (current >= 0) chatItems[current]?.classList.remove('current');
-      if (now >= 0) chatItems[now]?.classList.add('current');
-      current = now;
-    }
-    chatEmpty.hidden = shown > 0;
-    if (grew && stickToBottom) chatList.scrollTop = chatList.scrollHeight;
-  }
 
   // ------------------------------------------------------------ watch heartbeats
   const sessionId = newSessionId();
@@ -529,6 +544,9 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     video,
     play() {
       video.play().catch(() => undefined);
+    },
+    focus() {
+      stage.focus({ preventScroll: true });
     },
     destroy() {
       stopTimer();

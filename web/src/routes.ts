@@ -16,4 +16,6 @@ export const routes: PageRoute[] = [
   { pattern: /^\/recordings\/([^/]+)\/?$/, render: async (t, me, m) => (await import('./pages/recording')).renderRecordingPage(t, me, param(m)) },
   { pattern: /^\/live\/([^/]+)\/?$/, render: async (t, me, m) => (await import('./pages/live-entry')).renderLiveEntry(t, me, param(m)) },
   { pattern: /^\/batches\/([^/]+)\/report\/?$/, render: async (t, me, m) => (await import('./pages/analytics')).renderBatchReportPage(t, me, param(m)) },
+  { pattern: /^\/live-classes\/([^/]+)\/attendance\/?$/, render: async (t, me, m) => (await import('./pages/attendance')).renderAttendancePage(t, me, param(m)) },
+  { pattern: /^\/search\/?$/, render: async (t, me) => (await import('./pages/search')).renderSearchPage(t, me) },
 ];

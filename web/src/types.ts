@@ -43,6 +43,7 @@ export interface LessonRecording {
   posterUrl: string | null;
   hasChat: boolean;
   progressForViewer: { lastPosition: number; watchedPercent: number } | null;
+  part: { number: number; of: number } | null;
 }
 
 /** A recording in any state, as instructors and admins see it. */
@@ -114,7 +115,7 @@ export interface RecordingAnalytics {
 
 export interface WatchReport {
   batchId: string;
-  recordings: { id: string; title: string; startedAt: string; durationSeconds: number | null; liveClassTitle: string }[];
+  recordings: { id: string; title: string; startedAt: string; durationSeconds: number | null; liveClassId: string; liveClassTitle: string }[];
   students: {
     userId: string;
     name: string | null;
@@ -123,3 +124,19 @@ export interface WatchReport {
     recordings: { recordingId: string; watchedPercent: number; timeSpentSeconds: number }[];
   }[];
 }
+
+/** What `GET /api/v1/me/home` answers: the server's own types. */
+export type { HomeClass, HomeRecording, ViewerHome } from '../../src/services/viewer-home';
+
+export interface CourseOutline {
+  id: string;
+  title: string;
+  description: string;
+  chapters: { id: string; title: string; lessons: { id: string; title: string }[] }[];
+}
+
+/** What `GET /api/v1/recordings/{id}/view` answers. */
+export type RecordingPageView = LessonRecording & { lesson: { id: string; title: string; courseId: string } | null };
+
+/** What `GET /api/v1/search` answers. */
+export type { SearchResults } from '../../src/services/search';

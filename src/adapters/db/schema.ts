@@ -350,6 +350,30 @@ export interface LtiRegistrationLinksTable {
   used_at: string | null;
 }
 
+/** When a user last opened the home page, and the visit before that ("new since your last visit"). */
+export interface HomeVisitsTable {
+  user_id: string;
+  last_visit_at: string;
+  previous_visit_at: string | null;
+}
+
+/** Caption and chat lines of recordings, for search; rebuilt when a recording's captions or chat change. */
+export interface SearchCuesTable {
+  id: Generated<number>;
+  recording_id: string;
+  kind: 'caption' | 'chat';
+  start_seconds: number;
+  text: string;
+}
+
+/** Which version of a recording (its updated_at) and which of its files search_cues was built from. */
+export interface SearchIndexedTable {
+  recording_id: string;
+  captions_key: string | null;
+  chat_key: string | null;
+  recording_version: string;
+}
+
 export interface Database {
   users: UsersTable;
   api_keys: ApiKeysTable;
@@ -380,4 +404,7 @@ export interface Database {
   lti_resource_links: LtiResourceLinksTable;
   lti_scores: LtiScoresTable;
   lti_registration_links: LtiRegistrationLinksTable;
+  home_visits: HomeVisitsTable;
+  search_cues: SearchCuesTable;
+  search_indexed: SearchIndexedTable;
 }

@@ -41,6 +41,16 @@ export async function renderAnalyticsPage(target: HTMLElement, me: Me, recording
     failure(target, err, 'analytics');
     return;
   }
+  if (rec && rec.status !== 'ready') {
+    const why = rec.status === 'failed' ? `This recording failed to process${rec.processingError ? `: ${rec.processingError}` : ''}. Nobody could watch it, so there are no analytics.`
+      : rec.status === 'deleted' ? 'This recording is deleted; nobody can watch it until an admin restores it.'
+        : `This recording is ${rec.status}; analytics start once it is ready to watch.`;
+    render(target,
+      el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('a', { href: '/console' }, 'Console'), ' › ', el('span', {}, rec.title), ' › ', el('span', {}, 'Analytics')),
+      el('h1', {}, rec.title),
+      el('p', { class: 'card not-ready', role: 'status' }, el('span', { class: `badge ${rec.status}` }, rec.status), ' ', why));
+    return;
+  }
   const batchId = rec?.liveClass.batchId ?? null;
   const members = batchId ? await api<{ items: BatchMember[] }>('GET', `/api/v1/batches/${encodeURIComponent(batchId)}/students`).then((r) => r.items).catch(() => []) : [];
   const people = new Map(members.map((m) => [m.id, m]));
@@ -84,11 +94,11 @@ export async function renderAnalyticsPage(target: HTMLElement, me: Me, recording
   ].sort((a, b) => b.watchedPercent - a.watchedPercent || (a.person?.name ?? '').localeCompare(b.person?.name ?? ''));
 
   const table = el('table', { id: 'viewers', class: 'data-table' },
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Student'), el('th', { scope: 'col', class: 'num' }, 'Watched'), el('th', { scope: 'col', class: 'num' }, 'Watched time'), el('th', { scope: 'col', class: 'num' }, 'Time spent'), el('th', { scope: 'col', class: 'num' }, 'Sessions'))),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Student'), el('th', { scope: 'col', class: 'num' }, 'Share of the recording watched'), el('th', { scope: 'col', class: 'num' }, 'Length of the recording watched'), el('th', { scope: 'col', class: 'num' }, 'Time spent playing', el('span', {}, 'rewatching included')), el('th', { scope: 'col', class: 'num' }, 'Sessions'))),
     el('tbody', {}, ...rows.map((r) => el('tr', { 'data-user-id': r.userId },
       el('th', { scope: 'row' }, r.person?.name ?? r.person?.email ?? r.userId, r.person?.name ? el('span', { class: 'muted email' }, r.person.email) : ''),
       percentCell(r.watchedPercent),
-      el('td', { class: 'num' }, formatDuration(r.watchedSeconds)),
+      el('td', { class: 'num' }, formatWatchTime(r.watchedSeconds)),
       el('td', { class: 'num' }, formatWatchTime(r.timeSpentSeconds)),
       el('td', { class: 'num' }, String(r.sessions)),
     ))),
@@ -109,12 +119,20 @@ export async function renderAnalyticsPage(target: HTMLElement, me: Me, recording
       stat('total-watch', 'Total watch time', formatWatchTime(data.totalWatchSeconds)),
       stat('completion', 'Completion rate', formatPercent(data.completionRate * 100)),
     ),
+    el('p', { class: 'muted stats-note' }, 'Completion rate: the share of viewers who watched at least 90 % of the recording. Total watch time counts every second played, rewatching included.'),
     el('section', { class: 'card' }, el('h2', {}, 'What was watched'), el('p', { class: 'muted' }, `Views of each ${data.heatmap.bucketSeconds}-second stretch of the recording.`), chart),
-    el('section', { class: 'card' }, el('h2', {}, 'Students'), rows.length ? el('div', { class: 'table-scroll' }, table) : el('p', { class: 'muted' }, 'Nobody has watched this recording yet.')),
+    el('section', { class: 'card' }, el('h2', {}, 'Students'), rows.length ? el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Students (scrolls sideways)' }, table) : el('p', { class: 'muted' }, 'Nobody has watched this recording yet.')),
   );
   draw();
   const resize = new ResizeObserver(() => draw());
   resize.observe(canvas);
+}
+
+/** A report column's recording: its class, and its part when the class has several. */
+function partLabel(r: WatchReport['recordings'][number], all: WatchReport['recordings']): string {
+  const siblings = all.filter((x) => x.liveClassId === r.liveClassId).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.id.localeCompare(b.id));
+  const name = r.title && r.title !== r.liveClassTitle ? `${r.liveClassTitle}: ${r.title}` : r.liveClassTitle;
+  return siblings.length > 1 ? `${name} · part ${siblings.indexOf(r) + 1}` : name;
 }
 
 /** Per student, per recording: the watched percentage of every ready recording of a batch, with a CSV export. */
@@ -158,8 +176,8 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
     el('thead', {}, el('tr', {},
       el('th', { scope: 'col' }, 'Student'),
       ...report.recordings.map((r) => el('th', { scope: 'col', class: 'num', 'data-recording-id': r.id },
-        el('a', { href: `/recordings/${encodeURIComponent(r.id)}/analytics` }, r.liveClassTitle),
-        el('span', { class: 'muted' }, `${formatDateTime(r.startedAt)} · ${formatDuration(r.durationSeconds)}`))),
+        el('a', { href: `/recordings/${encodeURIComponent(r.id)}/analytics` }, partLabel(r, report.recordings)),
+        el('span', { class: 'muted' }, `${formatDateTime(r.startedAt)} · ${formatDuration(r.durationSeconds)} · % watched`))),
       el('th', { scope: 'col', class: 'num' }, 'Average'),
     )),
     el('tbody', {}, ...report.students.map((s) => el('tr', { 'data-user-id': s.userId },
@@ -183,6 +201,6 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
     el('p', { class: 'muted' }, `${report.students.length} student${report.students.length === 1 ? '' : 's'} · ${report.recordings.length} ready recording${report.recordings.length === 1 ? '' : 's'}. Each cell is the share of the recording the student has watched.`),
     report.students.length === 0 || report.recordings.length === 0
       ? el('p', { class: 'muted empty' }, report.students.length === 0 ? 'No students are enrolled in this batch.' : 'No recordings are ready yet.')
-      : el('div', { class: 'table-scroll card' }, table),
+      : el('div', { class: 'table-scroll card', tabindex: '0', role: 'region', 'aria-label': 'Watch report (scrolls sideways)' }, table),
   );
 }

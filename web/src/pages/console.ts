@@ -1,6 +1,8 @@
 import { ApiError, api, downloadWithToken, getToken, type Me, uploadFile } from '../api';
 import { el, formatDuration, render } from '../dom';
-import { formatDateTime } from '../format';
+import { formatDateTime, formatStartsIn } from '../format';
+import { defaultAutoRecord } from '../../../src/domain/live-class-rules';
+import { classEditor, dismissedRecordings, fillProviderAccounts, localDateTimeValue, phaseOf, recordingActions, startFromInput } from './console-actions';
 import type { Batch, FeedChangeKind, LiveClass, LiveClassChange, Page, RecordingChange, RecordingProgress, RecordingStatus, StaffRecording } from '../types';
 
 /** What a console row needs of a recording; the API's recording shapes all carry these. */
@@ -57,17 +59,20 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   const batchNames = new Map(batches.map((b) => [b.id, b.name]));
   const classById = new Map(classes.map((c) => [c.id, c]));
   const recordings = new Map<string, ConsoleRecording>();
-  for (const r of recordingList) if (r.status !== 'deleted') recordings.set(r.id, r);
+  // Admins keep deleted recordings in view, to restore them.
+  const admin = me.role === 'admin';
+  for (const r of recordingList) if (r.status !== 'deleted' || admin) recordings.set(r.id, r);
+  const dismissed = dismissedRecordings();
   const rows = new Map<string, HTMLElement>();
-  const uploads = new Map<string, number>(); // class id → percent sent
   // An LMS launch opens the console on its course's batch (?batch=).
   const wantedBatch = new URLSearchParams(location.search).get('batch') ?? '';
   let batchFilter = batches.some((b) => b.id === wantedBatch) ? wantedBatch : '';
+  const uploads = new Map<string, { element: HTMLElement }>(); // class id → its upload in progress
   let pastShown = PAST_PAGE;
 
   // ------------------------------------------------------------ recordings
   function recordingsOf(classId: string): ConsoleRecording[] {
-    return [...recordings.values()].filter((r) => r.liveClassId === classId).sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
+    return [...recordings.values()].filter((r) => r.liveClassId === classId && !(r.status === 'failed' && dismissed.has(r.id))).sort((a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? ''));
   }
 
   function paintBadge(badge: HTMLElement, rec: ConsoleRecording) {
@@ -107,12 +112,16 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       }));
       children.push(stop);
     }
+    children.push(recordingActions(rec, me, (button, work) => void act(rec.liveClassId, button, work), (changed) => upsertRecording({ ...rec, ...changed, liveClassId: rec.liveClassId }), () => {
+      dismissed.add(rec.id);
+      li.remove();
+    }));
     if (rec.status === 'failed' && rec.processingError) children.push(el('span', { class: 'error processing-error' }, rec.processingError));
     li.replaceChildren(...children);
   }
 
   function upsertRecording(rec: ConsoleRecording) {
-    if (rec.status === 'deleted') {
+    if (rec.status === 'deleted' && !admin) {
       recordings.delete(rec.id);
       document.querySelector(`li.recording-item[data-recording-id="${CSS.escape(rec.id)}"]`)?.remove();
       return;
@@ -153,13 +162,19 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
         if (r.recording) recordings.set(r.recording.id, { ...r.recording, liveClassId: cls.id });
         paintSections();
       }));
-      box.append(start);
+      box.append(start, classEditor(cls, (saved) => {
+        classById.set(saved.id, saved);
+        paintSections();
+      }, () => {
+        classById.delete(cls.id);
+        paintSections();
+      }));
     }
     if (cls.status !== 'cancelled') box.append(uploadControl(cls));
     if (cls.provider === 'native' && (cls.status === 'live' || cls.status === 'ended')) {
       const attendance = el('button', { type: 'button', class: 'attendance-csv secondary' }, 'Attendance CSV');
       attendance.addEventListener('click', () => void act(cls.id, attendance, () => downloadWithToken(`/api/v1/live-classes/${encodeURIComponent(cls.id)}/attendance?format=csv`, `attendance-${cls.id}.csv`)));
-      box.append(attendance);
+      box.append(attendance, el('a', { href: `/live-classes/${encodeURIComponent(cls.id)}/attendance`, class: 'button-link attendance-page' }, 'Attendance'));
     }
     if (cls.status === 'live') {
       const recording = recordingsOf(cls.id).some((r) => r.status === 'recording');
@@ -183,36 +198,59 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     return box;
   }
 
-  /** "Upload recording": a file made elsewhere becomes one more recording of the class, with upload progress. */
+  /**
+   * "Upload recording": a file made elsewhere becomes one more recording of the class. Its title is asked for (the
+   * file name is only the suggestion); a progress bar shows what has been sent, and the upload can be cancelled.
+   */
   function uploadControl(cls: LiveClass): HTMLElement {
     const input = el('input', { type: 'file', accept: 'video/*,audio/*,.mkv,.webm,.mp4,.m4a,.mov', class: 'upload-input', hidden: '' });
-    const button = el('button', { type: 'button', class: 'upload-recording secondary' }, uploads.has(cls.id) ? `Uploading ${uploads.get(cls.id)}%` : 'Upload recording');
-    button.disabled = uploads.has(cls.id);
+    const button = el('button', { type: 'button', class: 'upload-recording secondary' }, 'Upload recording');
+    const busy = uploads.get(cls.id);
+    if (busy) return busy.element;
     button.addEventListener('click', () => input.click());
     input.addEventListener('change', () => {
       const file = input.files?.[0];
       if (!file) return;
-      const title = file.name.replace(/\.[^.]+$/, '').slice(0, 300) || cls.title;
-      const path = `/api/v1/live-classes/${encodeURIComponent(cls.id)}/uploads?filename=${encodeURIComponent(file.name)}&title=${encodeURIComponent(title)}`;
-      uploads.set(cls.id, 0);
-      repaintActions(cls.id);
-      void act(cls.id, button, async () => {
-        try {
-          const created = await uploadFile<ConsoleRecording>(path, file, (fraction) => {
-            const percent = Math.floor(fraction * 100);
-            uploads.set(cls.id, percent);
-            const current = rows.get(cls.id)?.querySelector<HTMLButtonElement>('button.upload-recording');
-            if (current) current.textContent = `Uploading ${percent}%`;
-          });
-          uploads.delete(cls.id);
-          upsertRecording({ ...created, liveClassId: cls.id });
-        } finally {
-          uploads.delete(cls.id);
-          repaintActions(cls.id);
-        }
+      const titleId = `upload-title-${cls.id.replace(/[^A-Za-z0-9_-]/g, '')}`;
+      const title = el('input', { id: titleId, class: 'upload-title', required: '', maxlength: '300', value: file.name.replace(/\.[^.]+$/, '').slice(0, 300) || cls.title });
+      const send = el('button', { type: 'submit', class: 'small' }, 'Upload');
+      const cancel = el('button', { type: 'button', class: 'secondary small' }, 'Cancel');
+      const ask = el('form', { class: 'upload-ask' }, el('label', { for: titleId }, 'Title of the recording '), title, send, cancel);
+      cancel.addEventListener('click', () => repaintActions(cls.id));
+      ask.addEventListener('submit', (e) => {
+        e.preventDefault();
+        startUpload(cls, file, title.value.trim() || cls.title);
       });
+      button.replaceWith(ask);
+      title.focus();
+      title.select();
     });
     return el('span', { class: 'upload' }, button, input);
+  }
+
+  function startUpload(cls: LiveClass, file: File, title: string) {
+    const path = `/api/v1/live-classes/${encodeURIComponent(cls.id)}/uploads?filename=${encodeURIComponent(file.name)}&title=${encodeURIComponent(title)}`;
+    const abort = new AbortController();
+    const bar = el('progress', { class: 'upload-progress', max: '100', value: '0', 'aria-label': `Uploading ${title}` });
+    const label = el('span', { class: 'upload-percent' }, '0%');
+    const cancel = el('button', { type: 'button', class: 'secondary small cancel-upload' }, 'Cancel upload');
+    cancel.addEventListener('click', () => abort.abort());
+    const element = el('span', { class: 'upload uploading' }, bar, label, cancel);
+    uploads.set(cls.id, { element });
+    repaintActions(cls.id);
+    void uploadFile<ConsoleRecording>(path, file, (fraction) => {
+      const percent = Math.floor(fraction * 100);
+      bar.value = percent;
+      label.textContent = `${percent}%`;
+    }, abort.signal)
+      .then((created) => upsertRecording({ ...created, liveClassId: cls.id }), (err: unknown) => {
+        const target = rows.get(cls.id)?.querySelector<HTMLElement>('.row-error');
+        if (target) target.textContent = err instanceof ApiError && err.code === 'cancelled' ? 'Upload cancelled; nothing was kept.' : message(err);
+      })
+      .finally(() => {
+        uploads.delete(cls.id);
+        repaintActions(cls.id);
+      });
   }
 
   function classRow(cls: LiveClass): HTMLElement {
@@ -223,7 +261,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     const row = el('article', { class: `class-row card status-${cls.status}`, 'data-live-class-id': cls.id, 'data-status': cls.status },
       el('div', { class: 'class-head' },
         el('div', {},
-          el('h3', {}, cls.title, ' ', el('span', { class: `badge class-status ${cls.status}` }, cls.status)),
+          el('h3', {}, cls.title, ' ', el('span', { class: `badge class-status ${phaseOf(cls) === 'missed' ? 'missed' : cls.status}` }, phaseOf(cls) === 'missed' ? 'missed' : cls.status)),
           el('p', { class: 'muted' }, `${batchNames.get(cls.batchId) ?? 'Batch'} · ${when} · ${cls.provider}${cls.autoRecord ? ' · auto-record' : ''}`),
         ),
         actionsFor(cls),
@@ -260,9 +298,9 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   function paintSections() {
     rows.clear();
     const visible = [...classById.values()].filter((c) => !batchFilter || c.batchId === batchFilter);
-    const soon = visible.filter((c) => c.status === 'live' || c.status === 'scheduled')
+    const soon = visible.filter((c) => c.status === 'live' || (c.status === 'scheduled' && phaseOf(c) !== 'missed' && phaseOf(c) !== 'ended'))
       .sort((a, b) => (a.status === b.status ? a.startsAt.localeCompare(b.startsAt) : a.status === 'live' ? -1 : 1));
-    const done = visible.filter((c) => c.status === 'ended' || c.status === 'cancelled')
+    const done = visible.filter((c) => c.status === 'ended' || c.status === 'cancelled' || phaseOf(c) === 'missed' || phaseOf(c) === 'ended')
       .sort((a, b) => (b.startedAt ?? b.startsAt).localeCompare(a.startedAt ?? a.startsAt));
     render(upcoming, ...(soon.length ? soon.map(classRow) : [el('p', { class: 'muted' }, 'No classes are live or scheduled.')]));
     render(past, ...(done.length ? done.slice(0, pastShown).map(classRow) : [el('p', { class: 'muted' }, 'No past classes.')]));
@@ -385,12 +423,6 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   }
 }
 
-/** Value for a datetime-local input: local time, to the minute. */
-function localDateTimeValue(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 /** Lessons of the courses a batch takes, in course and chapter order, for the lesson picker. */
 async function lessonsOfBatch(batch: Batch): Promise<{ id: string; title: string }[]> {
   const lessons: { id: string; title: string }[] = [];
@@ -412,15 +444,25 @@ function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) => void
   const lesson = el('select', { name: 'lessonId' }, el('option', { value: '' }, 'No lesson'));
   const provider = el('select', { name: 'provider' },
     el('option', { value: 'native' }, 'Aula (in the browser)'), el('option', { value: 'upload' }, 'Recordings uploaded later'), el('option', { value: 'zoom' }, 'Zoom'));
+  const account = el('select', { name: 'providerAccountId' });
+  const accountNote = el('span', { class: 'muted account-note', role: 'status' });
+  const accountLabel = el('label', { hidden: '' }, 'Zoom account ', account, accountNote);
+  // No `min`: the browser's own bubble would stop the form before it can say why the time is refused.
   const startsAt = el('input', { name: 'startsAt', type: 'datetime-local', required: '', value: localDateTimeValue(new Date(Date.now() + 3_600_000)) });
   const duration = el('input', { name: 'durationMinutes', type: 'number', min: '1', max: '1440', value: '60', required: '' });
   const autoRecord = el('input', { name: 'autoRecord', type: 'checkbox', checked: '' });
   const error = el('p', { class: 'error', role: 'alert' });
+  const confirmation = el('p', { class: 'confirmation', role: 'status' });
+  // Auto-record follows what the chosen provider can do (nothing to record in an upload class).
+  provider.addEventListener('change', () => {
+    autoRecord.checked = defaultAutoRecord(provider.value as Parameters<typeof defaultAutoRecord>[0]);
+    void fillProviderAccounts(provider.value, account, accountNote);
+  });
   const submit = el('button', { type: 'submit' }, 'Schedule');
   const form = el('form', { id: 'schedule-class', class: 'card schedule-form' },
-    el('label', {}, 'Title ', title), el('label', {}, 'Batch ', batch), el('label', {}, 'Lesson ', lesson), el('label', {}, 'Where ', provider),
+    el('label', {}, 'Title ', title), el('label', {}, 'Batch ', batch), el('label', {}, 'Lesson ', lesson), el('label', {}, 'Where ', provider), accountLabel,
     el('label', {}, 'Starts ', startsAt), el('label', {}, 'Minutes ', duration), el('label', { class: 'check' }, autoRecord, ' Record automatically'),
-    submit, error);
+    submit, error, confirmation);
 
   const lessonCache = new Map<string, { id: string; title: string }[]>();
   async function fillLessons() {
@@ -441,19 +483,26 @@ function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) => void
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.textContent = '';
-    const when = new Date(startsAt.value);
-    if (Number.isNaN(when.getTime())) {
-      error.textContent = 'Choose when the class starts';
+    confirmation.textContent = '';
+    const start = startFromInput(startsAt.value, provider.value);
+    if ('error' in start) {
+      error.textContent = start.error;
+      return;
+    }
+    if (provider.value === 'zoom' && !account.value) {
+      error.textContent = accountNote.textContent || 'Choose the Zoom account to create the meeting in';
       return;
     }
     submit.disabled = true;
     void api<LiveClass>('POST', '/api/v1/live-classes', {
       title: title.value.trim(), batchId: batch.value, lessonId: lesson.value || null, provider: provider.value,
-      startsAt: when.toISOString(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked,
+      startsAt: start.at.toISOString(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked,
+      ...(provider.value === 'zoom' && { providerAccountId: account.value }),
     })
       .then((created) => {
         onCreated(created);
         title.value = '';
+        confirmation.textContent = `Scheduled “${created.title}” for ${formatDateTime(created.startsAt)} (${formatStartsIn(created.startsAt).toLowerCase()}); students of the batch see it on their home page.`;
       })
       .catch((err: unknown) => {
         error.textContent = message(err);

@@ -1,8 +1,8 @@
 import { ApiError, api, type Me } from '../api';
 import { el, formatDuration, render } from '../dom';
-import { clamp, formatClock, formatDateTime, formatPercent } from '../format';
+import { clamp, formatClock, formatDateTime, formatPercent, recordingLabel } from '../format';
 import { createPlayer, type PlayerHandle } from '../player';
-import type { LessonRecording, Lesson, Page, Playback } from '../types';
+import type { CourseOutline, LessonRecording, Lesson, Page, Playback } from '../types';
 
 const PAGE_SIZE = 20;
 
@@ -57,8 +57,8 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     thumb.append(el('span', { class: 'duration' }, formatDuration(rec.durationSeconds)));
 
     const meta = el('div', { class: 'meta' },
-      el('h3', { class: 'title' }, rec.liveClass.title),
-      rec.title && rec.title !== rec.liveClass.title ? el('p', { class: 'subtitle' }, rec.title) : '',
+      el('h3', { class: 'title' }, recordingLabel(rec)),
+      rec.title && rec.title !== rec.liveClass.title ? el('p', { class: 'subtitle muted' }, rec.liveClass.title) : '',
       el('p', { class: 'muted when' }, el('time', { datetime: rec.startedAt }, formatDateTime(rec.startedAt)), ` · ${formatDuration(rec.durationSeconds)}`, rec.hasChat ? ' · chat' : ''),
     );
     const watched = rec.progressForViewer?.watchedPercent ?? 0;
@@ -101,7 +101,7 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     count.textContent = recordings.length > 0 ? `${recordings.length}${cursor ? '+' : ''}` : '';
   }
 
-  async function open(rec: LessonRecording, autoplay: boolean) {
+  async function open(rec: LessonRecording, autoplay: boolean, startAt?: number) {
     const seq = ++openSeq;
     player?.destroy();
     player = null;
@@ -111,9 +111,10 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     }
     const url = new URL(location.href);
     url.searchParams.set('recording', rec.id);
+    url.searchParams.delete('t');
     history.replaceState(null, '', url.pathname + url.search);
     render(playerSlot, el('div', { class: 'card player-loading muted' }, `Loading ${rec.liveClass.title}…`));
-    playerSlot.scrollIntoView({ block: 'start', behavior: 'smooth' });
+    playerSlot.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
     const fetchPlayback = () => api<Playback>('GET', `/api/v1/recordings/${encodeURIComponent(rec.id)}/playback`);
     let playback: Playback;
     try {
@@ -125,10 +126,11 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     if (seq !== openSeq) return;
     const handle = createPlayer({
       recordingId: rec.id,
-      title: rec.liveClass.title,
+      title: recordingLabel(rec),
       subtitle: `${formatDateTime(rec.startedAt)} · ${formatDuration(rec.durationSeconds)}`,
       playback,
       resumeAt: rec.progressForViewer?.lastPosition ?? null,
+      startAt: startAt ?? null,
       durationHint: rec.durationSeconds,
       analyticsHref: staff ? `/recordings/${encodeURIComponent(rec.id)}/analytics` : null,
       refreshPlayback: fetchPlayback,
@@ -136,6 +138,8 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     });
     player = handle;
     render(playerSlot, handle.element);
+    // Keyboard and screen-reader users land on the player they asked for.
+    handle.focus();
     if (autoplay) handle.play();
   }
 
@@ -151,17 +155,48 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     }
   });
 
+  const lessonNav = el('nav', { class: 'lesson-nav', 'aria-label': 'Lessons of this course' });
+  const crumbs = el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('a', { href: '/' }, 'Courses'), ' › ', el('span', { 'aria-current': 'page' }, lesson.title));
+  void api<CourseOutline>('GET', `/api/v1/courses/${encodeURIComponent(lesson.courseId)}`).then((outline) => fillLessonNav(lessonNav, crumbs, outline, lesson), () => undefined);
   render(
     target,
-    el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('a', { href: '/' }, 'Courses'), ' › ', el('span', {}, lesson.title)),
+    crumbs,
     el('h1', {}, lesson.title),
     lesson.description ? el('p', { class: 'muted lesson-description' }, lesson.description) : '',
     playerSlot,
     el('section', { class: 'recordings', 'aria-label': 'Recordings' }, el('h2', {}, 'Recordings ', count), empty, list, more),
+    lessonNav,
   );
   append(first);
 
-  const wanted = new URLSearchParams(location.search).get('recording');
-  const initial = wanted ? recordings.find((r) => r.id === wanted) : undefined;
-  if (initial) void open(initial, false);
+  const query = new URLSearchParams(location.search);
+  const wanted = query.get('recording');
+  const startAt = Number(query.get('t'));
+  let initial = wanted ? recordings.find((r) => r.id === wanted) : undefined;
+  // A deep link (from search, or "continue watching") may name an older recording than the first page holds.
+  while (wanted && !initial && cursor) {
+    append(await api<Page<LessonRecording>>('GET', `/api/v1/lessons/${id}/recordings?limit=${PAGE_SIZE * 5}&cursor=${encodeURIComponent(cursor)}`));
+    initial = recordings.find((r) => r.id === wanted);
+  }
+  if (initial) void open(initial, false, Number.isFinite(startAt) && startAt > 0 ? startAt : undefined);
+}
+
+/** Previous and next lesson across the course's chapters, and which chapter this lesson is in. */
+function fillLessonNav(nav: HTMLElement, crumbs: HTMLElement, outline: CourseOutline, lesson: Lesson) {
+  const flat = outline.chapters.flatMap((ch) => ch.lessons.map((l) => ({ ...l, chapter: ch })));
+  const index = flat.findIndex((l) => l.id === lesson.id);
+  if (index < 0) return;
+  const here = flat[index]!;
+  const position = here.chapter.lessons.findIndex((l) => l.id === lesson.id) + 1;
+  crumbs.replaceChildren(el('a', { href: '/' }, 'Courses'), ' › ', el('span', {}, outline.title), ' › ', el('span', {}, here.chapter.title), ' › ', el('span', { 'aria-current': 'page' }, lesson.title));
+  const link = (l: (typeof flat)[number] | undefined, rel: 'prev' | 'next') => {
+    if (!l) return el('span', { class: `lesson-nav-${rel} muted` }, rel === 'prev' ? 'First lesson' : 'Last lesson');
+    const chapterNote = l.chapter.id !== here.chapter.id ? ` (${l.chapter.title})` : '';
+    return el('a', { href: `/lessons/${encodeURIComponent(l.id)}`, rel, class: `lesson-nav-${rel} button-link` }, rel === 'prev' ? `← Previous: ${l.title}${chapterNote}` : `Next: ${l.title}${chapterNote} →`);
+  };
+  nav.replaceChildren(
+    link(flat[index - 1], 'prev'),
+    el('span', { class: 'lesson-nav-where muted' }, `${here.chapter.title} · lesson ${position} of ${here.chapter.lessons.length}`),
+    link(flat[index + 1], 'next'),
+  );
 }

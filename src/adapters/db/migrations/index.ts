@@ -369,6 +369,31 @@ const migrations: Record<string, Up> = {
       .addColumn('used_at', 'text')
       .execute();
   },
+  // The web app's home page ("new since your last visit") and search over captions and chat text.
+  '0008_home_visits_and_search_cues': async (db, dialect) => {
+    await db.schema
+      .createTable('home_visits')
+      .addColumn('user_id', 'text', (c) => c.primaryKey())
+      .addColumn('last_visit_at', 'text', (c) => c.notNull())
+      .addColumn('previous_visit_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('search_cues')
+      .addColumn('id', serialColumn(dialect), (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+      .addColumn('recording_id', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('start_seconds', 'double precision', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('search_cues_recording').on('search_cues').columns(['recording_id', 'start_seconds']).execute();
+    await db.schema
+      .createTable('search_indexed')
+      .addColumn('recording_id', 'text', (c) => c.primaryKey())
+      .addColumn('captions_key', 'text')
+      .addColumn('chat_key', 'text')
+      .addColumn('recording_version', 'text', (c) => c.notNull())
+      .execute();
+  },
 };
 
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {

@@ -1,0 +1,104 @@
+import { type Clock, isoNow } from '../adapters/clock';
+import type { HomeRecordingRow, HomeRepository, LessonWatchCounts } from '../adapters/db/home-repository';
+import type { Principal } from '../domain/identity';
+import { type ClassPhase, classPhase } from '../domain/live-class-rules';
+import type { PlaybackService } from './playback';
+import type { RecordingPart, RecordingParts } from './recording-parts';
+import type { ViewerAccess } from './viewer-access';
+import type { WatchAnalytics } from './watch-analytics';
+
+/** Share of a recording watched for it to count as watched (the same threshold as analytics' completion). */
+export const WATCHED_SHARE = 0.9;
+/** Visits closer together than this are one visit, so "new since your last visit" survives a reload. */
+const VISIT_GAP_MS = 30 * 60_000;
+/** Without an earlier visit, "new" means the last two weeks. */
+const FIRST_VISIT_WINDOW_MS = 14 * 24 * 3_600_000;
+const CONTINUE_LIMIT = 8;
+const NEW_LIMIT = 12;
+const CLASS_LIMIT = 12;
+
+export interface HomeRecording {
+  id: string;
+  title: string;
+  startedAt: string;
+  durationSeconds: number | null;
+  posterUrl: string | null;
+  part: RecordingPart | null;
+  liveClass: HomeRecordingRow['liveClass'];
+}
+
+export interface HomeClass {
+  id: string;
+  title: string;
+  batchId: string;
+  lessonId: string | null;
+  provider: string;
+  phase: Exclude<ClassPhase, 'missed' | 'ended' | 'cancelled'>;
+  startsAt: string;
+  durationMinutes: number;
+  /** The page that joins the class, when it runs in Aula and is live now. */
+  joinPath: string | null;
+}
+
+export interface ViewerHome {
+  continueWatching: (HomeRecording & { lastPosition: number; watchedPercent: number })[];
+  classes: HomeClass[];
+  newRecordings: HomeRecording[];
+  /** The visit "new" is measured from; null on a first visit (then: the last two weeks). */
+  since: string | null;
+  lessons: LessonWatchCounts[];
+  watchedShare: number;
+}
+
+/** The student's (or instructor's) start page: what to continue, what is on, what is new, what is watched. */
+export function createViewerHome(deps: {
+  home: HomeRepository;
+  access: Pick<ViewerAccess, 'batchScope'>;
+  playback: Pick<PlaybackService, 'posterUrl'>;
+  analytics: Pick<WatchAnalytics, 'flush'>;
+  parts: RecordingParts;
+  clock: Clock;
+}) {
+  return {
+    async forViewer(viewer: Principal): Promise<ViewerHome> {
+      const userId = viewer.kind === 'user' ? viewer.userId : null;
+      const now = deps.clock.now();
+      // Heartbeats are written in batches; the resume points shown here include the latest.
+      const [scope] = await Promise.all([deps.access.batchScope(viewer), deps.analytics.flush()]);
+      const visit = userId ? await deps.home.recordVisit(userId, isoNow(deps.clock), VISIT_GAP_MS) : { previousVisitAt: null };
+      const since = visit.previousVisitAt ?? new Date(now.getTime() - FIRST_VISIT_WINDOW_MS).toISOString();
+      const [inProgress, fresh, classes, lessons] = await Promise.all([
+        userId ? deps.home.inProgressFor(userId, scope, CONTINUE_LIMIT) : Promise.resolve([]),
+        deps.home.readySince(scope, since, NEW_LIMIT),
+        deps.home.liveAndScheduled(scope, new Date(now.getTime() - 24 * 3_600_000).toISOString(), CLASS_LIMIT * 2),
+        deps.home.lessonCounts(userId, scope, WATCHED_SHARE),
+      ]);
+      const unfinished = inProgress
+        .filter((p) => p.lastPosition > 5 && (p.durationSeconds === null || (p.lastPosition < p.durationSeconds - 10 && p.watchedSeconds < p.durationSeconds * 0.95)))
+        .slice(0, CONTINUE_LIMIT);
+      const parts = await deps.parts([...unfinished, ...fresh].map((r) => ({ id: r.id, liveClassId: r.liveClass.id })));
+      const present = (r: HomeRecordingRow): HomeRecording => ({
+        id: r.id, title: r.title, startedAt: r.startedAt, durationSeconds: r.durationSeconds, posterUrl: deps.playback.posterUrl(viewer, r.id, r.media),
+        part: parts.get(r.id) ?? null, liveClass: r.liveClass,
+      });
+      return {
+        continueWatching: unfinished.map((p) => ({
+          ...present(p), lastPosition: p.lastPosition,
+          watchedPercent: p.durationSeconds ? Math.min(100, Math.round((p.watchedSeconds / p.durationSeconds) * 1000) / 10) : 0,
+        })),
+        classes: classes.flatMap((c): HomeClass[] => {
+          const phase = classPhase(c, now);
+          if (phase !== 'live' && phase !== 'upcoming' && phase !== 'due') return [];
+          return [{ id: c.id, title: c.title, batchId: c.batchId, lessonId: c.lessonId, provider: c.provider, phase, startsAt: c.startsAt, durationMinutes: c.durationMinutes,
+            joinPath: phase === 'live' && c.provider === 'native' ? `/live/${encodeURIComponent(c.id)}` : null }];
+        }).slice(0, CLASS_LIMIT),
+        newRecordings: fresh.map(present),
+        since: visit.previousVisitAt,
+        lessons,
+        watchedShare: WATCHED_SHARE,
+      };
+    },
+  };
+}
+
+export type ViewerHomeService = ReturnType<typeof createViewerHome>;
