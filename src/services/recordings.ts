@@ -270,12 +270,14 @@ export function createRecordingService(deps: RecordingServiceDeps) {
 
     /** The lesson page: every ready recording of every class of the lesson the viewer may see, newest first. */
     async listForLesson(viewer: Principal, lessonId: string, page: { limit: number; cursor?: string | undefined }) {
+      await deps.access.requireLesson(lessonId);
       const batchIds = await deps.access.batchScope(viewer);
       const items = await recordings.list({ lessonId, batchIds, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
       return paged(items, page.limit);
     },
 
     async listForBatch(viewer: Principal, batchId: string, page: { limit: number; cursor?: string | undefined }) {
+      await deps.access.requireBatch(batchId);
       await deps.access.assertCanView(viewer, batchId);
       const items = await recordings.list({ batchId, batchIds: null, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
       return paged(items, page.limit);

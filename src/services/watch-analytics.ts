@@ -158,6 +158,7 @@ export function createWatchAnalytics(deps: {
     /** Per student, per ready recording of the batch: the watched percentage an instructor exports as attendance. */
     async batchWatchReport(viewer: Principal, batchId: string) {
       if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see watch reports');
+      await deps.access.requireBatch(batchId);
       await deps.access.assertCanManage(viewer, batchId);
       await flush();
       const [students, recordings] = await Promise.all([

@@ -4,20 +4,20 @@ import type { IdentityService } from '../../services/identity';
 import type { HttpApp } from '../app';
 import { bearerFrom, principalOf } from '../auth';
 import { forgetViewer, rememberViewer } from '../viewer-cookie';
-import { ExternalId, IdParam, PageQuery } from '../schemas';
+import { ExternalId, IdParam, PageQuery, Secret } from '../schemas';
 
 const UserBody = z.strictObject({
-  email: z.email().max(320),
+  email: z.string().trim().pipe(z.email().max(320)),
   name: z.string().trim().min(1).max(200),
   role: z.enum(USER_ROLES),
-  password: z.string().min(8).max(200).optional(),
+  password: Secret(8, 200).optional(),
   externalId: ExternalId,
 });
 
 export function registerIdentityRoutes(app: HttpApp, identity: IdentityService, opts: { secureCookies: boolean }) {
   app.post(
     '/api/v1/auth/login',
-    { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) }) } },
+    { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) }) } },
     async (req, reply) => {
       const session = await identity.login(req.body.email, req.body.password);
       rememberViewer(reply, { userId: session.user.id, role: session.user.role }, opts.secureCookies);
@@ -46,7 +46,7 @@ export function registerIdentityRoutes(app: HttpApp, identity: IdentityService, 
 
   app.get(
     '/api/v1/users',
-    { schema: { tags: ['users'], summary: 'List users (admin); ?externalId= looks one up', querystring: PageQuery.extend({ role: z.enum(USER_ROLES).optional(), externalId: z.string().max(200).optional() }) } },
+    { schema: { tags: ['users'], summary: 'List users (admin); ?externalId= looks one up', querystring: PageQuery.extend({ role: z.enum(USER_ROLES).optional(), externalId: z.string().trim().min(1).max(200).optional() }) } },
     async (req) => {
       const p = principalOf(req);
       if (req.query.externalId) return { items: [await identity.getUserByExternalId(p, req.query.externalId)], nextCursor: null };

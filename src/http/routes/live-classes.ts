@@ -9,7 +9,7 @@ import type { RecordingService } from '../../services/recordings';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 import { MEDIA_CONTENT_TYPES, receiveUpload, safeFileName } from '../upload';
-import { IdParam, IsoDateTime, PageQuery } from '../schemas';
+import { Id, IdParam, IsoDateTime, PageQuery } from '../schemas';
 import { errorBody } from '../errors';
 
 /** Chat logs and captions are small text files. */
@@ -18,18 +18,18 @@ const MAX_SIDECAR_BYTES = 5 * 1024 * 1024;
 
 const LiveClassBody = z.strictObject({
   title: z.string().trim().min(1).max(300),
-  batchId: z.string().min(1).max(100),
-  lessonId: z.string().min(1).max(100).nullable().optional(),
+  batchId: Id,
+  lessonId: Id.nullable().optional(),
   provider: z.enum(PROVIDERS).default('native'),
   startsAt: IsoDateTime,
   durationMinutes: z.number().int().min(1).max(24 * 60),
   autoRecord: z.boolean().optional(),
-  providerAccountId: z.string().min(1).max(100).nullable().optional(),
+  providerAccountId: Id.nullable().optional(),
 });
 
 const LiveClassPatch = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
-  lessonId: z.string().min(1).max(100).nullable().optional(),
+  lessonId: Id.nullable().optional(),
   startsAt: IsoDateTime.optional(),
   durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
   autoRecord: z.boolean().optional(),
