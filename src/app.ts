@@ -13,6 +13,7 @@ import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
+import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics } from './http/metrics';
@@ -102,8 +103,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const feed = config.redisUrl ? createRedisChangeFeed(config.redisUrl, logger) : createInProcessChangeFeed();
   const recordingsRepo = createRecordingRepository(db);
   const liveClassRepo = createLiveClassRepository(db);
+  const sidecarText = createSidecarTextWorker({ logger });
   const recordings = createRecordingService({
-    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
+    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
   });
   const zoom = createZoomService({
     store: createProviderStore<ZoomAccountSettings>(db, 'zoom'), api: createZoomApi(config.zoom), liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses, recordings, recordingsRepo, queue,
@@ -219,6 +221,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await http.close();
       clearTimeout(forceClose);
       await queue.stop();
+      await sidecarText.close();
       await analytics.close();
       await audit.close();
       playback.close();

@@ -17,7 +17,8 @@ function findBadText(value: unknown, at: string, depth: number): { at: string; p
     const problem = textProblem(value);
     return problem ? { at, problem } : null;
   }
-  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return null;
+  // Raw bodies (uploads, chat logs) are bytes, checked where they are decoded.
+  if (typeof value !== 'object' || value === null || depth > MAX_DEPTH || ArrayBuffer.isView(value)) return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const bad = findBadText(value[i], `${at}[${i}]`, depth + 1);

@@ -117,18 +117,19 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
   // Sidecar text files of a recording made elsewhere: a chat log (JSON lines) and captions (WebVTT), as raw bodies.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(SIDECAR_CONTENT_TYPES, { parseAs: 'string', bodyLimit: MAX_SIDECAR_BYTES }, (_req, body, done) => done(null, body));
+    // Kept as bytes: decoding and checking happen on the sidecar worker thread, not here.
+    scope.addContentTypeParser(SIDECAR_CONTENT_TYPES, { parseAs: 'buffer', bodyLimit: MAX_SIDECAR_BYTES }, (_req, body, done) => done(null, body));
     const notText = (reply: FastifyReply) =>
       reply.status(415).send(errorBody('unsupported_media_type', `Send the file as the raw body with Content-Type ${SIDECAR_CONTENT_TYPES.join(' or ')}`));
     scope.put(
       '/api/v1/recordings/:id/chat',
       { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach the chat log of the class (JSON lines of {"t": seconds, "author", "text"}); it replays beside the video', params: IdParam } },
-      async (req, reply) => (typeof req.body === 'string' ? recordings.attachChatLog(principalOf(req), req.params.id, req.body) : notText(reply)),
+      async (req, reply) => (Buffer.isBuffer(req.body) ? recordings.attachChatLog(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
     scope.put(
       '/api/v1/recordings/:id/captions',
       { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach or replace the captions (WebVTT) the player offers', params: IdParam } },
-      async (req, reply) => (typeof req.body === 'string' ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
+      async (req, reply) => (Buffer.isBuffer(req.body) ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
   });
 
