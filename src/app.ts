@@ -16,7 +16,7 @@ import { removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
-import { createHttpMetrics } from './http/metrics';
+import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
 import { registerCatalogRoutes } from './http/routes/catalog';
 import { registerEventRoutes } from './http/routes/events';
 import { registerIdentityRoutes } from './http/routes/identity';
@@ -42,7 +42,7 @@ import { createMediaProcessor } from './services/media-processor';
 import { createRecordingService } from './services/recordings';
 import { createRecordingPresenter } from './services/recording-presenter';
 import { createViewerAccess } from './services/viewer-access';
-import type { JobQueue } from './jobs/catalogue';
+import { type JobQueue, withAttemptCounting } from './jobs/catalogue';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
 import { createZoomApi } from './adapters/providers/zoom-api';
 import { createZoomService, type ZoomAccountSettings } from './services/providers/zoom';
@@ -103,9 +103,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const feed = config.redisUrl ? createRedisChangeFeed(config.redisUrl, logger) : createInProcessChangeFeed();
   const recordingsRepo = createRecordingRepository(db);
   const liveClassRepo = createLiveClassRepository(db);
+  const metrics = createHttpMetrics({ recordingsByState: () => recordingsRepo.countByProviderAndState(), jobsByState: () => queue.countByState() });
   const sidecarText = createSidecarTextWorker({ logger });
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
+    onPlayable: (provider, seconds) => metrics.recordingPlayable(provider, seconds),
   });
   const zoom = createZoomService({
     store: createProviderStore<ZoomAccountSettings>(db, 'zoom'), api: createZoomApi(config.zoom), liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses, recordings, recordingsRepo, queue,
@@ -129,8 +131,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
-  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
-  queue.start({
+  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall) });
+  queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     'import-provider-recording': zoom.importHandler,
     'import-provider-captions': zoom.captionsHandler,
@@ -139,7 +141,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
         return { outcome: 'done', detail: `purged ${await recordings.purgeExpiredMedia()}` };
       },
     },
-  });
+  }, (job, outcome) => metrics.jobAttempt(job, outcome)));
   // Retention runs at start and then hourly; the dedupe key keeps several processes from stacking runs.
   const schedulePurge = () => void queue.enqueue('purge-deleted-media', {}, { dedupeKey: 'purge-deleted-media' }).catch((err: unknown) => logger.error({ err }, 'could not schedule purge'));
   schedulePurge();
@@ -159,7 +161,6 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     });
   }
 
-  const metrics = createHttpMetrics();
   const webDistDir = path.join(projectRoot, 'web', 'dist');
   const http = await createHttpApp({
     cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
@@ -172,7 +173,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     metrics,
     authenticate: (bearer) => identity.authenticate(bearer),
   });
-  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION });
+  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken });
   // Cookies marked Secure are only sent over HTTPS, so only when Aula is reached that way.
   const secureCookies = config.publicUrl.startsWith('https:');
   registerIdentityRoutes(http, identity, { secureCookies });
@@ -191,6 +192,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     sfu, iceServers: config.ice.servers, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
     journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
   });
+  registerLiveRoomGauges(metrics, () => liveRooms.stats());
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
   const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
   liveRooms.setRecorder(liveRecorder);

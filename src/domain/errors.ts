@@ -72,3 +72,12 @@ export class ConstraintViolation extends DomainError {
     super(kind === 'reference' ? 'unprocessable' : 'conflict', message);
   }
 }
+
+export class TooManyRequests extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message);
+  }
+}

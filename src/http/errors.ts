@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { constraintViolationOf } from '../adapters/db/constraint-errors';
-import { ConstraintViolation, DomainError, type DomainErrorCode } from '../domain/errors';
+import { ConstraintViolation, DomainError, type DomainErrorCode, TooManyRequests } from '../domain/errors';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   bad_request: 400,
@@ -30,6 +30,7 @@ export function handleHttpError(thrown: FastifyError | Error, req: FastifyReques
   if (err instanceof ConstraintViolation) {
     return reply.status(STATUS_BY_CODE[err.code]).send(errorBody(err.code, err.message, err.field ? { field: err.field } : undefined));
   }
+  if (err instanceof TooManyRequests) reply.header('retry-after', String(err.retryAfterSeconds));
   if (err instanceof DomainError) {
     return reply.status(STATUS_BY_CODE[err.code]).send(errorBody(err.code, err.message));
   }

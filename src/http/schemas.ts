@@ -23,3 +23,6 @@ export const IsoDateTime = z.iso
     const t = Date.parse(v);
     return Number.isFinite(t) && t >= EARLIEST && t < LATEST;
   }, 'must be a date between 2000-01-01 and 2100-01-01');
+
+/** The documented shape of every error answer. */
+export const ErrorResponse = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });

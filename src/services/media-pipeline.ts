@@ -78,6 +78,8 @@ export interface MediaPipelineDeps {
   ffmpegTimeoutMs?: number | undefined;
   /** Free bytes on the scratch filesystem; statfs unless replaced. */
   freeDiskBytes?: ((dir: string) => Promise<number>) | undefined;
+  /** Told after each FFmpeg run over the whole source: media seconds and wall seconds, for the realtime-factor metric. */
+  onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
 }
 
 export interface MediaPipeline {
@@ -596,6 +598,7 @@ class PipelineJob {
       },
     });
     this.log.debug({ stage, ms: Date.now() - started }, 'ffmpeg step finished');
+    if (durationSeconds) this.deps.onFfmpegRun?.(stage, durationSeconds, (Date.now() - started) / 1000);
     return { stderrTail: result.stderrTail };
   }
 

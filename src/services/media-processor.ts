@@ -20,8 +20,8 @@ function toMedia(out: PipelineOutput, captionsKey: string | null): { media: Reco
 }
 
 /** Binds the media pipeline to the recording job's needs. */
-export function createMediaProcessor(deps: { storage: MediaStorage; scratchDir: string; logger: Logger }): RecordingMediaProcessor {
-  const pipeline = createMediaPipeline({ storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger });
+export function createMediaProcessor(deps: { storage: MediaStorage; scratchDir: string; logger: Logger; onFfmpegRun?: (stage: string, mediaSeconds: number, wallSeconds: number) => void }): RecordingMediaProcessor {
+  const pipeline = createMediaPipeline({ storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger, onFfmpegRun: deps.onFfmpegRun });
   return {
     async process(input, hooks) {
       const out = await pipeline.process(

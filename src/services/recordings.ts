@@ -27,6 +27,8 @@ export interface RecordingServiceDeps {
   retentionDays: number;
   /** Parses attached chat logs and checks captions off the request thread. */
   sidecarText: Pick<SidecarText, 'prepareChat' | 'checkCaptions'>;
+  /** Told when a recording first becomes playable: seconds since it ended, by provider (a metrics histogram). */
+  onPlayable: (provider: string, secondsSinceEnd: number) => void;
 }
 
 export type Actor = Principal | 'system' | 'job' | `provider:${string}`;
@@ -91,6 +93,10 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       throw new Conflict(`Recording ${id} changed meanwhile; it is now '${now.status}'`);
     }
     const updated = await mustGet(id);
+    // Restoring a deleted recording is not it becoming playable.
+    if (next.status === 'ready' && current.status !== 'deleted' && updated.endedAt) {
+      deps.onPlayable(updated.source, (clock.now().getTime() - Date.parse(updated.endedAt)) / 1000);
+    }
     const cls = await deps.liveClasses.get(updated.liveClassId);
     if (cls) publish(updated, cls.batchId);
     logger.info({ recordingId: id, from: current.status, to: next.status, actor: actorLabel(actor), reason }, 'recording state changed');

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import type { HttpApp } from '../app';
 import { errorBody } from '../errors';
 import type { HttpMetrics } from '../metrics';
+import { ErrorResponse } from '../schemas';
 
-export function registerSystemRoutes(app: HttpApp, deps: { ping(): Promise<void>; metrics: HttpMetrics; version: string }) {
+import { safeEqual } from '../../adapters/crypto';
+
+export function registerSystemRoutes(app: HttpApp, deps: { ping(): Promise<void>; metrics: HttpMetrics; version: string; metricsToken: string | undefined }) {
   app.get('/health', { schema: { tags: ['system'], summary: 'Liveness and database check', security: [] } }, async (_req, reply) => {
     const started = performance.now();
     try {
@@ -14,7 +17,13 @@ export function registerSystemRoutes(app: HttpApp, deps: { ping(): Promise<void>
     }
   });
 
-  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics', security: [], response: { 200: z.string() } } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { tags: ['system'], summary: 'Prometheus metrics (with AULA_METRICS_TOKEN set: Authorization: Bearer <that token>)', security: [], response: { 200: z.string(), 401: ErrorResponse } } }, async (req, reply) => {
+    if (deps.metricsToken) {
+      const given = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if (!safeEqual(given, deps.metricsToken)) {
+        return reply.status(401).header('www-authenticate', 'Bearer realm="metrics"').send(errorBody('unauthenticated', 'Metrics need Authorization: Bearer <AULA_METRICS_TOKEN>'));
+      }
+    }
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });
