@@ -14,6 +14,7 @@ import { createRedisWatchSessionStore } from './adapters/watch/watch-session-sto
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
+import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
@@ -58,6 +59,8 @@ export const AULA_VERSION = '0.1.0';
 
 export interface Aula {
   config: AppConfig;
+  /** FFmpeg as found at start; without it nothing can be processed, and Aula says so. */
+  media: MediaToolsCheck;
   http: HttpApp;
   logger: Logger;
   /** Set when this start created the demo workspace. */
@@ -79,6 +82,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const clock = options.clock ?? systemClock;
   // Resolved before anything opens, so a hostname that does not resolve stops the start cleanly.
   const announcedAddress = config.ice.announcedAddress === undefined ? undefined : await resolveAnnouncedAddress(config.ice.announcedAddress);
+  const media = await checkMediaTools();
+  if (!media.available) logger.warn({ reason: media.reason }, 'media processing is unavailable');
   const database = await openDatabase(config.database);
   const { db } = database;
 
@@ -155,8 +160,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   if (config.demo && (await identity.countUsers()) === 0) {
     demo = await seedDemoWorkspace({ identity, catalog, liveClasses, logger });
     // Generated in the background so the server answers at once; the recording appears when processed.
+    // Without FFmpeg there is no demo recording at all, rather than one that fails.
     const liveClassId = demo.liveClassId;
-    demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
+    if (media.available) demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
       if (!demoAbort.signal.aborted) logger.error({ err }, 'could not create the demo recording');
     });
   }
@@ -173,7 +179,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     metrics,
     authenticate: (bearer) => identity.authenticate(bearer),
   });
-  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken });
+  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken, media });
   // Cookies marked Secure are only sent over HTTPS, so only when Aula is reached that way.
   const secureCookies = config.publicUrl.startsWith('https:');
   registerIdentityRoutes(http, identity, { secureCookies });
@@ -203,6 +209,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   let closed = false;
   return {
     config,
+    media,
     http,
     logger,
     demo,
