@@ -136,7 +136,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
-  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall) });
+  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
   queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     'import-provider-recording': zoom.importHandler,

@@ -7,7 +7,6 @@ import { type MediaStorage, readStoredText } from '../adapters/storage/media-sto
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
-import { chatToVtt, toChatJsonLines } from '../domain/media/ladder';
 import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { SidecarRefusal } from '../domain/media/sidecar-text';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
@@ -140,8 +139,13 @@ export function createRecordingService(deps: RecordingServiceDeps) {
     if (!rec.chatKey || !rec.media) return;
     let track: { jsonl: string | Buffer; vtt: string | Buffer } | undefined = prepared;
     if (!track) {
-      const { vtt, messages } = chatToVtt(await readStoredText(deps.storage, rec.chatKey));
-      track = { jsonl: toChatJsonLines(messages), vtt };
+      // Parsed on the sidecar worker: a provider's chat log can be as large as an attached one.
+      const stored = await deps.sidecarText.prepareChat(Buffer.from(await readStoredText(deps.storage, rec.chatKey)), null);
+      if (!stored.ok) {
+        logger.warn({ recordingId: id, reason: stored.message }, 'stored chat log has no usable messages; no chat track');
+        return;
+      }
+      track = stored;
     }
     const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
     await deps.storage.putBuffer(keys.json, track.jsonl, 'application/x-ndjson');
