@@ -72,8 +72,8 @@ const EnvSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
     .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
-  AULA_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  AULA_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AULA_SECRET: z.string().min(32, 'must be at least 32 characters').refine((v) => v.trim().length >= 32, 'must be at least 32 characters besides whitespace').optional(),
+  AULA_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').refine((v) => v === v.trim() && v.trim().length >= 16, 'must be at least 16 characters, without leading or trailing whitespace').optional(),
   AULA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').refine((v) => v.trim() === v && !/\s/.test(v), 'must not contain whitespace').optional(),
   AULA_DEMO: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -197,3 +197,14 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('settings that are secrets refuse whitespace', () => {
+  it('refuses an admin key, secret or metrics token of whitespace, naming the variable', async () => {
+    const { loadConfig, ConfigError } = await import('../src/config');
+    const dir = (await import('node:os')).tmpdir();
+    for (const [name, value] of [['AULA_ADMIN_KEY', ' '.repeat(20)], ['AULA_SECRET', ' '.repeat(40)], ['AULA_METRICS_TOKEN', ' '.repeat(20)]] as const) {
+      expect(() => loadConfig({ AULA_DATA_DIR: dir, [name]: value }), name).toThrow(ConfigError);
+      expect(() => loadConfig({ AULA_DATA_DIR: dir, [name]: value }), name).toThrow(name);
+    }
+  });
+});
