@@ -77,11 +77,11 @@ const KEY = (id: string) => `aula:watch:session:${id}`;
 const CLAIMED = (userId: string) => `aula:watch:claimed:${userId}`;
 // Atomic across processes: read the viewer's claimed-until time, extend it, return the newly claimed milliseconds.
 const CLAIM_SCRIPT = `
-local until = tonumber(redis.call('GET', KEYS[1]) or '0')
+local claimed = tonumber(redis.call('GET', KEYS[1]) or '0')
 local from = tonumber(ARGV[1])
 local to = tonumber(ARGV[2])
-if to > until then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
-if from < until then from = until end
+if to > claimed then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+if from < claimed then from = claimed end
 if to > from then return to - from end
 return 0
 `;
