@@ -13,9 +13,11 @@ import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
+import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
+import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
-import { createHttpMetrics } from './http/metrics';
+import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
 import { registerCatalogRoutes } from './http/routes/catalog';
 import { registerEventRoutes } from './http/routes/events';
 import { registerIdentityRoutes } from './http/routes/identity';
@@ -50,7 +52,7 @@ import { createMediaProcessor } from './services/media-processor';
 import { createRecordingService } from './services/recordings';
 import { createRecordingPresenter } from './services/recording-presenter';
 import { createViewerAccess } from './services/viewer-access';
-import type { JobQueue } from './jobs/catalogue';
+import { type JobQueue, withAttemptCounting } from './jobs/catalogue';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
 import { createZoomApi } from './adapters/providers/zoom-api';
 import { createProviderAccountStore } from './adapters/db/provider-repository';
@@ -78,6 +80,8 @@ export const AULA_VERSION = '0.1.0';
 
 export interface Aula {
   config: AppConfig;
+  /** FFmpeg as found at start; without it nothing can be processed, and Aula says so. */
+  media: MediaToolsCheck;
   http: HttpApp;
   logger: Logger;
   /** Set when this start created the demo workspace. */
@@ -99,6 +103,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const clock = options.clock ?? systemClock;
   // Resolved before anything opens, so a hostname that does not resolve stops the start cleanly.
   const announcedAddress = config.ice.announcedAddress === undefined ? undefined : await resolveAnnouncedAddress(config.ice.announcedAddress);
+  const media = await checkMediaTools();
+  if (!media.available) logger.warn({ reason: media.reason }, 'media processing is unavailable');
   const database = await openDatabase(config.database);
   const { db } = database;
 
@@ -123,8 +129,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const feed = config.redisUrl ? createRedisChangeFeed(config.redisUrl, logger) : createInProcessChangeFeed();
   const recordingsRepo = createRecordingRepository(db);
   const liveClassRepo = createLiveClassRepository(db);
+  const metrics = createHttpMetrics({ recordingsByState: () => recordingsRepo.countByProviderAndState(), jobsByState: () => queue.countByState() });
+  const sidecarText = createSidecarTextWorker({ logger });
   const recordings = createRecordingService({
-    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
+    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
+    onPlayable: (provider, seconds) => metrics.recordingPlayable(provider, seconds),
     captures: { livekit: liveKitCapture(queue) },
   });
   // One provider path: accounts, inbox and import rules shared by every provider module.
@@ -147,7 +156,9 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   const providerModules: ProviderModule[] = [zoom, livekit];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));
-  const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey });
+  const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey,
+    onRefused: (provider, reason) => metrics.webhookDeliveryRefused(provider, reason),
+  });
   const liveClasses = createLiveClassService({
     liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: Object.fromEntries(providerModules.map((m) => [m.name, m.hooks])), feed,
   });
@@ -171,8 +182,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
-  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger });
-  queue.start({
+  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
+  queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     ...Object.assign({}, ...providerModules.map((m) => m.jobs)),
     'handle-provider-event': intake.handleEventJob,
@@ -187,7 +198,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       },
     },
     ...lti.handlers,
-  });
+  }, (job, outcome) => metrics.jobAttempt(job, outcome)));
   // Retention runs at start and then hourly; the dedupe key keeps several processes from stacking runs.
   const schedulePurge = () => void queue.enqueue('purge-deleted-media', {}, { dedupeKey: 'purge-deleted-media' }).catch((err: unknown) => logger.error({ err }, 'could not schedule purge'));
   schedulePurge();
@@ -208,13 +219,13 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   if (config.demo && (await identity.countUsers()) === 0) {
     demo = await seedDemoWorkspace({ identity, catalog, liveClasses, logger });
     // Generated in the background so the server answers at once; the recording appears when processed.
+    // Without FFmpeg there is no demo recording at all, rather than one that fails.
     const liveClassId = demo.liveClassId;
-    demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
+    if (media.available) demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
       if (!demoAbort.signal.aborted) logger.error({ err }, 'could not create the demo recording');
     });
   }
 
-  const metrics = createHttpMetrics();
   const webDistDir = path.join(projectRoot, 'web', 'dist');
   const http = await createHttpApp({
     cookieSecret: deriveKey(config.secret, 'viewer-cookie'),
@@ -227,7 +238,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     metrics,
     authenticate: (bearer) => identity.authenticate(bearer),
   });
-  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION });
+  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken, media });
   // Cookies marked Secure are only sent over HTTPS, so only when Aula is reached that way.
   const secureCookies = config.publicUrl.startsWith('https:');
   registerIdentityRoutes(http, identity, { secureCookies });
@@ -253,6 +264,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
     providerPresence: async (id) => (await providerAttendance.listForClass(id)).flatMap((r) => (r.userId ? [{ userId: r.userId, name: r.name, joinedAt: r.joinedAt, leftAt: r.leftAt }] : [])),
   });
+  registerLiveRoomGauges(metrics, () => liveRooms.stats());
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
   const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
   liveRooms.setRecorder(liveRecorder);
@@ -263,6 +275,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   let closed = false;
   return {
     config,
+    media,
     http,
     logger,
     demo,
@@ -286,6 +299,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await http.close();
       clearTimeout(forceClose);
       await queue.stop();
+      await sidecarText.close();
       await analytics.close();
       await audit.close();
       playback.close();

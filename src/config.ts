@@ -75,8 +75,9 @@ const EnvSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres:// or sqlite:')
     .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis://').optional(),
-  AULA_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  AULA_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  AULA_SECRET: z.string().min(32, 'must be at least 32 characters').refine((v) => v.trim().length >= 32, 'must be at least 32 characters besides whitespace').optional(),
+  AULA_ADMIN_KEY: z.string().min(16, 'must be at least 16 characters').refine((v) => v === v.trim() && v.trim().length >= 16, 'must be at least 16 characters, without leading or trailing whitespace').optional(),
+  AULA_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').refine((v) => v.trim() === v && !/\s/.test(v), 'must not contain whitespace').optional(),
   AULA_DEMO: booleanFlag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AULA_TOKEN_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(12),
@@ -142,6 +143,8 @@ export interface AppConfig {
   redisUrl: string | undefined;
   secret: string;
   adminKey: string | undefined;
+  /** When set, /metrics answers only requests with `Authorization: Bearer <this>`. */
+  metricsToken: string | undefined;
   demo: boolean;
   logLevel: Env['LOG_LEVEL'];
   tokenTtlSeconds: number;
@@ -220,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: e.REDIS_URL,
     secret: e.AULA_SECRET ?? loadOrCreateSecret(dataDir),
     adminKey: e.AULA_ADMIN_KEY,
+    metricsToken: e.AULA_METRICS_TOKEN,
     demo: e.AULA_DEMO,
     logLevel: e.LOG_LEVEL,
     tokenTtlSeconds: Math.round(e.AULA_TOKEN_TTL_HOURS * 3600),

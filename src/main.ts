@@ -14,6 +14,7 @@ async function main() {
   }
   const aula = await createAula(config);
   await aula.listen();
+  if (!aula.media.available) process.stderr.write(`aula: media processing is unavailable: ${aula.media.reason}; recordings cannot be processed until it is installed\n`);
   const url = config.publicUrl;
   const lines = [
     '',

@@ -61,3 +61,23 @@ export class IllegalTransition extends DomainError {
     super('illegal_transition', `Cannot move ${entity} from '${from}' to '${to}': it is currently '${from}'${detail ? ` (${detail})` : ''}`);
   }
 }
+
+/** A write refused by a unique or foreign-key rule; `field` names the column a client can change. */
+export class ConstraintViolation extends DomainError {
+  constructor(
+    readonly kind: 'unique' | 'reference' | 'referenced',
+    readonly field: string | null,
+    message: string,
+  ) {
+    super(kind === 'reference' ? 'unprocessable' : 'conflict', message);
+  }
+}
+
+export class TooManyRequests extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message);
+  }
+}

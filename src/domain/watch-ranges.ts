@@ -62,3 +62,19 @@ export function stepHeartbeat(prev: { position: number; playing: boolean; atMs: 
   if (advanced <= 0 || advanced > wall * 2 + 1.5) return { watched: null, spentSeconds: wall };
   return { watched: [prev.position, next.position], spentSeconds: wall };
 }
+
+/** Tolerance for clocks and network jitter when a step's wall time is shared with another session. */
+const CREDIT_SLACK_SECONDS = 1;
+
+/**
+ * A step limited to `freshSeconds` of wall time no other session of the viewer was credited for. When most of the
+ * step's time was already credited elsewhere, its watched range (which that time would have to pay for) is dropped.
+ */
+export function creditWithin(step: HeartbeatStep, freshSeconds: number): HeartbeatStep {
+  if (freshSeconds >= step.spentSeconds) return step;
+  const spentSeconds = Math.max(0, freshSeconds);
+  if (!step.watched) return { watched: null, spentSeconds };
+  const advanced = step.watched[1] - step.watched[0];
+  if (advanced <= spentSeconds * 2 + CREDIT_SLACK_SECONDS) return { watched: step.watched, spentSeconds };
+  return { watched: null, spentSeconds };
+}

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { bearerFrom } from './auth';
 import { errorBody, handleHttpError } from './errors';
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors';
+import { assertStorableText } from './text-guard';
 import type { HttpMetrics } from './metrics';
 
 export type HttpApp = FastifyInstance<
@@ -44,13 +46,16 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     requestIdHeader: 'x-request-id',
     // Playback tokens travel as one path segment and are longer than the default limit of 100.
     routerOptions: { maxParamLength: 400 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>() as unknown as HttpApp;
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleHttpError);
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send(errorBody('not_found', `No route for ${req.method} ${req.url.split('?')[0]}`));
+    // The path is not repeated back: the client knows it, and an echo is a reflection vector.
+    reply.status(404).send(errorBody('not_found', `No ${req.method} route matches this path; see /openapi.json`));
   });
 
   await app.register(fastifyCookie, { secret: opts.cookieSecret });
@@ -64,6 +69,10 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<HttpApp> {
     } catch (err) {
       req.authError = err as Error;
     }
+  });
+
+  app.addHook('preValidation', async (req) => {
+    assertStorableText({ body: req.body, query: req.query, params: req.params });
   });
 
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { DomainError, type DomainErrorCode } from '../domain/errors';
+import { constraintViolationOf } from '../adapters/db/constraint-errors';
+import { ConstraintViolation, DomainError, type DomainErrorCode, TooManyRequests } from '../domain/errors';
 
 const STATUS_BY_CODE: Record<DomainErrorCode, number> = {
   bad_request: 400,
@@ -24,7 +25,12 @@ export function errorBody(code: string, message: string, details?: unknown): Err
 }
 
 /** Maps every error to `{ error: { code, message } }`; 5xx are logged with context and never leak internals. */
-export function handleHttpError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+export function handleHttpError(thrown: FastifyError | Error, req: FastifyRequest, reply: FastifyReply) {
+  const err = constraintViolationOf(thrown) ?? thrown;
+  if (err instanceof ConstraintViolation) {
+    return reply.status(STATUS_BY_CODE[err.code]).send(errorBody(err.code, err.message, err.field ? { field: err.field } : undefined));
+  }
+  if (err instanceof TooManyRequests) reply.header('retry-after', String(err.retryAfterSeconds));
   if (err instanceof DomainError) {
     return reply.status(STATUS_BY_CODE[err.code]).send(errorBody(err.code, err.message));
   }

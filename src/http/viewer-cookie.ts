@@ -28,3 +28,21 @@ export function viewerFromCookie(req: FastifyRequest): { userId: string; role: U
   if (!userId || !(USER_ROLES as readonly string[]).includes(role ?? '')) return null;
   return { userId, role: role as UserRole };
 }
+
+/**
+ * A signed, HttpOnly cookie sent only to the sign-in routes, naming the user who signed in from this browser before.
+ * It proves nothing by itself; it lets that user sign in with the right password while strangers' guesses have
+ * their email held back.
+ */
+const DEVICE_COOKIE = 'aula_device';
+
+export function rememberDevice(reply: FastifyReply, userId: string, secure: boolean): void {
+  reply.setCookie(DEVICE_COOKIE, userId, { path: '/api/v1/auth', httpOnly: true, sameSite: 'strict', secure, signed: true, maxAge: ONE_YEAR_SECONDS });
+}
+
+export function knownUserOfDevice(req: FastifyRequest): string | null {
+  const raw = req.cookies[DEVICE_COOKIE];
+  if (!raw) return null;
+  const unsigned = req.unsignCookie(raw);
+  return unsigned.valid && unsigned.value ? unsigned.value : null;
+}

@@ -61,6 +61,8 @@ export interface JobQueue {
   stop(): Promise<void>;
   /** Queue state of the newest job with this dedupe key, for showing in the API. */
   describe(dedupeKey: string): Promise<JobStateView | null>;
+  /** Jobs waiting, running and failed for good, by job name (`all` where the backend does not split by name): queue depth for metrics. */
+  countByState(): Promise<{ job: string; state: 'queued' | 'running' | 'failed'; count: number }[]>;
 }
 
 export interface JobStateView {
@@ -102,4 +104,28 @@ export function retryDelayMs(baseMs: number, attempt: number, error: unknown, ra
 export function backoffDelayMs(baseMs: number, attempt: number, random: () => number = Math.random): number {
   const exp = baseMs * 2 ** Math.max(0, attempt - 1);
   return Math.round(exp * (0.5 + random()));
+}
+
+/** The same handlers, each attempt's outcome reported (for the job metrics) before the queue sees it. */
+export function withAttemptCounting(handlers: JobHandlers, count: (job: JobName, outcome: 'done' | 'failed') => void): JobHandlers {
+  const counted: JobHandlers = {};
+  for (const name of Object.keys(handlers) as JobName[]) {
+    const handler = handlers[name] as JobHandler<typeof name> | undefined;
+    if (!handler) continue;
+    const wrapped: JobHandler<typeof name> = {
+      ...handler,
+      async run(data, ctx) {
+        try {
+          const outcome = await handler.run(data, ctx);
+          count(name, 'done');
+          return outcome;
+        } catch (err) {
+          count(name, 'failed');
+          throw err;
+        }
+      },
+    };
+    (counted as Record<JobName, JobHandler<typeof name>>)[name] = wrapped;
+  }
+  return counted;
 }

@@ -60,6 +60,15 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     if (other && other.id !== selfId) throw new Conflict(`A ${kind} with externalId ${externalId} already exists`);
   }
 
+  /**
+   * Live classes (and so their recordings) point at lessons; deleting what they point at is refused rather than
+   * silently cutting recordings off their lesson page.
+   */
+  async function assertNoLiveClasses(what: string, of: Parameters<CatalogRepository['countLiveClassesOfLessons']>[0]) {
+    const n = await catalog.countLiveClassesOfLessons(of);
+    if (n > 0) throw new Conflict(`${what} has ${n} live class${n === 1 ? '' : 'es'} (with their recordings) held for its lessons; move them to another lesson or delete them first`);
+  }
+
   return {
     scopeOf,
 
@@ -80,6 +89,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
     async deleteCourse(actor: Principal, id: string) {
       requireRole(actor, 'admin');
+      await mustCourse(id);
+      await assertNoLiveClasses(`Course ${id}`, { courseId: id });
       if (!(await catalog.deleteCourse(id))) throw new NotFound('Course', id);
     },
     async getCourse(viewer: Principal, id: string) {
@@ -122,6 +133,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
     async deleteChapter(actor: Principal, id: string) {
       requireRole(actor, 'admin');
+      await mustChapter(id);
+      await assertNoLiveClasses(`Chapter ${id}`, { chapterId: id });
       if (!(await catalog.deleteChapter(id))) throw new NotFound('Chapter', id);
     },
     async getChapter(viewer: Principal, id: string) {
@@ -156,6 +169,8 @@ export function createCatalogService(deps: CatalogServiceDeps) {
     },
     async deleteLesson(actor: Principal, id: string) {
       requireRole(actor, 'admin');
+      await mustLesson(id);
+      await assertNoLiveClasses(`Lesson ${id}`, { lessonId: id });
       if (!(await catalog.deleteLesson(id))) throw new NotFound('Lesson', id);
     },
     async getLesson(viewer: Principal, id: string) {
@@ -189,7 +204,13 @@ export function createCatalogService(deps: CatalogServiceDeps) {
       requireRole(actor, 'admin');
       await mustBatch(id);
       const courseIds = patch.courseIds ? [...new Set(patch.courseIds)] : undefined;
-      if (courseIds) await assertCoursesExist(courseIds);
+      if (courseIds) {
+        await assertCoursesExist(courseIds);
+        const stillUsed = (await catalog.courseIdsUsedByClassesOfBatch(id)).filter((c) => !courseIds.includes(c));
+        if (stillUsed.length) {
+          throw new Conflict(`Batch ${id} has live classes for lessons of course ${stillUsed.join(', ')}; move or delete those classes before removing the course from courseIds`);
+        }
+      }
       await assertExternalIdFree('batch', patch.externalId, (e) => catalog.getBatchByExternalId(e), id);
       await catalog.updateBatch(id, { name: patch.name, externalId: patch.externalId, courseIds, now: isoNow(clock) });
       return mustBatch(id);

@@ -3,7 +3,8 @@ import { type Clock, isoNow } from '../adapters/clock';
 import { hashPassword, newId, randomToken, safeEqual, sha256Hex, verifyPassword } from '../adapters/crypto';
 import type { IdentityRepository, UserRecord } from '../adapters/db/identity-repository';
 import type { PageRequest } from '../adapters/db/pagination';
-import { Conflict, DomainError, NotFound, Unauthenticated } from '../domain/errors';
+import { AccessDenied, Conflict, NotFound, TooManyRequests, Unauthenticated } from '../domain/errors';
+import { addressWaitSeconds, emailWaitSeconds, recentFailures } from '../domain/sign-in-limits';
 import { type Principal, type UserRole, requireRole } from '../domain/identity';
 
 const USER_TOKEN_PREFIX = 'aula_t_';
@@ -26,9 +27,14 @@ export interface NewUser {
   externalId?: string | null | undefined;
 }
 
-/** Password guessing: after this many failures for one email within the window, sign-in is refused (429). */
-const MAX_FAILED_LOGINS = 10;
-const LOGIN_WINDOW_MS = 15 * 60_000;
+/** Where a sign-in comes from: the client address, and the user this browser signed in as before (device cookie). */
+export interface SignInContext {
+  ip: string;
+  knownUserId: string | null;
+}
+
+/** An API key's last use is written at most this often, not on every request. */
+const LAST_USED_WRITE_MS = 60_000;
 
 /** How long a verified bearer token is trusted without asking the database again. */
 const AUTH_CACHE_MS = 5_000;
@@ -37,7 +43,31 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   const { users, clock } = deps;
   // Sign-out and revocation clear this process's entry at once; other processes see them within AUTH_CACHE_MS.
   const authCache = new Map<string, { principal: Principal; until: number; expiresAt: string | null }>();
-  const failedLogins = new Map<string, number[]>();
+  const failuresByEmail = new Map<string, { failures: number[] }>();
+  const failuresByAddress = new Map<string, { failures: number[] }>();
+  const lastUsedWritten = new Map<string, number>();
+
+  function noteFailure(map: Map<string, { failures: number[] }>, key: string, recent: number[], nowMs: number) {
+    if (map.size > 100_000) map.clear();
+    map.set(key, { failures: [...recent.slice(-100), nowMs] });
+  }
+
+  /** Records that an API key was used, at most once a minute per key per process. */
+  function touchApiKey(id: string) {
+    const nowMs = Date.now();
+    if ((lastUsedWritten.get(id) ?? 0) > nowMs - LAST_USED_WRITE_MS) return;
+    if (lastUsedWritten.size > 10_000) lastUsedWritten.clear();
+    lastUsedWritten.set(id, nowMs);
+    users.touchApiKey(id, isoNow(clock)).catch((err: unknown) => deps.logger.warn({ err, apiKeyId: id }, 'could not record API key use'));
+  }
+
+  /** Ends sessions of a user and forgets them in this process at once. */
+  async function endSessions(userId: string, exceptBearer: string | null) {
+    const ended = await users.revokeTokensOfUser(userId, isoNow(clock), exceptBearer ? sha256Hex(exceptBearer) : null);
+    const keep = exceptBearer ? sha256Hex(exceptBearer) : null;
+    for (const [hash, entry] of authCache) if (entry.principal.kind === 'user' && entry.principal.userId === userId && hash !== keep) authCache.delete(hash);
+    return ended;
+  }
 
   function cached(hash: string): Principal | null {
     const hit = authCache.get(hash);
@@ -74,13 +104,17 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (deps.adminKey && safeEqual(bearer, deps.adminKey)) return { kind: 'api-key', apiKeyId: null, role: 'admin' };
       const hash = sha256Hex(bearer);
       const hit = cached(hash);
-      if (hit) return hit;
+      if (hit) {
+        if (hit.kind === 'api-key' && hit.apiKeyId) touchApiKey(hit.apiKeyId);
+        return hit;
+      }
       if (bearer.startsWith(API_KEY_PREFIX)) {
         const key = await users.getApiKeyByHash(hash);
         if (!key) throw new Unauthenticated('Unknown API key');
         if (key.revoked_at) throw new Unauthenticated('This API key has been revoked');
         const principal: Principal = { kind: 'api-key', apiKeyId: key.id, role: 'admin' };
         remember(hash, principal, null);
+        touchApiKey(key.id);
         return principal;
       }
       if (bearer.startsWith(USER_TOKEN_PREFIX)) {
@@ -95,23 +129,47 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       throw new Unauthenticated('Unrecognised credentials');
     },
 
-    async login(email: string, password: string) {
-      const attemptKey = email.toLowerCase();
-      const recent = (failedLogins.get(attemptKey) ?? []).filter((t) => t > Date.now() - LOGIN_WINDOW_MS);
-      if (recent.length >= MAX_FAILED_LOGINS) {
-        throw new DomainError('too_many_requests', `Too many failed sign-ins for ${attemptKey}; try again in ${Math.ceil((recent[0]! + LOGIN_WINDOW_MS - Date.now()) / 60_000)} minutes`);
-      }
+    async login(email: string, password: string, ctx: SignInContext = { ip: 'unknown', knownUserId: null }) {
+      const emailKey = email.toLowerCase();
+      const nowMs = clock.now().getTime();
+      const byEmail = recentFailures(failuresByEmail.get(emailKey), nowMs);
+      const byAddress = recentFailures(failuresByAddress.get(ctx.ip), nowMs);
       const row = await users.getForLogin(email);
+      // A browser this user signed in from before is not held back by strangers' guesses.
+      const knownBrowser = row !== undefined && ctx.knownUserId === row.id;
+      if (!knownBrowser) {
+        const wait = Math.max(emailWaitSeconds(byEmail, nowMs), addressWaitSeconds(byAddress, nowMs));
+        if (wait > 0) {
+          throw new TooManyRequests(`Too many failed sign-ins; try again in ${wait < 90 ? `${wait} seconds` : `${Math.ceil(wait / 60)} minutes`}, or from a browser you signed in from before`, wait);
+        }
+      }
       // Verify against a dummy hash for unknown users so timing does not reveal which emails exist.
       const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$16384$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       if (!row || !row.password_hash || !ok) {
-        if (failedLogins.size > 100_000) failedLogins.clear();
-        failedLogins.set(attemptKey, [...recent, Date.now()]);
+        noteFailure(failuresByEmail, emailKey, byEmail, nowMs);
+        noteFailure(failuresByAddress, ctx.ip, byAddress, nowMs);
         throw new Unauthenticated('Wrong email or password');
       }
-      failedLogins.delete(attemptKey);
+      failuresByEmail.delete(emailKey);
       const { token, expiresAt } = await issueToken(row.id, 'login', deps.tokenTtlSeconds);
       return { token, expiresAt, user: await mustGetUser(row.id) };
+    },
+
+    /** The signed-in user changes their password; every other session of theirs ends, this one stays. */
+    async changeOwnPassword(actor: Principal, bearer: string | null, currentPassword: string, newPassword: string) {
+      if (actor.kind !== 'user') throw new AccessDenied('Only a signed-in user changes their own password');
+      const stored = await users.getPasswordHash(actor.userId);
+      if (!stored || !(await verifyPassword(currentPassword, stored))) throw new Unauthenticated('The current password is wrong');
+      await users.updateUser(actor.userId, { passwordHash: await hashPassword(newPassword), now: isoNow(clock) });
+      return { endedSessions: await endSessions(actor.userId, bearer) };
+    },
+
+    /** Ends every session of a user (admin, or the user themself: then all but the asking one). */
+    async signOutEverywhere(actor: Principal, userId: string, bearer: string | null) {
+      const self = actor.kind === 'user' && actor.userId === userId;
+      if (!self) requireRole(actor, 'admin');
+      await mustGetUser(userId);
+      return { endedSessions: await endSessions(userId, self ? bearer : null) };
     },
 
     async logout(bearer: string) {
@@ -153,7 +211,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       if (patch.externalId && patch.externalId !== current.externalId && (await users.getUserByExternalId(patch.externalId))) {
         throw new Conflict(`A user with externalId ${patch.externalId} already exists`);
       }
-      await users.updateUser(id, {
+      const changed = await users.updateUser(id, {
         ...(patch.email !== undefined && { email: patch.email.toLowerCase() }),
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.role !== undefined && { role: patch.role }),
@@ -161,12 +219,15 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         ...(patch.externalId !== undefined && { externalId: patch.externalId }),
         now: isoNow(clock),
       });
+      // A new password (or role) means whoever held the old sessions must sign in again.
+      if (changed && (patch.password !== undefined || (patch.role !== undefined && patch.role !== current.role))) await endSessions(id, null);
       return mustGetUser(id);
     },
 
     async deleteUser(actor: Principal, id: string) {
       requireRole(actor, 'admin');
       if (!(await users.deleteUser(id))) throw new NotFound('User', id);
+      for (const [hash, entry] of authCache) if (entry.principal.kind === 'user' && entry.principal.userId === id) authCache.delete(hash);
     },
 
     async getUser(actor: Principal, id: string) {

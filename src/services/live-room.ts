@@ -339,6 +339,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
 
   // ---------------------------------------------------------------- state views
 
+  get connectedCount(): number {
+    return this.connectedParticipants().length;
+  }
+
   private connectedParticipants(): Participant[] {
     return [...this.participants.values()].filter((p) => p.connection !== null);
   }
@@ -805,6 +809,8 @@ export interface LiveRoomService {
   /** After a restart: rooms for classes still live, each waiting for its instructor's return. */
   resumeLiveClasses(): Promise<number>;
   setRecorder(recorder: RoomRecorderPort): void;
+  /** Rooms open in this process and participants connected to them, for metrics. */
+  stats(): { rooms: number; participants: number };
   close(): Promise<void>;
 }
 
@@ -892,6 +898,11 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
     },
 
     get: (liveClassId) => rooms.get(liveClassId),
+    stats() {
+      let participants = 0;
+      for (const room of rooms.values()) participants += room.connectedCount;
+      return { rooms: rooms.size, participants };
+    },
 
     async attendance(viewer, liveClassId) {
       const cls = await deps.liveClassRepo.get(liveClassId);

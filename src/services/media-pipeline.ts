@@ -78,6 +78,10 @@ export interface MediaPipelineDeps {
   ffmpegTimeoutMs?: number | undefined;
   /** Free bytes on the scratch filesystem; statfs unless replaced. */
   freeDiskBytes?: ((dir: string) => Promise<number>) | undefined;
+  /** Told after each FFmpeg run over the whole source: media seconds and wall seconds, for the realtime-factor metric. */
+  onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
+  /** Turns a stored chat log into its tracks off the event loop (the sidecar worker); parsed inline when absent. */
+  prepareChat?: ((bytes: Buffer) => Promise<{ ok: true; messages: number; skipped: number; jsonl: Buffer; vtt: Buffer } | { ok: false; message: string }>) | undefined;
 }
 
 export interface MediaPipeline {
@@ -492,12 +496,23 @@ class PipelineJob {
       return;
     }
     const text = await readStoredText(this.storage, chatKey);
-    const { vtt, messages, skipped } = chatToVtt(text);
-    if (skipped > 0) this.log.warn({ skipped, kept: messages.length }, 'skipped chat lines that are not messages');
-    if (chatKey !== this.keys.chatJson) {
-      await this.putText(this.keys.chatJson, toChatJsonLines(messages), CONTENT_TYPES.jsonl);
+    let tracks: { jsonl: string | Buffer; vtt: string | Buffer; messages: number; skipped: number };
+    if (this.deps.prepareChat) {
+      const prepared = await this.deps.prepareChat(Buffer.from(text));
+      if (!prepared.ok) {
+        this.log.warn({ chatKey, reason: prepared.message }, 'chat log has no usable messages; continuing without chat');
+        return;
+      }
+      tracks = prepared;
+    } else {
+      const { vtt, messages, skipped } = chatToVtt(text);
+      tracks = { jsonl: toChatJsonLines(messages), vtt, messages: messages.length, skipped };
     }
-    await this.putText(this.keys.chatVtt, vtt, CONTENT_TYPES.vtt);
+    if (tracks.skipped > 0) this.log.warn({ skipped: tracks.skipped, kept: tracks.messages }, 'skipped chat lines that are not messages');
+    if (chatKey !== this.keys.chatJson) {
+      await this.putText(this.keys.chatJson, tracks.jsonl, CONTENT_TYPES.jsonl);
+    }
+    await this.putText(this.keys.chatVtt, tracks.vtt, CONTENT_TYPES.vtt);
     this.output.chatJsonKey = this.keys.chatJson;
     this.output.chatVttKey = this.keys.chatVtt;
     await this.progress('chat', 1);
@@ -596,6 +611,7 @@ class PipelineJob {
       },
     });
     this.log.debug({ stage, ms: Date.now() - started }, 'ffmpeg step finished');
+    if (durationSeconds) this.deps.onFfmpegRun?.(stage, durationSeconds, (Date.now() - started) / 1000);
     return { stderrTail: result.stderrTail };
   }
 
@@ -605,7 +621,7 @@ class PipelineJob {
     this.written.add(key);
   }
 
-  private async putText(key: string, body: string, contentType: string): Promise<void> {
+  private async putText(key: string, body: string | Buffer, contentType: string): Promise<void> {
     this.signal.throwIfAborted();
     await this.storage.putBuffer(key, body, contentType);
     this.written.add(key);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { MediaStorage } from '../adapters/storage/media-storage';
 import type { RecordingMedia, RecordingMetadata } from '../domain/recording-media';
 import type { RecordingMediaProcessor } from '../jobs/handlers/process-recording';
@@ -20,8 +21,16 @@ function toMedia(out: PipelineOutput, captionsKey: string | null): { media: Reco
 }
 
 /** Binds the media pipeline to the recording job's needs. */
-export function createMediaProcessor(deps: { storage: MediaStorage; scratchDir: string; logger: Logger }): RecordingMediaProcessor {
-  const pipeline = createMediaPipeline({ storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger });
+export function createMediaProcessor(deps: {
+  storage: MediaStorage; scratchDir: string; logger: Logger;
+  onFfmpegRun?: (stage: string, mediaSeconds: number, wallSeconds: number) => void;
+  sidecarText?: Pick<SidecarText, 'prepareChat'>;
+}): RecordingMediaProcessor {
+  const sidecarText = deps.sidecarText;
+  const pipeline = createMediaPipeline({
+    storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger, onFfmpegRun: deps.onFfmpegRun,
+    prepareChat: sidecarText && ((bytes) => sidecarText.prepareChat(bytes, null)),
+  });
   return {
     async process(input, hooks) {
       const out = await pipeline.process(

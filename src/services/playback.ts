@@ -34,6 +34,21 @@ export function contentTypeOf(file: string): string {
   return 'application/octet-stream';
 }
 
+/**
+ * Who a link is issued to, as it travels in the token: a user id, `key-{apiKeyId}` for an API key (so revoking the
+ * key ends its links), or `key` for the configured admin key.
+ */
+export function viewerIdOf(viewer: Principal): string {
+  if (viewer.kind === 'user') return viewer.userId;
+  return viewer.apiKeyId ? `key-${viewer.apiKeyId}` : 'key';
+}
+
+/** The API key a link's viewer id names: its id, null for the configured admin key, undefined for a user. */
+export function apiKeyOfViewer(viewerId: string): string | null | undefined {
+  if (viewerId === 'key') return null;
+  return viewerId.startsWith('key-') ? viewerId.slice(4) : undefined;
+}
+
 interface CachedRecording {
   status: string;
   title: string;
@@ -54,8 +69,11 @@ export function createPlaybackService(deps: {
   ttlSeconds: number;
   /** Optional in-memory cache of immutable media; playlists always come from storage. */
   mediaCache?: MediaCache;
-  /** Looks up a link's viewer, so access is checked again while the link is in use. */
-  users: { getUser(id: string): Promise<{ id: string; role: Principal['role']; name: string } | null> };
+  /** Looks up a link's viewer, so access is checked again while the link is in use (and its API key is not revoked). */
+  users: {
+    getUser(id: string): Promise<{ id: string; role: Principal['role']; name: string } | null>;
+    getApiKey(id: string): Promise<{ id: string; revoked_at: string | null } | undefined>;
+  };
 }) {
   const cache = new Map<string, CachedRecording>();
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
@@ -83,23 +101,41 @@ export function createPlaybackService(deps: {
   }
 
   // A link outlives its issue by hours; a student removed from the batch (or a deleted user) loses it within this time.
+  // A refusal is remembered only briefly, so a re-enrolled student's new links work at once.
   const ACCESS_RECHECK_MS = 30_000;
-  const viewerAccess = new Map<string, { allowed: Promise<boolean>; at: number }>();
+  const REFUSAL_RECHECK_MS = 1_000;
+  // Links issued to an API key end within this time of the key's revocation.
+  const API_KEY_RECHECK_MS = 5_000;
+  const viewerAccess = new Map<string, { allowed: Promise<boolean>; at: number; settled: boolean | null }>();
+
+  async function checkViewer(viewerId: string, batchId: string): Promise<boolean> {
+    const key = apiKeyOfViewer(viewerId);
+    if (key !== undefined) {
+      if (key === null) return true; // the configured admin key, which cannot be revoked
+      const row = await deps.users.getApiKey(key);
+      return row !== undefined && row.revoked_at === null;
+    }
+    const user = await deps.users.getUser(viewerId);
+    if (!user) return false;
+    return deps.access.assertCanView({ kind: 'user', userId: user.id, role: user.role, name: user.name }, batchId).then(() => true, () => false);
+  }
+
   function stillAllowed(viewerId: string, batchId: string): Promise<boolean> {
-    if (viewerId === 'key') return Promise.resolve(true); // issued to an admin API key
     const cacheKey = `${viewerId}:${batchId}`;
     const hit = viewerAccess.get(cacheKey);
     const now = deps.clock.now().getTime();
-    if (hit && now - hit.at < ACCESS_RECHECK_MS) return hit.allowed;
-    const allowed = (async () => {
-      const user = await deps.users.getUser(viewerId);
-      if (!user) return false;
-      return deps.access.assertCanView({ kind: 'user', userId: user.id, role: user.role, name: user.name }, batchId).then(() => true, () => false);
-    })();
+    const maxAge = hit?.settled === false ? REFUSAL_RECHECK_MS : apiKeyOfViewer(viewerId) !== undefined ? API_KEY_RECHECK_MS : ACCESS_RECHECK_MS;
+    if (hit && now - hit.at < maxAge) return hit.allowed;
+    const entry = { allowed: checkViewer(viewerId, batchId), at: now, settled: null as boolean | null };
     if (viewerAccess.size > 50_000) viewerAccess.clear();
-    viewerAccess.set(cacheKey, { allowed, at: now });
-    allowed.catch(() => viewerAccess.delete(cacheKey));
-    return allowed;
+    viewerAccess.set(cacheKey, entry);
+    entry.allowed.then((ok) => (entry.settled = ok), () => viewerAccess.delete(cacheKey));
+    return entry.allowed;
+  }
+
+  /** A fresh, successful access check (issuing links) is what media requests see from now on. */
+  function rememberAllowed(viewerId: string, batchId: string) {
+    viewerAccess.set(`${viewerId}:${batchId}`, { allowed: Promise.resolve(true), at: deps.clock.now().getTime(), settled: true });
   }
 
   return {
@@ -123,7 +159,8 @@ export function createPlaybackService(deps: {
       }
       const media = JSON.parse(rec.media) as RecordingMedia;
       const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
-      const token = signPlaybackToken({ recordingId, viewerId: viewer.kind === 'user' ? viewer.userId : 'key', expiresAtUnix }, deps.signingKey);
+      const token = signPlaybackToken({ recordingId, viewerId: viewerIdOf(viewer), expiresAtUnix }, deps.signingKey);
+      rememberAllowed(viewerIdOf(viewer), rec.batchId);
       const base = `${deps.publicUrl}/media/${token}/`;
       const rel = (key: string | null) => (key ? base + key.slice(recordingPrefix(recordingId).length) : null);
       deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'allowed', ctx });
@@ -137,7 +174,7 @@ export function createPlaybackService(deps: {
     posterUrl(viewer: Principal, recordingId: string, media: RecordingMedia | null): string | null {
       if (!media?.posterKey) return null;
       const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
-      const token = signPlaybackToken({ recordingId, viewerId: viewer.kind === 'user' ? viewer.userId : 'key', expiresAtUnix }, deps.signingKey);
+      const token = signPlaybackToken({ recordingId, viewerId: viewerIdOf(viewer), expiresAtUnix }, deps.signingKey);
       return `${deps.publicUrl}/media/${token}/${media.posterKey.slice(recordingPrefix(recordingId).length)}`;
     },
 

@@ -7,7 +7,8 @@ import { type MediaStorage, readStoredText } from '../adapters/storage/media-sto
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
-import { chatToVtt, toChatJsonLines } from '../domain/media/ladder';
+import type { SidecarText } from '../adapters/sidecar-text/worker';
+import type { SidecarRefusal } from '../domain/media/sidecar-text';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
 import type { JobQueue } from '../jobs/catalogue';
 import type { ChangeFeed } from './change-feed';
@@ -23,6 +24,10 @@ export interface RecordingServiceDeps {
   clock: Clock;
   logger: Logger;
   retentionDays: number;
+  /** Parses attached chat logs and checks captions off the request thread. */
+  sidecarText: Pick<SidecarText, 'prepareChat' | 'checkCaptions'>;
+  /** Told when a recording first becomes playable: seconds since it ended, by provider (a metrics histogram). */
+  onPlayable: (provider: string, secondsSinceEnd: number) => void;
   /** Providers that capture a recording on Aula's command (LiveKit egress), by recording source. */
   captures?: Partial<Record<RecordingRecord['source'], ProviderCapture>> | undefined;
 }
@@ -62,6 +67,10 @@ export interface LiveCapture {
   finish(recordingId: string, actor: Actor, reason: string): Promise<RecordingRecord>;
 }
 
+function sidecarRefusal(refusal: SidecarRefusal): DomainError {
+  return refusal.status === 413 ? new DomainError('payload_too_large', refusal.message) : new Unprocessable(refusal.message);
+}
+
 export function createRecordingService(deps: RecordingServiceDeps) {
   const { recordings, clock, logger } = deps;
 
@@ -94,6 +103,10 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       throw new Conflict(`Recording ${id} changed meanwhile; it is now '${now.status}'`);
     }
     const updated = await mustGet(id);
+    // Restoring a deleted recording is not it becoming playable.
+    if (next.status === 'ready' && current.status !== 'deleted' && updated.endedAt) {
+      deps.onPlayable(updated.source, (clock.now().getTime() - Date.parse(updated.endedAt)) / 1000);
+    }
     const cls = await deps.liveClasses.get(updated.liveClassId);
     if (cls) publish(updated, cls.batchId);
     logger.info({ recordingId: id, from: current.status, to: next.status, actor: actorLabel(actor), reason }, 'recording state changed');
@@ -132,13 +145,22 @@ export function createRecordingService(deps: RecordingServiceDeps) {
   }
 
   /** Makes the chat track of a recording whose media is published from its stored chat log (nothing to do before). */
-  async function publishChatTrack(id: string) {
+  async function publishChatTrack(id: string, prepared?: { jsonl: string | Buffer; vtt: string | Buffer }) {
     const rec = await mustGet(id);
     if (!rec.chatKey || !rec.media) return;
-    const { vtt, messages } = chatToVtt(await readStoredText(deps.storage, rec.chatKey));
+    let track: { jsonl: string | Buffer; vtt: string | Buffer } | undefined = prepared;
+    if (!track) {
+      // Parsed on the sidecar worker: a provider's chat log can be as large as an attached one.
+      const stored = await deps.sidecarText.prepareChat(Buffer.from(await readStoredText(deps.storage, rec.chatKey)), null);
+      if (!stored.ok) {
+        logger.warn({ recordingId: id, reason: stored.message }, 'stored chat log has no usable messages; no chat track');
+        return;
+      }
+      track = stored;
+    }
     const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
-    await deps.storage.putBuffer(keys.json, toChatJsonLines(messages), 'application/x-ndjson');
-    await deps.storage.putBuffer(keys.vtt, vtt, 'text/vtt');
+    await deps.storage.putBuffer(keys.json, track.jsonl, 'application/x-ndjson');
+    await deps.storage.putBuffer(keys.vtt, track.vtt, 'text/vtt');
     const current = await mustGet(id);
     if (!current.media) return;
     await recordings.updateProcessing(id, { media: { ...current.media, chatJsonKey: keys.json, chatVttKey: keys.vtt }, now: isoNow(clock) });
@@ -289,12 +311,14 @@ export function createRecordingService(deps: RecordingServiceDeps) {
 
     /** The lesson page: every ready recording of every class of the lesson the viewer may see, newest first. */
     async listForLesson(viewer: Principal, lessonId: string, page: { limit: number; cursor?: string | undefined }) {
+      await deps.access.requireLesson(lessonId);
       const batchIds = await deps.access.batchScope(viewer);
       const items = await recordings.list({ lessonId, batchIds, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
       return paged(items, page.limit);
     },
 
     async listForBatch(viewer: Principal, batchId: string, page: { limit: number; cursor?: string | undefined }) {
+      await deps.access.requireBatch(batchId);
       await deps.access.assertCanView(viewer, batchId);
       const items = await recordings.list({ batchId, batchIds: null, statuses: ['ready'], limit: page.limit, after: decodeListCursor(page.cursor) });
       return paged(items, page.limit);
@@ -378,36 +402,35 @@ export function createRecordingService(deps: RecordingServiceDeps) {
      * Staff attach the chat log of a class held elsewhere (JSON lines of `t` seconds, `author`, `text`). It is kept
      * beside the source; a recording already playable gets its chat track at once, one still processing at the end.
      */
-    async attachChatLog(actor: Principal, id: string, jsonl: string) {
+    async attachChatLog(actor: Principal, id: string, jsonl: Buffer) {
       const rec = await mustGet(id);
       await assertStaffOf(actor, rec.liveClassId);
       if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching a chat`);
-      const { messages, skipped } = chatToVtt(jsonl);
-      if (messages.length === 0) {
-        throw new Unprocessable(`No chat messages found (${skipped} line${skipped === 1 ? '' : 's'} skipped); send JSON lines such as {"t": 12.5, "author": "Ana", "text": "Hello"}`);
-      }
+      const chat = await deps.sidecarText.prepareChat(jsonl, rec.durationSeconds);
+      if (!chat.ok) throw sidecarRefusal(chat);
       const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
-      await deps.storage.putBuffer(chatKey, toChatJsonLines(messages), 'application/x-ndjson');
+      await deps.storage.putBuffer(chatKey, chat.jsonl, 'application/x-ndjson');
       await recordings.updateProcessing(id, { chatKey, now: isoNow(clock) });
-      await publishChatTrack(id);
-      return { recordingId: id, messages: messages.length, skipped };
+      await publishChatTrack(id, chat);
+      return { recordingId: id, messages: chat.messages, skipped: chat.skipped, afterEnd: chat.afterEnd };
     },
 
     publishChatTrack,
 
     /** Staff attach or replace captions (WebVTT); the player offers them at once when the recording is playable. */
-    async attachCaptionsText(actor: Principal, id: string, vtt: string) {
+    async attachCaptionsText(actor: Principal, id: string, vtt: Buffer) {
       const rec = await mustGet(id);
       const cls = await assertStaffOf(actor, rec.liveClassId);
       if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching captions`);
-      if (!/^\uFEFF?WEBVTT(?:[ \t][^\r\n]*)?(?:\r?\n|$)/.test(vtt)) throw new Unprocessable('Captions must be a WebVTT file: the first line is "WEBVTT"');
+      const checked = await deps.sidecarText.checkCaptions(vtt, rec.durationSeconds);
+      if (!checked.ok) throw sidecarRefusal(checked);
       const captionsKey = captionsKeyOf(id);
-      await deps.storage.putBuffer(captionsKey, vtt, 'text/vtt');
+      await deps.storage.putBuffer(captionsKey, checked.vtt, 'text/vtt');
       const current = await mustGet(id);
       await recordings.updateProcessing(id, { captionsKey, ...(current.media && { media: { ...current.media, captionsVttKey: captionsKey } }), now: isoNow(clock) });
       const updated = await mustGet(id);
       publish(updated, cls.batchId);
-      return { recordingId: id, captions: true };
+      return { recordingId: id, captions: true, cues: checked.cues };
     },
 
     /** Attaches a chat transcript or captions file already in storage. */

@@ -1,17 +1,24 @@
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import { canManageBatch, canViewBatchContent, type ViewerBatches } from '../domain/access';
-import { AccessDenied } from '../domain/errors';
+import { AccessDenied, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 
 const NO_TIES: ViewerBatches = { enrolledBatchIds: new Set(), instructedBatchIds: new Set() };
 
 /** Loads a viewer's batch ties once per call and applies the domain access policy. */
-export function createViewerAccess(catalog: Pick<CatalogRepository, 'getViewerBatches'>) {
+export function createViewerAccess(catalog: Pick<CatalogRepository, 'getViewerBatches' | 'batchExists' | 'lessonExists'>) {
   async function tiesOf(viewer: Principal): Promise<ViewerBatches> {
     return viewer.kind === 'user' && viewer.role !== 'admin' ? catalog.getViewerBatches(viewer.userId, viewer.role) : NO_TIES;
   }
   return {
     tiesOf,
+    /** List routes answer 404 for an unknown batch or lesson, as the single-item routes do, not an empty list. */
+    async requireBatch(batchId: string): Promise<void> {
+      if (!(await catalog.batchExists(batchId))) throw new NotFound('Batch', batchId);
+    },
+    async requireLesson(lessonId: string): Promise<void> {
+      if (!(await catalog.lessonExists(lessonId))) throw new NotFound('Lesson', lessonId);
+    },
     /** Batches whose content the viewer may see, or null for no limit (admin). */
     async batchScope(viewer: Principal): Promise<string[] | null> {
       if (viewer.role === 'admin') return null;

@@ -6,7 +6,7 @@ import type { WatchRepository } from '../adapters/db/watch-repository';
 import { createMemoryWatchSessionStore, type LiveWatchSession, type WatchSessionStore } from '../adapters/watch/watch-session-store';
 import { AccessDenied, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
-import { addRange, heatmap, stepHeartbeat, watchedFraction } from '../domain/watch-ranges';
+import { addRange, creditWithin, heatmap, stepHeartbeat, watchedFraction } from '../domain/watch-ranges';
 import type { ViewerAccess } from './viewer-access';
 
 export interface Heartbeat {
@@ -112,7 +112,13 @@ export function createWatchAnalytics(deps: {
         throw new AccessDenied('This playback session belongs to someone else');
       }
       if (s.heartbeats >= MAX_HEARTBEATS_PER_SESSION) throw new DomainError('unprocessable', 'This playback session has sent too many heartbeats; start a new one');
-      const step = stepHeartbeat({ position: s.lastPosition, playing: s.playing, atMs: s.lastAtMs }, { position: hb.position, playing: hb.playing, atMs: nowMs });
+      let step = stepHeartbeat({ position: s.lastPosition, playing: s.playing, atMs: s.lastAtMs }, { position: hb.position, playing: hb.playing, atMs: nowMs });
+      if (step.spentSeconds > 0) {
+        // Wall time already credited to another of this viewer's sessions is not credited twice, and neither is
+        // the watching it would pay for: parallel sessions cannot add up to more than the clock.
+        const freshMs = await sessions.claimWallTime(viewer.userId, s.lastAtMs, nowMs);
+        step = creditWithin(step, freshMs / 1000);
+      }
       if (step.watched) s.ranges = addRange(s.ranges, step.watched);
       s.timeSpent += step.spentSeconds;
       s.lastPosition = hb.position;
@@ -161,6 +167,7 @@ export function createWatchAnalytics(deps: {
     /** Per student, per ready recording of the batch: the watched percentage an instructor exports as attendance. */
     async batchWatchReport(viewer: Principal, batchId: string) {
       if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see watch reports');
+      await deps.access.requireBatch(batchId);
       await deps.access.assertCanManage(viewer, batchId);
       await flush();
       const [students, recordings] = await Promise.all([

@@ -219,6 +219,33 @@ export function createCatalogRepository(db: Db) {
       return users.map((u) => ({ id: u.id, name: u.name, email: u.email, externalId: u.external_id, since: since.get(u.id) ?? null }));
     },
 
+    async batchExists(id: string) {
+      return (await db.selectFrom('batches').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+    },
+    async lessonExists(id: string) {
+      return (await db.selectFrom('lessons').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+    },
+    /** Live classes (not deleted) held for lessons of a course, a chapter or one lesson: what keeps them from being deleted. */
+    async countLiveClassesOfLessons(of: { courseId: string } | { chapterId: string } | { lessonId: string }) {
+      let q = db.selectFrom('live_classes').innerJoin('lessons', 'lessons.id', 'live_classes.lesson_id').select((eb) => eb.fn.countAll<number>().as('n'));
+      if ('courseId' in of) q = q.where('lessons.course_id', '=', of.courseId);
+      else if ('chapterId' in of) q = q.where('lessons.chapter_id', '=', of.chapterId);
+      else q = q.where('lessons.id', '=', of.lessonId);
+      return Number((await q.executeTakeFirstOrThrow()).n);
+    },
+    /** Courses whose lessons the batch's live classes are held for: a batch cannot stop taking them. */
+    async courseIdsUsedByClassesOfBatch(batchId: string) {
+      const rows = await db
+        .selectFrom('live_classes')
+        .innerJoin('lessons', 'lessons.id', 'live_classes.lesson_id')
+        .select('lessons.course_id')
+        .distinct()
+        .where('live_classes.batch_id', '=', batchId)
+        .where('live_classes.deleted_at', 'is', null)
+        .execute();
+      return rows.map((r) => r.course_id);
+    },
+
     /**
      * The batches a user studies in (student) or teaches (instructor): the input of every access decision.
      * A role only ever has its own kind of tie, so one table is read.

@@ -91,6 +91,21 @@ export function createIdentityRepository(db: Db) {
         .executeTakeFirst();
     },
 
+    /** Signs a user out everywhere, but for the token given (the session that asked, when it is the user's own). */
+    async revokeTokensOfUser(userId: string, now: string, exceptTokenHash: string | null) {
+      let q = db.updateTable('auth_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+      if (exceptTokenHash) q = q.where('token_hash', '!=', exceptTokenHash);
+      return Number((await q.executeTakeFirst()).numUpdatedRows);
+    },
+
+    async getPasswordHash(userId: string) {
+      return (await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst())?.password_hash ?? null;
+    },
+
+    async touchApiKey(id: string, now: string) {
+      await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+    },
+
     async revokeToken(tokenHash: string, now: string) {
       await db.updateTable('auth_tokens').set({ revoked_at: now }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
     },

@@ -89,6 +89,11 @@ function toListItem(r: ListRow): RecordingListItem {
 export function createRecordingRepository(db: Db) {
   const bindListQuery = createQueryShapeCache<ListRow>();
   return {
+    /** Recordings by provider (source) and state, for the metrics endpoint. */
+    async countByProviderAndState() {
+      const rows = await db.selectFrom('recordings').select((eb) => ['source', 'status', eb.fn.countAll<number>().as('n')]).groupBy(['source', 'status']).execute();
+      return rows.map((r) => ({ provider: r.source, state: r.status, count: Number(r.n) }));
+    },
     async insert(r: { id: string; liveClassId: string; title: string; status: RecordingStatus; source: RecordingRecord['source']; externalRef: string | null; startedAt: string; endedAt: string | null; sourceKey: string | null; sourceSize: number | null; chatKey: string | null; captionsKey: string | null; actor: string; reason: string; now: string }) {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('recordings').values({

@@ -152,3 +152,17 @@ function lastLines(text: string, n: number): string {
     .slice(-n)
     .join(' | ');
 }
+
+export type MediaToolsCheck = { available: true; version: string } | { available: false; reason: string };
+
+/** Whether ffmpeg and ffprobe can be run here, with ffmpeg's version; checked once at start. */
+export async function checkMediaTools(): Promise<MediaToolsCheck> {
+  try {
+    const [ffmpeg] = await Promise.all([runFfmpeg(['-hide_banner', '-version'], { timeoutMs: 10_000 }), runFfmpeg(['-hide_banner', '-version'], { timeoutMs: 10_000, binary: 'ffprobe' })]);
+    const version = /version (\S+)/.exec(ffmpeg.stdout)?.[1] ?? 'unknown';
+    return { available: true, version };
+  } catch (err) {
+    const missing = err instanceof FfmpegFailed && err.kind === 'spawn';
+    return { available: false, reason: missing ? 'ffmpeg or ffprobe is not installed (on Debian: apt-get install -y ffmpeg)' : `ffmpeg does not run: ${(err as Error).message}` };
+  }
+}

@@ -69,6 +69,15 @@ export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; conc
       connection.disconnect();
     },
 
+    async countByState() {
+      const c = await queue.getJobCounts('waiting', 'delayed', 'prioritized', 'active', 'failed');
+      return [
+        { job: 'all', state: 'queued' as const, count: (c.waiting ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) },
+        { job: 'all', state: 'running' as const, count: c.active ?? 0 },
+        { job: 'all', state: 'failed' as const, count: c.failed ?? 0 },
+      ];
+    },
+
     async describe(dedupeKey: string): Promise<JobStateView | null> {
       const id = await queue.getDeduplicationJobId(dedupeKey);
       const job = id ? await queue.getJob(id) : null;

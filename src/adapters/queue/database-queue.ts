@@ -174,6 +174,16 @@ export function createDatabaseQueue(opts: DatabaseQueueOptions): JobQueue {
       await Promise.allSettled([...active.values()].map((a) => a.done));
     },
 
+    async countByState() {
+      const rows = await db
+        .selectFrom('jobs')
+        .select((eb) => ['name', 'status', eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['queued', 'running', 'failed'])
+        .groupBy(['name', 'status'])
+        .execute();
+      return rows.map((r) => ({ job: r.name, state: r.status as 'queued' | 'running' | 'failed', count: Number(r.n) }));
+    },
+
     async describe(dedupeKey) {
       const row = await db
         .selectFrom('jobs')

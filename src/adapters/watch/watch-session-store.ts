@@ -20,6 +20,11 @@ export interface WatchSessionStore {
   takeChanged(max: number): Promise<LiveWatchSession[]>;
   /** Marks sessions again, after a batch write failed. */
   markChanged(ids: string[]): Promise<void>;
+  /**
+   * Claims the wall-clock stretch [fromMs, toMs] for a viewer and returns the milliseconds of it not claimed before
+   * by any of their sessions: one viewer's parallel sessions share one clock.
+   */
+  claimWallTime(userId: string, fromMs: number, toMs: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,16 @@ const IDLE_MS = 10 * 60_000;
 export function createMemoryWatchSessionStore(now: () => number): WatchSessionStore {
   const sessions = new Map<string, LiveWatchSession>();
   const changed = new Set<string>();
+  const claimedUntil = new Map<string, number>();
   return {
+    async claimWallTime(userId, fromMs, toMs) {
+      const until = claimedUntil.get(userId) ?? 0;
+      if (toMs > until) {
+        if (claimedUntil.size > 100_000) claimedUntil.clear();
+        claimedUntil.set(userId, toMs);
+      }
+      return Math.max(0, toMs - Math.max(fromMs, until));
+    },
     async get(id) {
       return sessions.get(id) ?? null;
     },
@@ -60,12 +74,26 @@ export function createMemoryWatchSessionStore(now: () => number): WatchSessionSt
 }
 
 const KEY = (id: string) => `aula:watch:session:${id}`;
+const CLAIMED = (userId: string) => `aula:watch:claimed:${userId}`;
+// Atomic across processes: read the viewer's claimed-until time, extend it, return the newly claimed milliseconds.
+const CLAIM_SCRIPT = `
+local claimed = tonumber(redis.call('GET', KEYS[1]) or '0')
+local from = tonumber(ARGV[1])
+local to = tonumber(ARGV[2])
+if to > claimed then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+if from < claimed then from = claimed end
+if to > from then return to - from end
+return 0
+`;
 const CHANGED = 'aula:watch:changed';
 
 export function createRedisWatchSessionStore(redisUrl: string): WatchSessionStore {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const parse = (text: string | null): LiveWatchSession | null => (text ? (JSON.parse(text) as LiveWatchSession) : null);
   return {
+    async claimWallTime(userId, fromMs, toMs) {
+      return Number(await redis.eval(CLAIM_SCRIPT, 1, CLAIMED(userId), String(Math.round(fromMs)), String(Math.round(toMs)), String(IDLE_MS)));
+    },
     async get(id) {
       return parse(await redis.get(KEY(id)));
     },

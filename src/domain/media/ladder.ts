@@ -549,9 +549,17 @@ function escapeVtt(s: string): string {
 export function chatToVtt(jsonl: string): { vtt: string; messages: ChatMessage[]; skipped: number } {
   const { messages, skipped } = parseChatLines(jsonl);
   const out = ['WEBVTT', ''];
+  // The start of the next later message, found walking backwards once: linear in the log's length.
+  const nextLaterStart = new Array<number | undefined>(messages.length);
+  let later: number | undefined;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const following = messages[i + 1];
+    if (following && following.t > messages[i]!.t) later = following.t;
+    nextLaterStart[i] = later;
+  }
   messages.forEach((m, i) => {
-    const next = messages.slice(i + 1).find((n) => n.t > m.t);
-    const end = next ? Math.min(m.t + CHAT_CUE_SECONDS, next.t) : m.t + CHAT_CUE_SECONDS;
+    const next = nextLaterStart[i];
+    const end = next !== undefined ? Math.min(m.t + CHAT_CUE_SECONDS, next) : m.t + CHAT_CUE_SECONDS;
     // A blank line would end the cue early, so the text keeps its line breaks but loses empty lines.
     const text = escapeVtt(m.text)
       .split(/\r?\n/)

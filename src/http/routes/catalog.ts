@@ -2,18 +2,18 @@ import { z } from 'zod';
 import type { CatalogService } from '../../services/catalog';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
-import { ExternalId, IdParam, PageQuery } from '../schemas';
+import { ExternalId, Id, IdParam, PageQuery } from '../schemas';
 
 const Title = z.string().trim().min(1).max(300);
-const Description = z.string().max(20_000);
+const Description = z.string().trim().max(20_000);
 const Position = z.number().int().min(0).max(1_000_000);
 const CourseBody = z.strictObject({ title: Title, description: Description.optional(), externalId: ExternalId });
 const ChapterBody = z.strictObject({ title: Title, position: Position.optional(), externalId: ExternalId });
 const LessonBody = z.strictObject({ title: Title, description: Description.optional(), position: Position.optional(), externalId: ExternalId });
-const BatchBody = z.strictObject({ name: Title, courseIds: z.array(z.string().min(1).max(100)).max(500).optional(), externalId: ExternalId });
-const MemberBody = z.strictObject({ userId: z.string().min(1).max(100) });
-const MemberParams = z.object({ id: z.string().min(1).max(100), userId: z.string().min(1).max(100) });
-const ExternalLookup = PageQuery.extend({ externalId: z.string().min(1).max(200).optional() });
+const BatchBody = z.strictObject({ name: Title, courseIds: z.array(Id).max(500).optional(), externalId: ExternalId });
+const MemberBody = z.strictObject({ userId: Id });
+const MemberParams = z.object({ id: Id, userId: Id });
+const ExternalLookup = PageQuery.extend({ externalId: z.string().trim().min(1).max(200).optional() });
 
 export function registerCatalogRoutes(app: HttpApp, catalog: CatalogService) {
   // ---- courses
@@ -58,7 +58,7 @@ export function registerCatalogRoutes(app: HttpApp, catalog: CatalogService) {
     return catalog.createLesson(principalOf(req), req.params.id, req.body);
   });
   app.get('/api/v1/chapters/:id/lessons', { schema: { tags: ['catalog'], params: IdParam } }, async (req) => ({ items: await catalog.listLessons(principalOf(req), req.params.id) }));
-  app.get('/api/v1/lessons', { schema: { tags: ['catalog'], summary: 'Look a lesson up by externalId', querystring: z.object({ externalId: z.string().min(1).max(200) }) } }, async (req) => ({
+  app.get('/api/v1/lessons', { schema: { tags: ['catalog'], summary: 'Look a lesson up by externalId', querystring: z.object({ externalId: z.string().trim().min(1).max(200) }) } }, async (req) => ({
     items: [await catalog.getLessonByExternalId(principalOf(req), req.query.externalId)],
     nextCursor: null,
   }));

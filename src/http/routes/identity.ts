@@ -3,26 +3,45 @@ import { USER_ROLES } from '../../domain/identity';
 import type { IdentityService } from '../../services/identity';
 import type { HttpApp } from '../app';
 import { bearerFrom, principalOf } from '../auth';
-import { forgetViewer, rememberViewer } from '../viewer-cookie';
-import { ExternalId, IdParam, PageQuery } from '../schemas';
+import { forgetViewer, knownUserOfDevice, rememberDevice, rememberViewer } from '../viewer-cookie';
+import { ExternalId, IdParam, PageQuery, Secret } from '../schemas';
 
 const UserBody = z.strictObject({
-  email: z.email().max(320),
+  email: z.string().trim().pipe(z.email().max(320)),
   name: z.string().trim().min(1).max(200),
   role: z.enum(USER_ROLES),
-  password: z.string().min(8).max(200).optional(),
+  password: Secret(8, 200).optional(),
   externalId: ExternalId,
 });
 
 export function registerIdentityRoutes(app: HttpApp, identity: IdentityService, opts: { secureCookies: boolean }) {
   app.post(
     '/api/v1/auth/login',
-    { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().min(1).max(320), password: z.string().min(1).max(200) }) } },
+    { schema: { tags: ['auth'], summary: 'Sign in with email and password; returns a bearer token', security: [], body: z.strictObject({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) }) } },
     async (req, reply) => {
-      const session = await identity.login(req.body.email, req.body.password);
+      const session = await identity.login(req.body.email, req.body.password, { ip: req.ip, knownUserId: knownUserOfDevice(req) });
       rememberViewer(reply, { userId: session.user.id, role: session.user.role }, opts.secureCookies);
+      rememberDevice(reply, session.user.id, opts.secureCookies);
       return session;
     },
+  );
+
+  app.post(
+    '/api/v1/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own password; every other session of yours ends',
+        body: z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: Secret(8, 200) }),
+      },
+    },
+    async (req) => identity.changeOwnPassword(principalOf(req), bearerFrom(req), req.body.currentPassword, req.body.newPassword),
+  );
+
+  app.post(
+    '/api/v1/users/:id/sign-out-everywhere',
+    { schema: { tags: ['users'], summary: 'End every session of the user (admin; a user may do it for themself, keeping the asking session)', params: IdParam } },
+    async (req) => identity.signOutEverywhere(principalOf(req), req.params.id, bearerFrom(req)),
   );
 
   app.post('/api/v1/auth/logout', { schema: { tags: ['auth'], summary: 'Revoke the bearer token of this request' } }, async (req, reply) => {
@@ -46,7 +65,7 @@ export function registerIdentityRoutes(app: HttpApp, identity: IdentityService, 
 
   app.get(
     '/api/v1/users',
-    { schema: { tags: ['users'], summary: 'List users (admin); ?externalId= looks one up', querystring: PageQuery.extend({ role: z.enum(USER_ROLES).optional(), externalId: z.string().max(200).optional() }) } },
+    { schema: { tags: ['users'], summary: 'List users (admin); ?externalId= looks one up', querystring: PageQuery.extend({ role: z.enum(USER_ROLES).optional(), externalId: z.string().trim().min(1).max(200).optional() }) } },
     async (req) => {
       const p = principalOf(req);
       if (req.query.externalId) return { items: [await identity.getUserByExternalId(p, req.query.externalId)], nextCursor: null };

@@ -9,7 +9,7 @@ import type { RecordingService } from '../../services/recordings';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 import { MEDIA_CONTENT_TYPES, receiveUpload, safeFileName } from '../upload';
-import { IdParam, IsoDateTime, PageQuery } from '../schemas';
+import { Id, IdParam, IsoDateTime, PageQuery } from '../schemas';
 import { errorBody } from '../errors';
 
 /** Chat logs and captions are small text files. */
@@ -18,18 +18,18 @@ const MAX_SIDECAR_BYTES = 5 * 1024 * 1024;
 
 const LiveClassBody = z.strictObject({
   title: z.string().trim().min(1).max(300),
-  batchId: z.string().min(1).max(100),
-  lessonId: z.string().min(1).max(100).nullable().optional(),
+  batchId: Id,
+  lessonId: Id.nullable().optional(),
   provider: z.enum(PROVIDERS).default('native'),
   startsAt: IsoDateTime,
   durationMinutes: z.number().int().min(1).max(24 * 60),
   autoRecord: z.boolean().optional(),
-  providerAccountId: z.string().min(1).max(100).nullable().optional(),
+  providerAccountId: Id.nullable().optional(),
 });
 
 const LiveClassPatch = z.strictObject({
   title: z.string().trim().min(1).max(300).optional(),
-  lessonId: z.string().min(1).max(100).nullable().optional(),
+  lessonId: Id.nullable().optional(),
   startsAt: IsoDateTime.optional(),
   durationMinutes: z.number().int().min(1).max(24 * 60).optional(),
   autoRecord: z.boolean().optional(),
@@ -126,18 +126,19 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
   // Sidecar text files of a recording made elsewhere: a chat log (JSON lines) and captions (WebVTT), as raw bodies.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(SIDECAR_CONTENT_TYPES, { parseAs: 'string', bodyLimit: MAX_SIDECAR_BYTES }, (_req, body, done) => done(null, body));
+    // Kept as bytes: decoding and checking happen on the sidecar worker thread, not here.
+    scope.addContentTypeParser(SIDECAR_CONTENT_TYPES, { parseAs: 'buffer', bodyLimit: MAX_SIDECAR_BYTES }, (_req, body, done) => done(null, body));
     const notText = (reply: FastifyReply) =>
       reply.status(415).send(errorBody('unsupported_media_type', `Send the file as the raw body with Content-Type ${SIDECAR_CONTENT_TYPES.join(' or ')}`));
     scope.put(
       '/api/v1/recordings/:id/chat',
       { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach the chat log of the class (JSON lines of {"t": seconds, "author", "text"}); it replays beside the video', params: IdParam } },
-      async (req, reply) => (typeof req.body === 'string' ? recordings.attachChatLog(principalOf(req), req.params.id, req.body) : notText(reply)),
+      async (req, reply) => (Buffer.isBuffer(req.body) ? recordings.attachChatLog(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
     scope.put(
       '/api/v1/recordings/:id/captions',
       { bodyLimit: MAX_SIDECAR_BYTES, schema: { tags: ['recordings'], summary: 'Attach or replace the captions (WebVTT) the player offers', params: IdParam } },
-      async (req, reply) => (typeof req.body === 'string' ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
+      async (req, reply) => (Buffer.isBuffer(req.body) ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
   });
 

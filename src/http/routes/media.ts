@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { StorageObjectNotFound, type ByteRange } from '../../adapters/storage/media-storage';
 import type { AuditLog } from '../../services/audit';
-import { contentTypeOf, type PlaybackService } from '../../services/playback';
+import { apiKeyOfViewer, contentTypeOf, type PlaybackService } from '../../services/playback';
 import type { HttpApp } from '../app';
-import { bearerFrom } from '../auth';
 import { errorBody } from '../errors';
 import { viewerFromCookie } from '../viewer-cookie';
 
@@ -48,8 +47,9 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
       }
       // A request that carries credentials (the player's bearer token, else the browser's viewer cookie) must come
       // from the viewer the link was issued to.
+      // A bearer token that does not authenticate proves nothing, so the browser's cookie still decides.
       const principal = req.principal;
-      const caller = principal ? (principal.kind === 'user' ? principal : null) : bearerFrom(req) ? null : viewerFromCookie(req);
+      const caller = principal ? (principal.kind === 'user' ? principal : null) : viewerFromCookie(req);
       const callerUserId = caller?.userId ?? null;
       if (caller && callerUserId && caller.role !== 'admin' && callerUserId !== target.viewerId) {
         deps.audit.record({ actor: principal, actorUserId: callerUserId, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
@@ -76,7 +76,7 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
         return reply.status(416).send(errorBody('range_not_satisfiable', `The requested range is outside the file (${stat.size} bytes)`));
       }
       if (file === 'download.mp4' && (!range || range.start === 0)) {
-        deps.audit.record({ actor: null, actorUserId: target.viewerId === 'key' ? null : target.viewerId, recordingId: target.recordingId, action: 'media.download', outcome: 'allowed', ctx });
+        deps.audit.record({ actor: null, actorUserId: apiKeyOfViewer(target.viewerId) === undefined ? target.viewerId : null, recordingId: target.recordingId, action: 'media.download', outcome: 'allowed', ctx });
       }
       if (range) {
         reply.status(206);

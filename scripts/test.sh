@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Aula's test command (`npm test`): installs what the suite needs when run as root, starts PostgreSQL and Redis on
+# private ports unless AULA_TEST_POSTGRES_URL / AULA_TEST_REDIS_URL are given, runs the type check and vitest
+# (arguments go to vitest), then stops what it started — including any process a failed test left running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/debian-packages.sh
+
+ensure_packages ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium nginx:nginx-light redis-server:redis-server espeak-ng:espeak-ng initdb:postgresql \
+  || echo "aula: tests that need the missing packages will fail or be skipped" >&2
+[ -d web/dist ] || npm run build:web
+
+# Every process this run starts carries the marker, so the sweep at the end ends exactly those.
+export AULA_TEST_RUN="$$-$(date +%s%N)"
+SVC=$(mktemp -d)
+chmod 755 "$SVC"
+PG_STARTED=""
+REDIS_PORT=""
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$1"; else sh -c "$1"; fi; }
+
+cleanup() {
+  local status=$?
+  if [ -n "$PG_STARTED" ]; then as_postgres "$PGBIN/pg_ctl -D $SVC/pg -m immediate -w stop" >/dev/null 2>&1 || true; fi
+  if [ -n "$REDIS_PORT" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$SVC/redis/redis.pid" 2>/dev/null)" 2>/dev/null || true; fi
+  local proc pid left=0
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    [ "$pid" = "$$" ] && continue
+    if { tr '\0' '\n' <"$proc/environ"; } 2>/dev/null | grep -qx "AULA_TEST_RUN=$AULA_TEST_RUN"; then
+      kill -9 "$pid" 2>/dev/null && left=$((left + 1))
+    fi
+  done
+  [ "$left" -gt 0 ] && echo "aula: stopped $left process(es) the tests left running" >&2
+  rm -rf "$SVC"
+  exit $status
+}
+trap cleanup EXIT INT TERM
+
+if [ -z "${AULA_TEST_POSTGRES_URL:-}" ] && has_command initdb; then
+  PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | head -n1)")
+  PG_PORT=$(free_port)
+  mkdir -p "$SVC/pg"
+  [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$SVC/pg"
+  chmod 700 "$SVC/pg"
+  as_postgres "$PGBIN/initdb -D $SVC/pg -U postgres --auth=trust -E UTF8 --no-locale" >/dev/null
+  as_postgres "$PGBIN/pg_ctl -D $SVC/pg -l $SVC/pg/server.log -o '-p $PG_PORT -k $SVC/pg -c listen_addresses=127.0.0.1 -c fsync=off' -w start" >/dev/null
+  PG_STARTED=1
+  export AULA_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+fi
+if [ -z "${AULA_TEST_REDIS_URL:-}" ] && has_command redis-server; then
+  REDIS_PORT=$(free_port)
+  mkdir -p "$SVC/redis"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --dir "$SVC/redis" --save "" --appendonly no --pidfile "$SVC/redis/redis.pid" >/dev/null
+  export AULA_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+fi
+
+npx tsc --noEmit
+npx vitest run "$@"
