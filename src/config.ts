@@ -112,6 +112,10 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: booleanFlag.default(true),
   ZOOM_API_BASE: z.url().default('https://api.zoom.us/v2'),
   ZOOM_OAUTH_BASE: z.url().default('https://zoom.us'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.org:587').optional(),
+  AULA_MAIL_FROM: z.string().trim().min(3).optional(),
+  AULA_SCHOOL_NAME: z.string().trim().min(1).max(200).default('Aula'),
+  AULA_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -159,6 +163,11 @@ export interface AppConfig {
   };
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
   zoom: { apiBase: string; oauthBase: string };
+  /** Mail is sent only when both the server and the sender are set. */
+  mail: { smtpUrl: string; from: string } | null;
+  schoolName: string;
+  /** Webhook endpoints may resolve to private and loopback addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -197,6 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage = { kind: 'local', dir: path.join(dataDir, 'media') };
   }
 
+  // One without the other would silently send nothing.
+  if (Boolean(e.SMTP_URL) !== Boolean(e.AULA_MAIL_FROM)) throw new ConfigError(`Invalid ${e.SMTP_URL ? 'AULA_MAIL_FROM' : 'SMTP_URL'}: required when ${e.SMTP_URL ? 'SMTP_URL' : 'AULA_MAIL_FROM'} is set`);
+
   const database: AppConfig['database'] =
     e.DATABASE_URL && !e.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'postgres', url: e.DATABASE_URL }
@@ -227,6 +239,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
+    mail: e.SMTP_URL && e.AULA_MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.AULA_MAIL_FROM } : null,
+    schoolName: e.AULA_SCHOOL_NAME,
+    webhookAllowPrivate: e.AULA_WEBHOOK_ALLOW_PRIVATE,
   });
 }
 
