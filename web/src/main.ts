@@ -17,7 +17,7 @@ function loginPage(message?: string) {
     try {
       const r = await api<{ token: string }>('POST', '/api/v1/auth/login', { email: email.value, password: password.value });
       setToken(r.token);
-      location.href = '/';
+      location.href = location.pathname === '/login' ? '/' : location.pathname + location.search;
     } catch (err) {
       error.textContent = err instanceof Error ? err.message : 'Sign-in failed';
     }
@@ -45,6 +45,9 @@ async function homePage(me: Me) {
 }
 
 async function boot() {
+  // A share link plays for anyone holding it: no sign-in.
+  const shared = /^\/share\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
+  if (shared?.[1]) return (await import('./pages/share')).renderSharePage(app, shared[1]);
   if (location.pathname === '/login' || !getToken()) return loginPage();
   let me: Me;
   try {
