@@ -31,7 +31,7 @@ describe('outgoing webhooks (Standard Webhooks)', () => {
 
   it('an endpoint answering 500 and then 200 gets the event twice with the same webhook-id and body; the log shows both attempts', async () => {
     let secret = '';
-    const receiver = await startWebhookReceiver(() => secret, (n) => (n === 1 ? 500 : 200));
+    const receiver = await startWebhookReceiver(() => secret, (n): number | { status: number; headers: Record<string, string> } => (n === 1 ? 500 : 200));
     try {
       const ep = await register(receiver.url, ['live_class.started']);
       secret = ep.secret;
@@ -96,7 +96,7 @@ describe('outgoing webhooks (Standard Webhooks)', () => {
 
   it('429 with Retry-After throttles the endpoint for that long; a redirect is not followed', async () => {
     let secret = '';
-    const receiver = await startWebhookReceiver(() => secret, (n) => (n === 1 ? { status: 429, headers: { 'retry-after': '7' } } : n === 2 ? { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } } : 200));
+    const receiver = await startWebhookReceiver(() => secret, (n): number | { status: number; headers: Record<string, string> } => (n === 1 ? { status: 429, headers: { 'retry-after': '7' } } : n === 2 ? { status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } } : 200));
     try {
       const ep = await register(receiver.url, ['live_class.started']);
       secret = ep.secret;

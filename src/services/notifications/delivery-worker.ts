@@ -42,70 +42,93 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const log = deps.logger.child({ worker: `notifications:${hostname()}:${process.pid}` });
   const now = () => deps.clock.now();
   let running = false;
-  let timer: NodeJS.Timeout | null = null;
-  let pass: Promise<void> = Promise.resolve();
-  let again = false;
 
-  async function runPass(): Promise<boolean> {
-    const at = now();
-    const iso = at.toISOString();
-    const lease = new Date(at.getTime() + leaseMs).toISOString();
-    let worked = false;
-    for (const event of await deps.notifications.claimEvents(50, iso, lease)) {
-      worked = true;
-      await deps.dispatcher.dispatch(event, now().toISOString()).catch((err: unknown) => log.error({ err, eventId: event.id }, 'could not dispatch an outbox event; will retry'));
-    }
-    if (deps.sendEmail) {
-      const send = deps.sendEmail;
-      const mails = await deps.notifications.claimDueEmails(100, iso, lease);
-      worked ||= mails.length > 0;
-      await eachLimited(mails, deps.mailConcurrency ?? 4, (row) => send(row, now).catch((err: unknown) => log.error({ err, deliveryId: row.id }, 'mail delivery crashed; retried after its lease')));
-    }
-    const messages = await deps.webhooks.claimDueMessages(50, iso, lease);
-    worked ||= messages.length > 0;
-    await eachLimited(messages, deps.webhookConcurrency ?? 8, (msg) => deps.deliverWebhook(msg, now).catch((err: unknown) => log.error({ err, webhookId: msg.id }, 'webhook delivery crashed; retried after its lease')));
-    return worked;
-  }
-
-  function schedule(ms: number) {
-    if (!running) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(tick, ms);
-  }
-
-  function tick() {
-    timer = null;
-    pass = pass.then(async () => {
+  /**
+   * One lane per kind of work (fanning out events, mails, webhooks), each polling on its own: a slow mail server
+   * never holds webhooks back, nor a slow endpoint mails.
+   */
+  function lane(name: string, runOnce: () => Promise<boolean>) {
+    let timer: NodeJS.Timeout | null = null;
+    let pass: Promise<void> = Promise.resolve();
+    let again = false;
+    const schedule = (ms: number) => {
       if (!running) return;
-      let worked = false;
-      again = false;
-      try {
-        worked = await runPass();
-      } catch (err) {
-        log.error({ err }, 'notification delivery pass failed');
-      }
-      schedule(worked || again ? 0 : pollMs);
-    });
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(tick, ms);
+    };
+    function tick() {
+      timer = null;
+      pass = pass.then(async () => {
+        if (!running) return;
+        again = false;
+        let worked = false;
+        try {
+          worked = await runOnce();
+        } catch (err) {
+          log.error({ err, lane: name }, 'notification delivery pass failed');
+        }
+        schedule(worked || again ? 0 : pollMs);
+      });
+    }
+    return {
+      start: () => schedule(0),
+      wake() {
+        again = true;
+        if (timer) schedule(0);
+      },
+      async stop() {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        await pass;
+      },
+    };
   }
+
+  const lease = () => {
+    const at = now();
+    return { iso: at.toISOString(), until: new Date(at.getTime() + leaseMs).toISOString() };
+  };
+  const lanes = [
+    lane('events', async () => {
+      const { iso, until } = lease();
+      const events = await deps.notifications.claimEvents(50, iso, until);
+      for (const event of events) {
+        await deps.dispatcher.dispatch(event, now().toISOString()).catch((err: unknown) => log.error({ err, eventId: event.id }, 'could not dispatch an outbox event; will retry'));
+      }
+      // New mails and messages: the other lanes look now.
+      if (events.length > 0) for (const l of lanes.slice(1)) l.wake();
+      return events.length > 0;
+    }),
+    lane('mail', async () => {
+      const send = deps.sendEmail;
+      if (!send) return false;
+      const { iso, until } = lease();
+      const mails = await deps.notifications.claimDueEmails(100, iso, until);
+      await eachLimited(mails, deps.mailConcurrency ?? 4, (row) => send(row, now).catch((err: unknown) => log.error({ err, deliveryId: row.id }, 'mail delivery crashed; retried after its lease')));
+      return mails.length > 0;
+    }),
+    lane('webhooks', async () => {
+      const { iso, until } = lease();
+      const messages = await deps.webhooks.claimDueMessages(50, iso, until);
+      await eachLimited(messages, deps.webhookConcurrency ?? 8, (msg) => deps.deliverWebhook(msg, now).catch((err: unknown) => log.error({ err, webhookId: msg.id }, 'webhook delivery crashed; retried after its lease')));
+      return messages.length > 0;
+    }),
+  ];
 
   return {
     start() {
       if (running) return;
       running = true;
       const begin = deps.soleProcess ? deps.notifications.releaseLeases(now().toISOString()) : Promise.resolve();
-      void begin.then(() => schedule(0), (err: unknown) => log.error({ err }, 'could not take back unfinished deliveries'));
+      void begin.then(() => lanes.forEach((l) => l.start()), (err: unknown) => log.error({ err }, 'could not take back unfinished deliveries'));
     },
     /** Something was written to the outbox (or became due): look now instead of at the next poll. */
     wake() {
-      if (!running) return;
-      again = true;
-      if (timer) schedule(0);
+      if (running) for (const l of lanes) l.wake();
     },
     async stop() {
       running = false;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await pass;
+      await Promise.all(lanes.map((l) => l.stop()));
     },
   };
 }

@@ -85,6 +85,10 @@ export async function startWebhookReceiver(secret: () => string, respond: (n: nu
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/aula-hooks`,
+    /** Verified deliveries taken in, answered or not. */
+    get requests() {
+      return count;
+    },
     received,
     rejected,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
