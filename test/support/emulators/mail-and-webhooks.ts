@@ -55,7 +55,8 @@ export interface ReceivedWebhook {
  * An LMS's webhook receiver that verifies every delivery with the `standardwebhooks` package; a delivery that does not
  * verify is answered 401 and recorded in `rejected`. `respond` picks the status of each verified delivery.
  */
-export async function startWebhookReceiver(secret: () => string, respond: (n: number, hook: Omit<ReceivedWebhook, 'answeredStatus'>) => number | { status: number; headers?: Record<string, string> } | 'hold' = () => 200) {
+/** `secret` gets the request's path and query, for a receiver serving several endpoints. */
+export async function startWebhookReceiver(secret: (requestUrl: string) => string, respond: (n: number, hook: Omit<ReceivedWebhook, 'answeredStatus'>) => number | { status: number; headers?: Record<string, string> } | 'hold' = () => 200) {
   const received: ReceivedWebhook[] = [];
   const rejected: string[] = [];
   let count = 0;
@@ -67,7 +68,7 @@ export async function startWebhookReceiver(secret: () => string, respond: (n: nu
       const headers = { 'webhook-id': String(req.headers['webhook-id']), 'webhook-timestamp': String(req.headers['webhook-timestamp']), 'webhook-signature': String(req.headers['webhook-signature']) };
       let payload: ReceivedWebhook['payload'];
       try {
-        payload = new Webhook(secret()).verify(body, headers) as ReceivedWebhook['payload'];
+        payload = new Webhook(secret(req.url ?? '')).verify(body, headers) as ReceivedWebhook['payload'];
       } catch (err) {
         rejected.push(`${headers['webhook-id']}: ${(err as Error).message}`);
         res.writeHead(401).end();
