@@ -88,11 +88,12 @@ export function createShareLinkService(deps: {
     /** A guest opens the link: one view counted (refused past the limit), and playback URLs bound to the link. */
     async open(token: string, ctx: RequestContext) {
       const link = await usable(token, ctx);
+      // Issued first: a recording that cannot play (deleted meanwhile) does not use up a view.
+      const playback = await deps.playback.issueForShareLink(link.id, link.recordingId, link.expiresAt);
       if (!(await shareLinks.countView(link.id, isoNow(clock)))) {
         deps.audit.record({ actor: null, recordingId: link.recordingId, action: 'share.view', outcome: 'denied', ctx, detail: `share link ${link.id} used up (${link.maxViews} views)` });
         throw new DomainError('forbidden', 'This share link has been used as many times as it allows');
       }
-      const playback = await deps.playback.issueForShareLink(link.id, link.recordingId, link.expiresAt);
       deps.audit.record({ actor: null, recordingId: link.recordingId, action: 'share.view', outcome: 'allowed', ctx, detail: `share link ${link.id}${link.label ? ` (${link.label})` : ''}` });
       return { shareLinkId: link.id, label: link.label, expiresAt: link.expiresAt, recording: { id: link.recordingId, title: playback.title, durationSeconds: playback.durationSeconds }, playback };
     },
