@@ -17,7 +17,7 @@ export async function startSmtpServer(answer: (to: string) => 'accept' | 'hold' 
   const accepted: ReceivedMail[] = [];
   const held: string[] = [];
   const server = new SMTPServer({
-    authOptional: true, disabledCommands: ['STARTTLS'], logger: false, size: 20 * 1024 * 1024,
+    authOptional: true, disabledCommands: ['STARTTLS'], disableReverseLookup: true, logger: false, size: 20 * 1024 * 1024,
     onData(stream, session, callback) {
       const to = session.envelope.rcptTo.map((r) => r.address).join(',');
       simpleParser(stream).then((parsed) => {
