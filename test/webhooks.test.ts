@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Webhook } from 'standardwebhooks';
+import { postWebhook } from '../src/adapters/webhooks/http-poster';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { startWebhookReceiver, waitUntil } from './support/emulators/mail-and-webhooks';
 
@@ -158,6 +159,21 @@ describe('webhook endpoints on private addresses', () => {
       }
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('the webhook client', () => {
+  it('checks the address it connects to: a name resolving to loopback is refused unless private addresses are allowed', async () => {
+    const receiver = await startWebhookReceiver(() => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    try {
+      const url = receiver.url.replace('127.0.0.1', 'localhost');
+      const refused = await postWebhook({ url, headers: {}, body: '{}', timeoutMs: 2000, allowPrivate: false });
+      expect(refused).toMatchObject({ statusCode: null, error: expect.stringMatching(/private address/) });
+      const allowed = await postWebhook({ url, headers: {}, body: '{}', timeoutMs: 2000, allowPrivate: true });
+      expect(allowed.statusCode).toBe(401); // reached the receiver, which finds no valid signature
+    } finally {
+      await receiver.close();
     }
   });
 });

@@ -18,10 +18,15 @@ export class PrivateAddressRefused extends Error {
  */
 function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    dnsLookup(hostname, { ...options, all: false }, (err, address, family) => {
+    // Node asks for every address when it races IPv4 and IPv6 (autoSelectFamily), else for one.
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, '', 0);
-      if (!allowPrivate && isPrivateAddress(String(address))) return callback(new PrivateAddressRefused(`${hostname} resolves to the private address ${String(address)}`), '', 0);
-      callback(null, address, family);
+      const refused = allowPrivate ? undefined : addresses.find((a) => isPrivateAddress(a.address));
+      if (refused) return callback(new PrivateAddressRefused(`${hostname} resolves to the private address ${refused.address}`), '', 0);
+      if (options.all) return (callback as unknown as (e: null, a: typeof addresses) => void)(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(new Error(`${hostname} has no address`), '', 0);
+      callback(null, first.address, first.family);
     });
   };
 }
