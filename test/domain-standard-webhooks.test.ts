@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
 import { Webhook } from 'standardwebhooks';
 import { judgeAttempt, newWebhookSecret, parseRetryAfter, RETRY_SCHEDULE_MS, signWebhook, webhookHeaders } from '../src/domain/notifications/standard-webhooks';
 import { isPrivateAddress } from '../src/domain/notifications/private-address';
@@ -54,5 +58,20 @@ describe('address and link checks', () => {
     expect(verifyUnsubscribeToken(token, key)).toBe('user-1');
     expect(verifyUnsubscribeToken(token.replace('user-1', 'user-2'), key)).toBeNull();
     expect(verifyUnsubscribeToken(token, Buffer.alloc(32, 8))).toBeNull();
+  });
+});
+
+describe('mail settings', () => {
+  it('SMTP_URL and AULA_MAIL_FROM come together, and a malformed SMTP_URL stops the start with one line', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-config-'));
+    try {
+      expect(() => loadConfig({ AULA_DATA_DIR: dir, SMTP_URL: 'smtp://127.0.0.1:25' })).toThrow(/Invalid AULA_MAIL_FROM: required when SMTP_URL is set/);
+      expect(() => loadConfig({ AULA_DATA_DIR: dir, AULA_MAIL_FROM: 'a@b.c' })).toThrow(/Invalid SMTP_URL/);
+      expect(() => loadConfig({ AULA_DATA_DIR: dir, SMTP_URL: 'mail.example.org', AULA_MAIL_FROM: 'a@b.c' })).toThrow(/Invalid SMTP_URL: must start with smtp:\/\//);
+      expect(loadConfig({ AULA_DATA_DIR: dir, SMTP_URL: 'smtp://127.0.0.1:25', AULA_MAIL_FROM: 'a@b.c' }).mail).toEqual({ smtpUrl: 'smtp://127.0.0.1:25', from: 'a@b.c' });
+      expect(loadConfig({ AULA_DATA_DIR: dir }).mail).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

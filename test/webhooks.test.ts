@@ -149,9 +149,10 @@ describe('outgoing webhooks (Standard Webhooks)', () => {
 });
 
 describe('webhook endpoints on private addresses', () => {
-  it('are refused unless AULA_WEBHOOK_ALLOW_PRIVATE is set', async () => {
+  it('are refused unless AULA_WEBHOOK_ALLOW_PRIVATE is set; without SMTP_URL /health says mail is off', async () => {
     const t = await startAula();
     try {
+      expect((await t.api<{ mail: string }>('GET', '/health')).body.mail).toBe('off');
       for (const url of ['http://127.0.0.1:8080/hooks', 'http://10.1.2.3/hooks', 'http://[::1]/hooks', 'http://169.254.169.254/latest', 'http://localhost/hooks']) {
         const r = await t.api<{ error: { code: string; message: string } }>('POST', '/api/v1/webhook-endpoints', { body: { url, eventTypes: ['recording.ready'] } });
         expect(r.status, url).toBe(422);
