@@ -49,7 +49,9 @@ export function createEmailSender(deps: EmailSenderDeps) {
     const iso = () => now().toISOString();
     const loaded = await contextOf(row.subject_id);
     const user = await deps.users.getUser(row.user_id);
-    if (!loaded || !user || (row.kind === 'recording.ready' && loaded.ctx.status !== 'ready')) {
+    // News that is no longer true (deleted before its mail went out, retried successfully meanwhile) is not sent.
+    const stale = loaded && ((row.kind === 'recording.ready' && loaded.ctx.status !== 'ready') || (row.kind === 'recording.failed' && loaded.ctx.status !== 'failed'));
+    if (!loaded || !user || stale) {
       const why = !loaded ? 'the recording is gone' : !user ? 'the user is gone' : `the recording is ${loaded.ctx.status} now`;
       await deps.notifications.finishEmail(row.id, { status: 'skipped', lastError: why, now: iso() });
       return 'skipped';
