@@ -74,6 +74,10 @@ import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
 import { createLiveRecorder } from './services/live-recorder';
 import { wireLti } from './lti-wiring';
+import { createNotifications } from './app-notifications';
+import { registerNotificationRoutes } from './http/routes/notifications';
+import { registerShareLinkRoutes } from './http/routes/share-links';
+import { createShareLinkService } from './services/notifications/share-links';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AULA_VERSION = '0.1.0';
@@ -163,9 +167,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     liveClasses: liveClassRepo, catalog: catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: Object.fromEntries(providerModules.map((m) => [m.name, m.hooks])), feed,
   });
   const audit = createAuditLog({ audit: createAuditRepository(db), clock, logger });
+  const notifications = createNotifications({ config, db, storage, users: usersRepo, feed, clock, logger });
   const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
+    shareLinks: notifications.shareLinks,
   });
   const lti = wireLti({ config, db, users: usersRepo, catalog: catalogRepo, recordings: recordingsRepo, liveClasses: liveClassRepo, identity, queue, clock, logger });
   const analytics = createWatchAnalytics({
@@ -177,6 +183,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const recordingParts = createRecordingParts(homeRepo);
   const presentRecordings = createRecordingPresenter({ playback, analytics, parts: recordingParts });
   const viewerHome = createViewerHome({ home: homeRepo, access, playback, analytics, parts: recordingParts, clock });
+  const shareLinks = createShareLinkService({ shareLinks: notifications.shareLinks, recordings: recordingsRepo, access, playback, analytics, audit, clock, publicUrl: config.publicUrl });
   const soleProcess = config.database.kind === 'sqlite';
   for (const dir of ['jobs', 'uploads', 'zoom', 'livekit']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
@@ -238,7 +245,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     metrics,
     authenticate: (bearer) => identity.authenticate(bearer),
   });
-  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken, media });
+  registerSystemRoutes(http, { ping: () => pingDatabase(db), metrics, version: AULA_VERSION, metricsToken: config.metricsToken, media, mail: notifications.mailStatus });
   // Cookies marked Secure are only sent over HTTPS, so only when Aula is reached that way.
   const secureCookies = config.publicUrl.startsWith('https:');
   registerIdentityRoutes(http, identity, { secureCookies });
@@ -253,6 +260,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   await lti.start();
   registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
+  registerNotificationRoutes(http, { endpoints: notifications.endpoints, preferences: notifications.preferences, schoolName: config.schoolName });
+  registerShareLinkRoutes(http, shareLinks);
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });
   // Native live classes: an in-process SFU; ICE stays on loopback when Aula itself only listens there.
   // Behind NAT or in a container the announced public address replaces the local ones in candidates.
@@ -271,6 +280,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   void liveRecorder.recoverInterrupted().catch((err: unknown) => logger.error({ err }, 'could not recover interrupted live recordings'));
   void liveRooms.resumeLiveClasses().catch((err: unknown) => logger.error({ err }, 'could not resume live classes'));
   registerWebRoutes(http, webDistDir);
+  notifications.start();
 
   let closed = false;
   return {
@@ -299,6 +309,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await http.close();
       clearTimeout(forceClose);
       await queue.stop();
+      await notifications.close();
       await sidecarText.close();
       await analytics.close();
       await audit.close();

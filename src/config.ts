@@ -118,6 +118,10 @@ const EnvSchema = z.object({
   ZOOM_OAUTH_BASE: z.url().default('https://zoom.us'),
   AULA_LIVEKIT_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   AULA_LIVEKIT_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.org:587').optional(),
+  AULA_MAIL_FROM: z.string().trim().min(3).optional(),
+  AULA_SCHOOL_NAME: z.string().trim().min(1).max(200).default('Aula'),
+  AULA_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -169,6 +173,11 @@ export interface AppConfig {
   zoom: { apiBase: string; oauthBase: string };
   livekit: { reconcileSeconds: number; startTimeoutSeconds: number };
   lti: { scoreDelayMs: number; rosterSyncMs: number };
+  /** Mail is sent only when both the server and the sender are set. */
+  mail: { smtpUrl: string; from: string } | null;
+  schoolName: string;
+  /** Webhook endpoints may resolve to private and loopback addresses. */
+  webhookAllowPrivate: boolean;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +216,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage = { kind: 'local', dir: path.join(dataDir, 'media') };
   }
 
+  // One without the other would silently send nothing.
+  if (Boolean(e.SMTP_URL) !== Boolean(e.AULA_MAIL_FROM)) throw new ConfigError(`Invalid ${e.SMTP_URL ? 'AULA_MAIL_FROM' : 'SMTP_URL'}: required when ${e.SMTP_URL ? 'SMTP_URL' : 'AULA_MAIL_FROM'} is set`);
+
   const database: AppConfig['database'] =
     e.DATABASE_URL && !e.DATABASE_URL.startsWith('sqlite:')
       ? { kind: 'postgres', url: e.DATABASE_URL }
@@ -240,6 +252,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
     livekit: { reconcileSeconds: e.AULA_LIVEKIT_RECONCILE_SECONDS, startTimeoutSeconds: e.AULA_LIVEKIT_START_TIMEOUT_SECONDS },
     lti: { scoreDelayMs: e.AULA_LTI_SCORE_DELAY_SECONDS * 1000, rosterSyncMs: e.AULA_LTI_ROSTER_SYNC_MINUTES * 60_000 },
+    mail: e.SMTP_URL && e.AULA_MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.AULA_MAIL_FROM } : null,
+    schoolName: e.AULA_SCHOOL_NAME,
+    webhookAllowPrivate: e.AULA_WEBHOOK_ALLOW_PRIVATE,
   });
 }
 

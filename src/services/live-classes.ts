@@ -8,6 +8,7 @@ import type { PageRequest } from '../adapters/db/pagination';
 import type { RecordingRepository } from '../adapters/db/recording-repository';
 import { Conflict, NotFound, Unprocessable } from '../domain/errors';
 import type { Principal } from '../domain/identity';
+import type { OutboxEvent } from '../domain/notifications/events';
 import { type LiveClassProvider, type LiveClassStatus, nextLiveClassStatus } from '../domain/recording-state';
 import type { ChangeFeed } from './change-feed';
 import type { Actor, RecordingService } from './recordings';
@@ -72,6 +73,14 @@ export interface NewLiveClass {
 /** Providers Aula runs itself: no account, no remote side. */
 const IN_AULA: readonly LiveClassProvider[] = ['native', 'upload'];
 
+/** What starting or ending a class tells webhook endpoints; a native class's attendance is final when it ends. */
+function classEvents(cls: LiveClassRecord, to: LiveClassStatus): OutboxEvent[] {
+  const data = { liveClassId: cls.id };
+  if (to === 'live') return [{ type: 'live_class.started', subjectId: cls.id, data }];
+  if (to !== 'ended') return [];
+  return [{ type: 'live_class.ended', subjectId: cls.id, data }, ...(cls.provider === 'native' ? [{ type: 'attendance.ready' as const, subjectId: cls.id, data }] : [])];
+}
+
 export function createLiveClassService(deps: LiveClassServiceDeps) {
   const { liveClasses, clock, logger } = deps;
 
@@ -110,7 +119,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     const cls = await mustGet(id);
     if (typeof actor !== 'string') await deps.access.assertCanManage(actor, cls.batchId);
     nextLiveClassStatus(cls.status, to);
-    const ok = await liveClasses.update(id, { status: to, ...patch, now: isoNow(clock) }, cls.status);
+    const ok = await liveClasses.update(id, { status: to, ...patch, now: isoNow(clock) }, cls.status, classEvents(cls, to));
     if (!ok) throw new Conflict(`Live class ${id} changed meanwhile; try again`);
     logger.info({ liveClassId: id, from: cls.status, to }, 'live class state changed');
     const moved = await mustGet(id);

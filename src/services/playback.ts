@@ -24,6 +24,12 @@ export interface PlaybackUrls {
 /** Files a playback token may reach, relative to the recording's folder. Sources and anything else stay private. */
 const SERVABLE = /^(hls\/master\.m3u8|hls\/[a-z0-9_]{1,20}\/(index\.m3u8|seg_\d{1,6}\.(ts|m4s)|init\.mp4)|poster\.jpg|sprite\.jpg|thumbnails\.vtt|download\.mp4|chat\.vtt|captions\.vtt)$/;
 
+/** A share link's media carry this viewer id instead of a user's. */
+export const shareViewerId = (shareLinkId: string) => `share-${shareLinkId}`;
+export function shareLinkOfViewer(viewerId: string): string | null {
+  return viewerId.startsWith('share-') ? viewerId.slice('share-'.length) : null;
+}
+
 export function contentTypeOf(file: string): string {
   if (file.endsWith('.m3u8')) return 'application/vnd.apple.mpegurl';
   if (file.endsWith('.ts')) return 'video/mp2t';
@@ -74,6 +80,8 @@ export function createPlaybackService(deps: {
     getUser(id: string): Promise<{ id: string; role: Principal['role']; name: string } | null>;
     getApiKey(id: string): Promise<{ id: string; revoked_at: string | null } | undefined>;
   };
+  /** Media issued through a share link plays only while the link is neither revoked nor expired. */
+  shareLinks?: { isActive(id: string, now: string): Promise<boolean> };
 }) {
   const cache = new Map<string, CachedRecording>();
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
@@ -109,6 +117,8 @@ export function createPlaybackService(deps: {
   const viewerAccess = new Map<string, { allowed: Promise<boolean>; at: number; settled: boolean | null }>();
 
   async function checkViewer(viewerId: string, batchId: string): Promise<boolean> {
+    const shareLinkId = shareLinkOfViewer(viewerId);
+    if (shareLinkId !== null) return (await deps.shareLinks?.isActive(shareLinkId, deps.clock.now().toISOString())) ?? false;
     const key = apiKeyOfViewer(viewerId);
     if (key !== undefined) {
       if (key === null) return true; // the configured admin key, which cannot be revoked
@@ -138,7 +148,28 @@ export function createPlaybackService(deps: {
     viewerAccess.set(`${viewerId}:${batchId}`, { allowed: Promise.resolve(true), at: deps.clock.now().getTime(), settled: true });
   }
 
+  function urlsFor(recordingId: string, media: RecordingMedia, viewerId: string, expiresAtUnix: number): PlaybackUrls {
+    const token = signPlaybackToken({ recordingId, viewerId, expiresAtUnix }, deps.signingKey);
+    const base = `${deps.publicUrl}/media/${token}/`;
+    const rel = (key: string | null) => (key ? base + key.slice(recordingPrefix(recordingId).length) : null);
+    return {
+      recordingId, expiresAt: new Date(expiresAtUnix * 1000).toISOString(), hls: rel(media.masterKey)!, mp4: rel(media.mp4Key), poster: rel(media.posterKey),
+      thumbnails: rel(media.thumbnailsVttKey), chat: rel(media.chatVttKey), captions: rel(media.captionsVttKey),
+    };
+  }
+
   return {
+    /**
+     * URLs for a guest holding a share link (the caller checked the link): bound to the link, not to a person, and
+     * expiring with it at the latest.
+     */
+    async issueForShareLink(shareLinkId: string, recordingId: string, linkExpiresAt: string): Promise<PlaybackUrls & { title: string; durationSeconds: number | null }> {
+      const rec = await deps.recordings.getForAccess(recordingId);
+      if (!rec || rec.status !== 'ready' || !rec.media) throw new NotFound('Recording', recordingId);
+      const expiresAtUnix = Math.min(Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds, Math.floor(Date.parse(linkExpiresAt) / 1000));
+      return { ...urlsFor(recordingId, JSON.parse(rec.media) as RecordingMedia, shareViewerId(shareLinkId), expiresAtUnix), title: rec.title, durationSeconds: rec.durationSeconds };
+    },
+
     /** Checks access and issues signed URLs for everything the player needs. */
     async issue(viewer: Principal, recordingId: string, ctx: RequestContext): Promise<PlaybackUrls> {
       const rec = await deps.recordings.getForAccess(recordingId);

@@ -9,6 +9,7 @@ import { type Principal, requireRole } from '../domain/identity';
 import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
 import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { SidecarRefusal } from '../domain/media/sidecar-text';
+import { recordingEventFor } from '../domain/notifications/events';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
 import type { JobQueue } from '../jobs/catalogue';
 import type { ChangeFeed } from './change-feed';
@@ -97,7 +98,10 @@ export function createRecordingService(deps: RecordingServiceDeps) {
   async function transition(id: string, t: RecordingTransition, actor: Actor, reason: string, fields?: Parameters<RecordingRepository['transition']>[0]['fields']) {
     const current = await mustGet(id);
     const next = nextRecordingState(current, t);
-    const ok = await recordings.transition({ id, from: current.status, to: next.status, previousStatus: next.previousStatus, actor: actorLabel(actor), reason, now: isoNow(clock), ...(fields && { fields }) });
+    const event = recordingEventFor(id, current.status, next.status, 'restore' in t, fields?.processingError ?? null);
+    const ok = await recordings.transition({
+      id, from: current.status, to: next.status, previousStatus: next.previousStatus, actor: actorLabel(actor), reason, now: isoNow(clock), ...(fields && { fields }), ...(event && { outbox: [event] }),
+    });
     if (!ok) {
       const now = await mustGet(id);
       throw new Conflict(`Recording ${id} changed meanwhile; it is now '${now.status}'`);

@@ -25,6 +25,8 @@ export interface ClassWatch {
   timeSpentSeconds: number;
 }
 const COMPLETION_THRESHOLD = 0.9;
+/** Watching through a share link is recorded under this prefix and the link's id: a guest, not a user. */
+export const GUEST_PREFIX = 'share:';
 
 /**
  * Heartbeats update session state in memory and are written in batches (every `flushMs`), so a class of students
@@ -91,46 +93,57 @@ export function createWatchAnalytics(deps: {
     return info;
   }
 
+  async function recordHeartbeat(userId: string, recordingId: string, info: { duration: number | null }, hb: Heartbeat) {
+    if (info.duration !== null && hb.position > info.duration + 1) {
+      throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${info.duration.toFixed(1)}s)`);
+    }
+    const nowMs = deps.clock.now().getTime();
+    let s = await sessions.get(hb.sessionId);
+    if (!s) {
+      const stored = await deps.watch.getSession(hb.sessionId);
+      if (stored && (stored.userId !== userId || stored.recordingId !== recordingId)) throw new AccessDenied('This playback session belongs to someone else');
+      s = stored
+        ? { ...stored, lastAtMs: Date.parse(stored.lastSeenAt), playing: false }
+        : { id: hb.sessionId, recordingId, userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false };
+    } else if (s.userId !== userId || s.recordingId !== recordingId) {
+      throw new AccessDenied('This playback session belongs to someone else');
+    }
+    if (s.heartbeats >= MAX_HEARTBEATS_PER_SESSION) throw new DomainError('unprocessable', 'This playback session has sent too many heartbeats; start a new one');
+    let step = stepHeartbeat({ position: s.lastPosition, playing: s.playing, atMs: s.lastAtMs }, { position: hb.position, playing: hb.playing, atMs: nowMs });
+    if (step.spentSeconds > 0) {
+      // Wall time already credited to another of this viewer's sessions is not credited twice, and neither is
+      // the watching it would pay for: parallel sessions cannot add up to more than the clock.
+      const freshMs = await sessions.claimWallTime(userId, s.lastAtMs, nowMs);
+      step = creditWithin(step, freshMs / 1000);
+    }
+    if (step.watched) s.ranges = addRange(s.ranges, step.watched);
+    s.timeSpent += step.spentSeconds;
+    s.lastPosition = hb.position;
+    s.playing = hb.playing && hb.event !== 'pause' && hb.event !== 'ended';
+    s.lastAtMs = nowMs;
+    s.lastSeenAt = isoNow(deps.clock);
+    s.heartbeats += 1;
+    await sessions.put(s);
+    if (hb.event === 'ended' || hb.event === 'pause') await flush();
+    else timer ??= setTimeout(() => void flush(), deps.flushMs ?? 1_000);
+    deps.onWatched?.(userId, recordingId);
+    return { watchedSeconds: s.ranges.reduce((sum, [a, b]) => sum + b - a, 0), watchedPercent: Math.round(watchedFraction(s.ranges, info.duration) * 1000) / 10 };
+  }
+
   return {
     async heartbeat(viewer: Principal, recordingId: string, hb: Heartbeat) {
       if (viewer.kind !== 'user') throw new DomainError('bad_request', 'Heartbeats come from a signed-in viewer, not an API key');
       const info = await infoOf(recordingId);
       if (!info || info.status !== 'ready') throw new NotFound('Recording', recordingId);
       await deps.access.assertCanView(viewer, info.batchId, 'the batch of this recording');
-      if (info.duration !== null && hb.position > info.duration + 1) {
-        throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${info.duration.toFixed(1)}s)`);
-      }
-      const nowMs = deps.clock.now().getTime();
-      let s = await sessions.get(hb.sessionId);
-      if (!s) {
-        const stored = await deps.watch.getSession(hb.sessionId);
-        if (stored && (stored.userId !== viewer.userId || stored.recordingId !== recordingId)) throw new AccessDenied('This playback session belongs to someone else');
-        s = stored
-          ? { ...stored, lastAtMs: Date.parse(stored.lastSeenAt), playing: false }
-          : { id: hb.sessionId, recordingId, userId: viewer.userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false };
-      } else if (s.userId !== viewer.userId || s.recordingId !== recordingId) {
-        throw new AccessDenied('This playback session belongs to someone else');
-      }
-      if (s.heartbeats >= MAX_HEARTBEATS_PER_SESSION) throw new DomainError('unprocessable', 'This playback session has sent too many heartbeats; start a new one');
-      let step = stepHeartbeat({ position: s.lastPosition, playing: s.playing, atMs: s.lastAtMs }, { position: hb.position, playing: hb.playing, atMs: nowMs });
-      if (step.spentSeconds > 0) {
-        // Wall time already credited to another of this viewer's sessions is not credited twice, and neither is
-        // the watching it would pay for: parallel sessions cannot add up to more than the clock.
-        const freshMs = await sessions.claimWallTime(viewer.userId, s.lastAtMs, nowMs);
-        step = creditWithin(step, freshMs / 1000);
-      }
-      if (step.watched) s.ranges = addRange(s.ranges, step.watched);
-      s.timeSpent += step.spentSeconds;
-      s.lastPosition = hb.position;
-      s.playing = hb.playing && hb.event !== 'pause' && hb.event !== 'ended';
-      s.lastAtMs = nowMs;
-      s.lastSeenAt = isoNow(deps.clock);
-      s.heartbeats += 1;
-      await sessions.put(s);
-      if (hb.event === 'ended' || hb.event === 'pause') await flush();
-      else timer ??= setTimeout(() => void flush(), deps.flushMs ?? 1_000);
-      deps.onWatched?.(viewer.userId, recordingId);
-      return { watchedSeconds: s.ranges.reduce((sum, [a, b]) => sum + b - a, 0), watchedPercent: Math.round(watchedFraction(s.ranges, info.duration) * 1000) / 10 };
+      return recordHeartbeat(viewer.userId, recordingId, info, hb);
+    },
+
+    /** A guest watching through a share link (checked by the caller): counted under the link as `share:{id}`. */
+    async guestHeartbeat(shareLinkId: string, recordingId: string, hb: Heartbeat) {
+      const info = await infoOf(recordingId);
+      if (!info || info.status !== 'ready') throw new NotFound('Recording', recordingId);
+      return recordHeartbeat(`${GUEST_PREFIX}${shareLinkId}`, recordingId, info, hb);
     },
 
     /** "Continue where you left off" and watched percentage for one viewer. */
@@ -157,10 +170,11 @@ export function createWatchAnalytics(deps: {
         durationSeconds: info.duration,
         views: sessionRows.filter((s) => s.ranges.length > 0).length,
         uniqueViewers: viewers,
+        guestViewers: progress.filter((p) => p.user_id.startsWith(GUEST_PREFIX)).length,
         totalWatchSeconds: Math.round(sessionRows.reduce((sum, s) => sum + s.timeSpent, 0) * 10) / 10,
         completionRate: viewers ? Math.round((completed / viewers) * 1000) / 1000 : 0,
         heatmap: { bucketSeconds, views: heatmap(sessionRows.map((s) => s.ranges), duration, bucketSeconds) },
-        viewers: progress.map((p) => ({ userId: p.user_id, watchedSeconds: p.watched_seconds, watchedPercent: duration ? Math.min(100, Math.round((p.watched_seconds / duration) * 1000) / 10) : 0, timeSpentSeconds: Math.round(p.time_spent), sessions: p.sessions })),
+        viewers: progress.map((p) => ({ userId: p.user_id, guest: p.user_id.startsWith(GUEST_PREFIX), watchedSeconds: p.watched_seconds, watchedPercent: duration ? Math.min(100, Math.round((p.watched_seconds / duration) * 1000) / 10) : 0, timeSpentSeconds: Math.round(p.time_spent), sessions: p.sessions })),
       };
     },
 

@@ -38,6 +38,9 @@ function signInFirst(message?: string) {
 }
 
 async function boot() {
+  // A share link plays for anyone holding it: no sign-in.
+  const shared = /^\/share\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
+  if (shared?.[1]) return (await import('./pages/share')).renderSharePage(app, shared[1]);
   if (location.pathname === '/login' || !getToken()) return signInFirst();
   let me: Me;
   try {

@@ -32,6 +32,8 @@ export interface PlayerOptions {
   /** Issues fresh signed URLs when the old ones expire during a long session. */
   refreshPlayback(): Promise<Playback>;
   onProgress?(result: HeartbeatResult, position: number): void;
+  /** Where heartbeats go; a guest's player posts to its share link instead of the recording. */
+  progressPath?: string;
 }
 
 export interface PlayerHandle {
@@ -464,6 +466,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
 
   // ------------------------------------------------------------ watch heartbeats
   const sessionId = newSessionId();
+  const progressPath = opts.progressPath ?? `/api/v1/recordings/${encodeURIComponent(opts.recordingId)}/progress`;
   let started = false;
   let reportedPlaying = false;
   let lastPosition = resumeAt;
@@ -477,7 +480,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     reportedPlaying = playing;
     // One at a time and in order: the server measures what was watched between consecutive heartbeats.
     queue = queue
-      .then(() => api<HeartbeatResult>('POST', `/api/v1/recordings/${encodeURIComponent(opts.recordingId)}/progress`, body(pos, playing, event)))
+      .then(() => api<HeartbeatResult>('POST', progressPath, body(pos, playing, event)))
       .then((r) => opts.onProgress?.(r, pos))
       .catch(() => undefined);
   }
@@ -526,7 +529,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     if (!reportedPlaying) return;
     reportedPlaying = false;
     const token = getToken();
-    void fetch(`/api/v1/recordings/${encodeURIComponent(opts.recordingId)}/progress`, {
+    void fetch(progressPath, {
       method: 'POST',
       keepalive: true,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

@@ -1,5 +1,7 @@
+import type { OutboxEvent } from '../../domain/notifications/events';
 import type { LiveClassProvider, LiveClassStatus } from '../../domain/recording-state';
 import type { Db } from './database';
+import { insertOutboxEvents } from './outbox-writer';
 import { type Page, type PageRequest, toPage } from './pagination';
 import type { LiveClassesTable } from './schema';
 
@@ -54,24 +56,29 @@ export function createLiveClassRepository(db: Db) {
       }).execute();
     },
 
-    async update(id: string, patch: Partial<Pick<LiveClassRecord, 'title' | 'lessonId' | 'startsAt' | 'durationMinutes' | 'autoRecord' | 'status' | 'startedAt' | 'endedAt' | 'deletedAt' | 'providerMeetingId' | 'providerData'>> & { now: string }, expectStatus?: LiveClassStatus) {
-      let q = db.updateTable('live_classes').set({
-        ...(patch.title !== undefined && { title: patch.title }),
-        ...(patch.lessonId !== undefined && { lesson_id: patch.lessonId }),
-        ...(patch.startsAt !== undefined && { starts_at: patch.startsAt }),
-        ...(patch.durationMinutes !== undefined && { duration_minutes: patch.durationMinutes }),
-        ...(patch.autoRecord !== undefined && { auto_record: patch.autoRecord ? 1 : 0 }),
-        ...(patch.status !== undefined && { status: patch.status }),
-        ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
-        ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
-        ...(patch.deletedAt !== undefined && { deleted_at: patch.deletedAt }),
-        ...(patch.providerMeetingId !== undefined && { provider_meeting_id: patch.providerMeetingId }),
-        ...(patch.providerData !== undefined && { provider_data: patch.providerData ? JSON.stringify(patch.providerData) : null }),
-        updated_at: patch.now,
-      }).where('id', '=', id);
-      // A compare-and-set on status keeps two concurrent starts from both winning.
-      if (expectStatus) q = q.where('status', '=', expectStatus);
-      return Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+    /** `outbox`: events committed in the same transaction as the change, and only when it applies. */
+    async update(id: string, patch: Partial<Pick<LiveClassRecord, 'title' | 'lessonId' | 'startsAt' | 'durationMinutes' | 'autoRecord' | 'status' | 'startedAt' | 'endedAt' | 'deletedAt' | 'providerMeetingId' | 'providerData'>> & { now: string }, expectStatus?: LiveClassStatus, outbox?: OutboxEvent[]) {
+      return db.transaction().execute(async (trx) => {
+        let q = trx.updateTable('live_classes').set({
+          ...(patch.title !== undefined && { title: patch.title }),
+          ...(patch.lessonId !== undefined && { lesson_id: patch.lessonId }),
+          ...(patch.startsAt !== undefined && { starts_at: patch.startsAt }),
+          ...(patch.durationMinutes !== undefined && { duration_minutes: patch.durationMinutes }),
+          ...(patch.autoRecord !== undefined && { auto_record: patch.autoRecord ? 1 : 0 }),
+          ...(patch.status !== undefined && { status: patch.status }),
+          ...(patch.startedAt !== undefined && { started_at: patch.startedAt }),
+          ...(patch.endedAt !== undefined && { ended_at: patch.endedAt }),
+          ...(patch.deletedAt !== undefined && { deleted_at: patch.deletedAt }),
+          ...(patch.providerMeetingId !== undefined && { provider_meeting_id: patch.providerMeetingId }),
+          ...(patch.providerData !== undefined && { provider_data: patch.providerData ? JSON.stringify(patch.providerData) : null }),
+          updated_at: patch.now,
+        }).where('id', '=', id);
+        // A compare-and-set on status keeps two concurrent starts from both winning.
+        if (expectStatus) q = q.where('status', '=', expectStatus);
+        const applied = Number((await q.executeTakeFirst()).numUpdatedRows) > 0;
+        if (applied) await insertOutboxEvents(trx, outbox, patch.now);
+        return applied;
+      });
     },
 
     async get(id: string): Promise<LiveClassRecord | null> {

@@ -1,6 +1,8 @@
+import type { OutboxEvent } from '../../domain/notifications/events';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
 import type { RecordingStatus } from '../../domain/recording-state';
 import type { Db } from './database';
+import { insertOutboxEvents } from './outbox-writer';
 import { createQueryShapeCache } from './query-shape-cache';
 import type { RecordingsTable } from './schema';
 
@@ -64,6 +66,8 @@ export interface RecordingTransitionWrite {
   actor: string;
   reason: string;
   now: string;
+  /** Events to tell people and the LMS about, committed with the change or not at all. */
+  outbox?: OutboxEvent[];
   fields?: Partial<{ endedAt: string; processingError: string | null; deletedAt: string | null; progress: { stage: string; percent: number } | null; media: RecordingMedia; metadata: RecordingMetadata; sourceKey: string; sourceSize: number }>;
 }
 
@@ -160,6 +164,7 @@ export function createRecordingRepository(db: Db) {
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) !== 1) return false;
         await trx.insertInto('recording_events').values({ recording_id: t.id, from_status: t.from, to_status: t.to, actor: t.actor, reason: t.reason, at: t.now }).execute();
+        await insertOutboxEvents(trx, t.outbox, t.now);
         return true;
       });
     },

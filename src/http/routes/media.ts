@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StorageObjectNotFound, type ByteRange } from '../../adapters/storage/media-storage';
 import type { AuditLog } from '../../services/audit';
-import { apiKeyOfViewer, contentTypeOf, type PlaybackService } from '../../services/playback';
+import { apiKeyOfViewer, contentTypeOf, type PlaybackService, shareLinkOfViewer } from '../../services/playback';
 import type { HttpApp } from '../app';
 import { errorBody } from '../errors';
 import { viewerFromCookie } from '../viewer-cookie';
@@ -51,7 +51,8 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
       const principal = req.principal;
       const caller = principal ? (principal.kind === 'user' ? principal : null) : viewerFromCookie(req);
       const callerUserId = caller?.userId ?? null;
-      if (caller && callerUserId && caller.role !== 'admin' && callerUserId !== target.viewerId) {
+      // A share link is for whoever holds it, signed in or not.
+      if (caller && callerUserId && caller.role !== 'admin' && callerUserId !== target.viewerId && shareLinkOfViewer(target.viewerId) === null) {
         deps.audit.record({ actor: principal, actorUserId: callerUserId, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
         return reply.status(403).send(errorBody('forbidden', 'This playback link was issued to another viewer'));
       }

@@ -6,14 +6,14 @@ import { ErrorResponse } from '../schemas';
 
 import { safeEqual } from '../../adapters/crypto';
 
-export function registerSystemRoutes(app: HttpApp, deps: { ping(): Promise<void>; metrics: HttpMetrics; version: string; metricsToken: string | undefined; media: { available: true; version: string } | { available: false; reason: string } }) {
-  app.get('/health', { schema: { tags: ['system'], summary: 'Liveness and database check', security: [] } }, async (_req, reply) => {
+export function registerSystemRoutes(app: HttpApp, deps: { ping(): Promise<void>; metrics: HttpMetrics; version: string; metricsToken: string | undefined; media: { available: true; version: string } | { available: false; reason: string }; mail: 'on' | 'off' }) {
+  app.get('/health', { schema: { tags: ['system'], summary: 'Liveness, database check, media (FFmpeg) and whether mail is configured', security: [] } }, async (_req, reply) => {
     const started = performance.now();
     try {
       await deps.ping();
       const media = deps.media.available ? { ok: true, ffmpeg: deps.media.version } : { ok: false, reason: deps.media.reason };
       // Still 200: the server is alive and serves what it has; `degraded` tells an operator what is missing.
-      return { status: deps.media.available ? 'ok' : 'degraded', version: deps.version, database: { ok: true, ms: Math.round((performance.now() - started) * 100) / 100 }, media };
+      return { status: deps.media.available ? 'ok' : 'degraded', version: deps.version, database: { ok: true, ms: Math.round((performance.now() - started) * 100) / 100 }, media, mail: deps.mail };
     } catch (err) {
       return reply.status(503).send(errorBody('unavailable', `Database check failed: ${(err as Error).message}`));
     }

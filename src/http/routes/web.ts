@@ -3,7 +3,7 @@ import type { HttpApp } from '../app';
 import { errorBody } from '../errors';
 
 /** Paths of the browser app; each returns the single page, which routes on the client. */
-const PAGE_PATHS = ['/login', '/console', '/lessons/:id', '/live/:id', '/recordings/:id', '/recordings/:id/analytics', '/batches/:id/report', '/search', '/live-classes/:id/attendance'];
+const PAGE_PATHS = ['/login', '/console', '/lessons/:id', '/live/:id', '/recordings/:id', '/recordings/:id/analytics', '/batches/:id/report', '/search', '/live-classes/:id/attendance', '/share/:token'];
 
 export function registerWebRoutes(app: HttpApp, webDistDir: string) {
   const built = existsSync(`${webDistDir}/index.html`);

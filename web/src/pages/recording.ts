@@ -20,8 +20,20 @@ export async function renderRecordingPage(target: HTMLElement, me: Me, recording
     const message = err instanceof ApiError && err.status === 404 ? 'This recording was not found, or it is not ready to play yet.'
       : err instanceof ApiError && err.status === 403 ? 'You do not have access to this recording: it belongs to a batch you are not enrolled in.'
         : err instanceof Error ? err.message : String(err);
+    // The link in a failure mail lands here: an admin retries processing from the page.
+    const retry = details?.status === 'failed' && me.role === 'admin' ? el('button', { type: 'button', id: 'retry-processing' }, 'Retry processing') : null;
+    retry?.addEventListener('click', async () => {
+      retry.setAttribute('disabled', 'true');
+      try {
+        await api('POST', `/api/v1/recordings/${id}/retry`);
+        retry.textContent = 'Processing again…';
+      } catch (e) {
+        retry.removeAttribute('disabled');
+        retry.textContent = e instanceof Error ? `Retry failed: ${e.message}` : 'Retry failed';
+      }
+    });
     render(target, crumbs, el('h1', {}, details?.liveClass.title ?? 'Recording'), el('p', { class: 'error' }, message),
-      details ? el('p', {}, el('span', { class: `badge ${details.status}` }, details.status), details.processingError ? ` ${details.processingError}` : '') : '');
+      details ? el('p', {}, el('span', { class: `badge ${details.status}` }, details.status), details.processingError ? ` ${details.processingError}` : '') : '', retry ?? '');
     return;
   }
   const label = recordingLabel(view);
