@@ -140,8 +140,8 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       if (!batch) throw new Unprocessable(`Batch ${input.batchId} does not exist`);
       await deps.access.assertCanManage(actor, input.batchId);
       if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
-      assertProviderInput(input);
       assertStartNotInPast(input.provider, input.startsAt, clock.now());
+      assertProviderInput(input);
       const id = newId();
       const now = isoNow(clock);
       const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {

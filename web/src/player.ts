@@ -78,7 +78,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   const muteButton = el('button', { type: 'button', id: 'mute-toggle', class: 'icon', 'aria-label': 'Mute' }, icon('volume'));
   const VOLUME_KEY = 'aula.volume';
   const volume = el('input', { type: 'range', id: 'volume', min: '0', max: '1', step: '0.05', 'aria-label': 'Volume' });
-  const savedVolume = Number(localStorage.getItem(VOLUME_KEY) ?? '1');
+  const savedVolume = Number(safeStorage.get(VOLUME_KEY) ?? '1');
   video.volume = Number.isFinite(savedVolume) ? clamp(savedVolume, 0, 1) : 1;
   volume.value = String(video.volume);
   const helpButton = el('button', { type: 'button', id: 'shortcuts-button', class: 'icon help', 'aria-label': 'Keyboard shortcuts', title: 'Keyboard shortcuts (?)' }, '?');
@@ -382,7 +382,7 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
   listen(video, 'volumechange', () => {
     volume.value = String(video.muted ? 0 : video.volume);
     volume.setAttribute('aria-valuetext', video.muted ? 'muted' : `${Math.round(video.volume * 100)}%`);
-    if (!video.muted) localStorage.setItem(VOLUME_KEY, String(video.volume));
+    if (!video.muted) safeStorage.set(VOLUME_KEY, String(video.volume));
     muteButton.replaceChildren(icon(video.muted || video.volume === 0 ? 'muted' : 'volume'));
     muteButton.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
   });

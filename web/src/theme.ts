@@ -1,3 +1,4 @@
+import { safeStorage } from './storage';
 /**
  * Light or dark: the system's choice (prefers-color-scheme) until the viewer picks one with the toggle, which is
  * remembered. The choice is applied as data-theme on <html>; the stylesheet holds both palettes.
@@ -10,7 +11,7 @@ function systemTheme(): Theme {
 }
 
 export function currentTheme(): Theme {
-  const saved = localStorage.getItem(THEME_KEY);
+  const saved = safeStorage.get(THEME_KEY);
   return saved === 'light' || saved === 'dark' ? saved : systemTheme();
 }
 
@@ -28,7 +29,7 @@ export function themeToggle(): HTMLButtonElement {
     button.setAttribute('aria-pressed', String(currentTheme() === 'dark'));
   };
   button.addEventListener('click', () => {
-    localStorage.setItem(THEME_KEY, currentTheme() === 'dark' ? 'light' : 'dark');
+    safeStorage.set(THEME_KEY, currentTheme() === 'dark' ? 'light' : 'dark');
     applyTheme();
     paint();
   });

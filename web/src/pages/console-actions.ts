@@ -1,3 +1,4 @@
+import { safeStorage } from '../storage';
 import { ApiError, api, type Me } from '../api';
 import { el } from '../dom';
 import { type ClassPhase, classPhase } from '../../../src/domain/live-class-rules';
@@ -14,7 +15,7 @@ const DISMISSED_KEY = 'aula.console.dismissed';
 /** Failed recordings the viewer has dismissed from the console (kept per browser; the recording itself stays). */
 export function dismissedRecordings(): Set<string> {
   try {
-    const list = JSON.parse(localStorage.getItem(DISMISSED_KEY) ?? '[]') as unknown;
+    const list = JSON.parse(safeStorage.get(DISMISSED_KEY) ?? '[]') as unknown;
     return new Set(Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : []);
   } catch {
     return new Set();
@@ -24,7 +25,7 @@ export function dismissedRecordings(): Set<string> {
 function dismiss(id: string) {
   const set = dismissedRecordings();
   set.add(id);
-  localStorage.setItem(DISMISSED_KEY, JSON.stringify([...set].slice(-500)));
+  safeStorage.set(DISMISSED_KEY, JSON.stringify([...set].slice(-500)));
 }
 
 interface RowRecording { id: string; title: string; status: RecordingStatus }
