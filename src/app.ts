@@ -54,6 +54,10 @@ import { createRemoteImport } from './services/providers/remote-import';
 import { createZoomModule } from './services/providers/zoom/module';
 import { createLiveKitModule, liveKitCapture } from './services/providers/livekit/module';
 import { createLiveKitApi } from './adapters/providers/livekit-api';
+import { createCloudflareApi } from './adapters/providers/cloudflare-api';
+import { createCloudflareModule } from './services/providers/cloudflare/module';
+import { cloudflareCapture } from './services/providers/cloudflare/rtk-jobs';
+import { registerCloudflareRoutes } from './http/routes/cloudflare';
 import { createProviderAttendanceRepository } from './adapters/db/provider-attendance-repository';
 import { LocalMediaStorage } from './adapters/storage/local-storage';
 import { probeMedia } from './adapters/media/ffprobe';
@@ -115,7 +119,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const liveClassRepo = createLiveClassRepository(db);
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
-    captures: { livekit: liveKitCapture(queue) },
+    captures: { livekit: liveKitCapture(queue), cloudflare: cloudflareCapture(queue) },
   });
   // One provider path: accounts, inbox and import rules shared by every provider module.
   const providerSecretKey = deriveKey(config.secret, 'provider-secrets');
@@ -135,7 +139,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     s3: s3 && { kind: 's3', bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle },
     openDirectory: (dir) => new LocalMediaStorage(dir), scratchDir: path.join(scratchDir, 'livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
   });
-  const providerModules: ProviderModule[] = [zoom, livekit];
+  const cloudflare = createCloudflareModule({
+    api: createCloudflareApi(config.cloudflare), accounts: providerAccounts, readInbox, remoteImport, access, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo,
+    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratchDir: path.join(scratchDir, 'cloudflare'), clock, logger,
+  });
+  const providerModules: ProviderModule[] = [zoom, livekit, cloudflare];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));
   const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey });
   const liveClasses = createLiveClassService({
@@ -145,6 +153,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const mediaCache = config.mediaCacheBytes > 0 ? createMediaCache({ storage, maxBytes: config.mediaCacheBytes, maxObjectBytes: 16 * 1024 * 1024 }) : undefined;
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
+    hosted: cloudflare.hostedPlayback,
   });
   const analytics = createWatchAnalytics({
     watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger,
@@ -152,7 +161,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   const presentRecordings = createRecordingPresenter({ playback, analytics });
   const soleProcess = config.database.kind === 'sqlite';
-  for (const dir of ['jobs', 'uploads', 'zoom', 'livekit']) {
+  for (const dir of ['jobs', 'uploads', 'zoom', 'livekit', 'cloudflare']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
@@ -219,6 +228,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerProviderRoutes(http, { modules: providerModules, accounts: providerAccounts, intake });
   registerZoomRoutes(http, zoom.sync);
+  registerCloudflareRoutes(http, (viewer, id) => cloudflare.rotateStreamKey(viewer, id));
   registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
   registerEventRoutes(http, { feed, access, authenticate: (bearer) => identity.authenticate(bearer) });

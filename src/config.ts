@@ -114,6 +114,11 @@ const EnvSchema = z.object({
   ZOOM_OAUTH_BASE: z.url().default('https://zoom.us'),
   AULA_LIVEKIT_RECONCILE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   AULA_LIVEKIT_START_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(60),
+  CLOUDFLARE_API_BASE: z.url().default('https://api.cloudflare.com/client/v4'),
+  CLOUDFLARE_REALTIMEKIT_KEYS_URL: z.url().default('https://api.realtime.cloudflare.com/.well-known/webhooks.json'),
+  CLOUDFLARE_DOWNLOAD_HOSTS: z.string().default('cloudflarestream.com,videodelivery.net,realtime.cloudflare.com,r2.cloudflarestorage.com')
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  AULA_CLOUDFLARE_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -162,6 +167,7 @@ export interface AppConfig {
   storage: { kind: 'local'; dir: string } | { kind: 's3'; s3: S3Config };
   zoom: { apiBase: string; oauthBase: string };
   livekit: { reconcileSeconds: number; startTimeoutSeconds: number };
+  cloudflare: { apiBase: string; realtimeKitKeysUrl: string; downloadHosts: string[]; pollSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -231,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
     livekit: { reconcileSeconds: e.AULA_LIVEKIT_RECONCILE_SECONDS, startTimeoutSeconds: e.AULA_LIVEKIT_START_TIMEOUT_SECONDS },
+    cloudflare: { apiBase: e.CLOUDFLARE_API_BASE.replace(/\/$/, ''), realtimeKitKeysUrl: e.CLOUDFLARE_REALTIMEKIT_KEYS_URL, downloadHosts: e.CLOUDFLARE_DOWNLOAD_HOSTS, pollSeconds: e.AULA_CLOUDFLARE_POLL_SECONDS },
   });
 }
 

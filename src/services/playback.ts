@@ -34,6 +34,12 @@ export function contentTypeOf(file: string): string {
   return 'application/octet-stream';
 }
 
+/**
+ * Recordings whose media stays with a provider (Cloudflare Stream "keep" storage): the provider's own signed URL for
+ * this recording, valid until `expiresAtUnix`, or null when the recording is not one of these.
+ */
+export type HostedPlayback = (recordingId: string, expiresAtUnix: number) => Promise<{ hls: string } | null>;
+
 interface CachedRecording {
   status: string;
   title: string;
@@ -56,6 +62,7 @@ export function createPlaybackService(deps: {
   mediaCache?: MediaCache;
   /** Looks up a link's viewer, so access is checked again while the link is in use. */
   users: { getUser(id: string): Promise<{ id: string; role: Principal['role']; name: string } | null> };
+  hosted?: HostedPlayback | undefined;
 }) {
   const cache = new Map<string, CachedRecording>();
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
@@ -115,6 +122,14 @@ export function createPlaybackService(deps: {
       } catch (err) {
         deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: 'not in batch' });
         throw err;
+      }
+      if (rec.status === 'ready' && !rec.media && deps.hosted) {
+        const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
+        const hosted = await deps.hosted(recordingId, expiresAtUnix);
+        if (hosted) {
+          deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'allowed', ctx, detail: 'provider-hosted' });
+          return { recordingId, expiresAt: new Date(expiresAtUnix * 1000).toISOString(), hls: hosted.hls, mp4: null, poster: null, thumbnails: null, chat: null, captions: null };
+        }
       }
       if (rec.status !== 'ready' || !rec.media) {
         deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: `recording is ${rec.status}` });

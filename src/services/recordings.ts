@@ -255,6 +255,46 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       return updated;
     },
 
+    /**
+     * The file a provider captured on Aula's command (a RealtimeKit recording) arrives: it becomes the source of that
+     * recording, which is then processed like an upload. The recording is still recording (the provider stopped by
+     * itself) or processing without a source (stopped in Aula).
+     */
+    async receiveCapturedFile(actor: Actor, id: string, file: { localPath: string; sizeBytes: number; fileName: string }) {
+      const rec = await mustGet(id);
+      if (rec.sourceKey || (rec.status !== 'recording' && rec.status !== 'processing')) throw new Conflict(`Recording ${id} is '${rec.status}'${rec.sourceKey ? ' with media' : ''}; it cannot receive a captured file`);
+      const sourceKey = await storeSource(id, file.localPath, file.fileName);
+      if (rec.status === 'recording') {
+        await transition(id, { to: 'processing' }, actor, `captured ${file.fileName}`, { endedAt: isoNow(clock), sourceKey, sourceSize: file.sizeBytes, progress: { stage: 'queued', percent: 0 } });
+      } else {
+        await recordings.updateProcessing(id, { source: { key: sourceKey, size: file.sizeBytes }, progress: { stage: 'queued', percent: 0 }, now: isoNow(clock) });
+      }
+      await enqueueProcessing(id);
+      const updated = await mustGet(id);
+      const cls = await deps.liveClasses.get(updated.liveClassId);
+      if (cls) publish(updated, cls.batchId);
+      return updated;
+    },
+
+    /**
+     * A provider's recording whose media stays with the provider (Cloudflare Stream "keep" storage): ready at once,
+     * without media in Aula; playback asks the provider for a signed URL. Its external reference keeps it single.
+     */
+    async createHostedElsewhere(actor: Actor, liveClassId: string, input: {
+      title: string; startedAt: string; externalRef: string; source: RecordingRecord['source']; metadata: RecordingMetadata; providerState: string;
+    }) {
+      const cls = await mustClass(liveClassId);
+      if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted`);
+      const id = newId();
+      const now = isoNow(clock);
+      await recordings.insert({
+        id, liveClassId, title: input.title, status: 'processing', source: input.source, externalRef: input.externalRef,
+        startedAt: input.startedAt, endedAt: now, sourceKey: null, sourceSize: null, chatKey: null, captionsKey: null, actor: actorLabel(actor), reason: 'attached from the provider', now,
+      });
+      await recordings.swapProviderState(id, null, input.providerState);
+      return transition(id, { to: 'ready' }, actor, 'playable from the provider', { metadata: input.metadata, processingError: null, progress: { stage: 'done', percent: 100 } });
+    },
+
     setLiveCapture(capture: LiveCapture | null) {
       liveCapture = capture;
     },
