@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
@@ -329,7 +329,7 @@ export class CloudflareEmulator {
     if (p === '/stream/keys' && method === 'POST') {
       const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const id = randomBytes(16).toString('hex');
-      this.signingKeys.set(id, createPublicKey(pair.publicKey));
+      this.signingKeys.set(id, pair.publicKey);
       const pem = Buffer.from(pair.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()).toString('base64');
       return ok({ id, pem, jwk: 'unused', created: new Date().toISOString() });
     }
