@@ -5,7 +5,7 @@ import { type Clock, isoNow } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRecord, RecordingRepository } from '../../../adapters/db/recording-repository';
 import { type CloudflareApi, CloudflareApiError, type RtkRecording } from '../../../adapters/providers/cloudflare-api';
-import { downloadUrlLapsed, RealtimeKitStatusUpdate } from '../../../domain/providers/cloudflare/events';
+import { downloadUrlLapsed, fileSizeOf, RealtimeKitStatusUpdate } from '../../../domain/providers/cloudflare/events';
 import type { JobHandler, JobQueue } from '../../../jobs/catalogue';
 import type { ProviderCapture, RecordingService } from '../../recordings';
 import type { RemoteImport } from '../remote-import';
@@ -139,15 +139,15 @@ export function rtkJobs(deps: RtkJobsDeps) {
   };
 
   /** The recording's download URL: the webhook's while it is valid, else a fresh one from the API. */
-  async function downloadInfo(account: CloudflareAccount, data: { rtkRecordingId: string; inboxId: string | null }, fresh: boolean): Promise<{ url: string | null; status: string; meetingId: string | null; startedAt: string | null }> {
+  async function downloadInfo(account: CloudflareAccount, data: { rtkRecordingId: string; inboxId: string | null }, fresh: boolean): Promise<{ url: string | null; status: string; meetingId: string | null; startedAt: string | null; fileSize: number | null }> {
     if (!fresh && data.inboxId) {
       const raw = await deps.readInbox(data.inboxId);
       const parsed = raw ? RealtimeKitStatusUpdate.safeParse(JSON.parse(raw.toString('utf8'))) : null;
       const r = parsed?.success ? parsed.data.recording : null;
-      if (r?.id === data.rtkRecordingId && r.downloadUrl && !downloadUrlLapsed(r.downloadUrlExpiry, deps.clock.now().getTime())) return { url: r.downloadUrl, status: r.status, meetingId: r.meetingId, startedAt: r.startedTime ?? null };
+      if (r?.id === data.rtkRecordingId && r.downloadUrl && !downloadUrlLapsed(r.downloadUrlExpiry, deps.clock.now().getTime())) return { url: r.downloadUrl, status: r.status, meetingId: r.meetingId, startedAt: r.startedTime ?? null, fileSize: fileSizeOf(r.fileSize) };
     }
     const r = await api.getRecording(account.credentials, account.realtimeKit!.appId, data.rtkRecordingId);
-    return { url: r.download_url, status: r.status, meetingId: r.meeting_id ?? null, startedAt: r.started_time ?? null };
+    return { url: r.download_url, status: r.status, meetingId: r.meeting_id ?? null, startedAt: r.started_time ?? null, fileSize: fileSizeOf(r.file_size) };
   }
 
   const importRecording: JobHandler<'cloudflare.import-rtk'> = {
@@ -189,6 +189,8 @@ export function rtkJobs(deps: RtkJobsDeps) {
             throw again;
           }
         }
+        // RealtimeKit states the size (as a string): a shorter file is a broken transfer, tried again.
+        if (info.fileSize && bytes !== info.fileSize) throw new CloudflareApiError('truncated', null, `received ${bytes} of the ${info.fileSize} bytes RealtimeKit announced`);
         const fileName = `realtimekit-${data.rtkRecordingId}.mp4`;
         if (captured) {
           await deps.recordings.receiveCapturedFile(ACTOR, captured.id, { localPath: file, sizeBytes: bytes, fileName });
