@@ -120,6 +120,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays,
     captures: { livekit: liveKitCapture(queue), cloudflare: cloudflareCapture(queue) },
+    purgeHosted: (recordingId) => cloudflare.purgeHosted(recordingId),
   });
   // One provider path: accounts, inbox and import rules shared by every provider module.
   const providerSecretKey = deriveKey(config.secret, 'provider-secrets');

@@ -1,4 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
@@ -13,10 +16,10 @@ const secrets = { apiToken: 'cf-api-token-0123456789abcdefghij', streamWebhookSe
 const emulatorFor = (accountId: string) => new CloudflareEmulator({ accountId, appId: 'app-aula-0001', ...secrets, mediaSeconds: 6 });
 const envFor = (cf: CloudflareEmulator) => ({ CLOUDFLARE_API_BASE: cf.apiBase, CLOUDFLARE_REALTIMEKIT_KEYS_URL: cf.keysUrl, AULA_CLOUDFLARE_POLL_SECONDS: '1', AULA_JOB_BACKOFF_MS: '100' });
 
-async function setUp(storage: 'import' | 'keep') {
+async function setUp(storage: 'import' | 'keep', dataDir?: string) {
   const accountId = storage === 'import' ? 'a1b2c3d4e5f60718293a4b5c6d7e8f90' : 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
   const cf = await emulatorFor(accountId).start();
-  const t = await startAula(envFor(cf));
+  const t = await startAula(envFor(cf), dataDir);
   const school = await seedSchool(t, { lessons: 1, batches: 2, studentsPerBatch: 1 });
   const created = await t.api<{ id: string; webhookUrl: string; realtimeKit: { webhookPublicKeySource: string } }>('POST', '/api/v1/providers/cloudflare/accounts', {
     body: { name: 'School Cloudflare', accountId, ...secrets, realtimeKit: { appId: 'app-aula-0001' }, storage, deleteRecordingAfterDays: 60 },
@@ -253,12 +256,14 @@ describe('Cloudflare classes, keep-on-Cloudflare storage: signed playback after 
   let s: Setup;
   const h = helpers(() => s);
 
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'aula-cf-keep-'));
   beforeAll(async () => {
-    s = await setUp('keep');
+    s = await setUp('keep', dataDir);
   }, 60_000);
   afterAll(async () => {
     await s?.t.close();
     await s?.cf.close();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('attaches the video without copying it, and gives an enrolled student a Cloudflare-signed URL that plays; another batch gets 403', async () => {
@@ -292,5 +297,14 @@ describe('Cloudflare classes, keep-on-Cloudflare storage: signed playback after 
     expect((await heartbeat(0, 'play')).status).toBeLessThan(300);
     expect((await heartbeat(1, 'pause')).status).toBeLessThan(300);
     await waitFor('the view to be counted', async () => (await t.api<{ views: number }>('GET', `/api/v1/recordings/${rec.id}/analytics`)).body.views >= 1);
+
+    // Retention: once a deleted recording's media is purged, its video is deleted at Cloudflare too.
+    expect((await t.api('DELETE', `/api/v1/recordings/${rec.id}`)).status).toBeLessThan(300);
+    expect((await t.api('GET', `/api/v1/recordings/${rec.id}/playback`, { token: school.batches[0]!.students[0]!.token })).status).toBe(404);
+    await t.close();
+    s.t = await startAula({ ...envFor(cf), AULA_RETENTION_DAYS: '0' }, dataDir);
+    await waitFor('the purge to delete the video at Cloudflare', () => cf.requests.find((r) => r.method === 'DELETE' && r.path.endsWith(`/stream/${uid}`) && r.status === 200));
+    expect(cf.videos.has(uid)).toBe(false);
+    await waitFor('the recording to be marked purged', async () => (await s.t.api<{ purgedAt: string | null }>('GET', `/api/v1/recordings/${rec.id}`)).body.purgedAt);
   }, 120_000);
 });

@@ -25,6 +25,8 @@ export interface RecordingServiceDeps {
   retentionDays: number;
   /** Providers that capture a recording on Aula's command (LiveKit egress), by recording source. */
   captures?: Partial<Record<RecordingRecord['source'], ProviderCapture>> | undefined;
+  /** Deletes media a provider keeps for a recording (Cloudflare "keep" storage) when retention purges it; throws to try again later. */
+  purgeHosted?: ((recordingId: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -462,11 +464,21 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       for (;;) {
         const batch = await recordings.listPurgeable(before, 100);
         if (batch.length === 0) break;
+        let kept = 0;
         for (const { id } of batch) {
+          try {
+            await deps.purgeHosted?.(id);
+          } catch (err) {
+            // Not marked purged: the next run tries the provider again.
+            logger.warn({ err, recordingId: id }, 'could not delete a recording\'s media at its provider; retrying on the next purge');
+            kept++;
+            continue;
+          }
           await deps.storage.deletePrefix(recordingPrefix(id));
           await recordings.markPurged(id, isoNow(clock));
           purged++;
         }
+        if (kept === batch.length) break;
       }
       if (purged) logger.info({ purged, retentionDays: deps.retentionDays }, 'purged media of deleted recordings');
       return purged;

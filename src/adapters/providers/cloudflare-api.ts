@@ -152,6 +152,9 @@ export function createCloudflareApi(opts: CloudflareApiOptions) {
     async getVideo(c: CloudflareCredentials, uid: string): Promise<unknown> {
       return call<unknown>(c, 'GET', `/stream/${encodeURIComponent(uid)}`);
     },
+    async deleteVideo(c: CloudflareCredentials, uid: string): Promise<void> {
+      await call<unknown>(c, 'DELETE', `/stream/${encodeURIComponent(uid)}`);
+    },
     /** Asks for the MP4 (idempotent: an existing one is returned with its progress). */
     async requestDownload(c: CloudflareCredentials, uid: string): Promise<StreamDownload> {
       const r = await call<{ default?: StreamDownload } | null>(c, 'POST', `/stream/${encodeURIComponent(uid)}/downloads`);

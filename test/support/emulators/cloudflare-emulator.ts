@@ -337,6 +337,10 @@ export class CloudflareEmulator {
       const video = this.videos.get(m[1]!);
       if (!video) return fail(404, 10003, 'Video not found');
       if (!m[2] && method === 'GET') return ok(this.videoJson(video));
+      if (!m[2] && method === 'DELETE') {
+        this.videos.delete(video.uid);
+        return ok(null);
+      }
       if (m[2] && (method === 'POST' || method === 'GET')) {
         if (video.mp4Refused) return fail(400, 10005, 'Downloads are only available for live recordings under 4 hours');
         if (video.state !== 'ready') return fail(400, 10005, 'The video is not ready');

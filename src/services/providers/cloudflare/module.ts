@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
-import type { CloudflareApi } from '../../../adapters/providers/cloudflare-api';
+import { type CloudflareApi, CloudflareApiError } from '../../../adapters/providers/cloudflare-api';
 import { kindOfStoredBody, parseCloudflareWebhook } from '../../../domain/providers/cloudflare/events';
 import {
   signedPlaybackUrl, signStreamPlaybackToken, verifyNotificationSecret, verifyRealtimeKitWebhook, verifyStreamWebhook, webhookKindOf,
@@ -47,6 +47,8 @@ export interface CloudflareModule extends ProviderModule {
   /** Signed Cloudflare playback for recordings kept on Cloudflare (after Aula's own access check). */
   hostedPlayback: HostedPlayback;
   rotateStreamKey(viewer: Principal, liveClassId: string): Promise<LiveClassRecord>;
+  /** Retention: a purged recording kept on Cloudflare is deleted there too. */
+  purgeHosted(recordingId: string): Promise<void>;
 }
 
 /** Cloudflare on the provider path: Stream live inputs and RealtimeKit meetings, three kinds of webhooks, imports. */
@@ -68,6 +70,17 @@ export function createCloudflareModule(deps: CloudflareModuleDeps): CloudflareMo
     bad_signature: (what) => ({ reason: 'bad_signature', message: `${what} does not match this Cloudflare account's secret, or the body was changed` }),
     stale: () => ({ reason: 'stale', message: 'Webhook-Signature time is more than 5 minutes away from Aula\'s clock; the event is refused' }),
   };
+
+  /** A recording whose video stays on Cloudflare, with its class's account. */
+  async function hostedVideo(recordingId: string): Promise<{ videoUid: string; hls: string; account: CloudflareAccount } | null> {
+    const raw = await deps.recordingsRepo.getProviderState(recordingId);
+    const state = raw ? (JSON.parse(raw) as Partial<HostedVideoState>) : null;
+    if (!state?.hosted) return null;
+    const rec = await deps.recordingsRepo.get(recordingId);
+    const cls = rec && (await deps.liveClassesRepo.get(rec.liveClassId));
+    const account = cls?.providerAccountId ? await loadAccount(cls.providerAccountId) : null;
+    return account ? { ...state.hosted, account } : null;
+  }
 
   return {
     name: 'cloudflare',
@@ -125,16 +138,23 @@ export function createCloudflareModule(deps: CloudflareModuleDeps): CloudflareMo
     },
 
     async hostedPlayback(recordingId, expiresAtUnix) {
-      const raw = await deps.recordingsRepo.getProviderState(recordingId);
-      const state = raw ? (JSON.parse(raw) as Partial<HostedVideoState>) : null;
-      if (!state?.hosted) return null;
-      const rec = await deps.recordingsRepo.get(recordingId);
-      const cls = rec && (await deps.liveClassesRepo.get(rec.liveClassId));
-      const account = cls?.providerAccountId ? await loadAccount(cls.providerAccountId) : null;
-      if (!account?.signingKey) return null;
-      const token = signStreamPlaybackToken({ keyId: account.signingKey.id, pemBase64: account.signingKey.pemBase64, videoUid: state.hosted.videoUid, expiresAtUnix });
-      const hls = signedPlaybackUrl(state.hosted.hls, state.hosted.videoUid, token);
+      const hosted = await hostedVideo(recordingId);
+      const key = hosted?.account.signingKey;
+      if (!hosted || !key) return null;
+      const token = signStreamPlaybackToken({ keyId: key.id, pemBase64: key.pemBase64, videoUid: hosted.videoUid, expiresAtUnix });
+      const hls = signedPlaybackUrl(hosted.hls, hosted.videoUid, token);
       return hls ? { hls } : null;
+    },
+
+    async purgeHosted(recordingId) {
+      const hosted = await hostedVideo(recordingId);
+      if (!hosted) return;
+      try {
+        await deps.api.deleteVideo(hosted.account.credentials, hosted.videoUid);
+      } catch (err) {
+        if (!(err instanceof CloudflareApiError) || err.kind !== 'not_found') throw err;
+      }
+      log.info({ recordingId, videoUid: hosted.videoUid }, 'deleted a purged recording\'s video at Cloudflare');
     },
 
     async rotateStreamKey(viewer, liveClassId) {
