@@ -1,11 +1,10 @@
-import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createHmac, generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { MASTER_PLAYLIST, makeVideoMedia } from './cloudflare-media';
+import { MASTER_PLAYLIST, makeVideoMedia, plain, sendFile, verifiedTokenSubject } from './cloudflare-media';
 
 /**
  * A local Cloudflare: the Stream and RealtimeKit REST API under `/client/v4` (responses wrapped as Cloudflare wraps
@@ -252,19 +251,9 @@ export class CloudflareEmulator {
   private videoForPath(segment: string): { video: Video; signed: boolean } | null {
     const direct = this.videos.get(segment);
     if (direct) return { video: direct, signed: false };
-    const [h, p, s] = segment.split('.');
-    if (!h || !p || !s) return null;
-    try {
-      const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg: string; kid: string };
-      const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { sub: string; kid: string; exp: number };
-      const key = this.signingKeys.get(header.kid);
-      if (header.alg !== 'RS256' || !key || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))) return null;
-      if (claims.exp * 1000 < Date.now()) return null;
-      const video = this.videos.get(claims.sub);
-      return video ? { video, signed: true } : null;
-    } catch {
-      return null;
-    }
+    const sub = verifiedTokenSubject(segment, this.signingKeys);
+    const video = sub ? this.videos.get(sub) : undefined;
+    return video ? { video, signed: true } : null;
   }
 
   private async route(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -395,37 +384,23 @@ export class CloudflareEmulator {
 
   private async serveRtkFile(url: URL, res: http.ServerResponse, log: (s: number) => void) {
     const rec = this.rtkRecordings.get(path.basename(url.pathname, '.mp4'));
-    if (!rec?.file || url.searchParams.get('token') !== rec.token) return this.plain(res, log, 404, 'NoSuchKey');
-    if (Number(url.searchParams.get('expires')) !== rec.expiry || rec.expiry < Date.now()) return this.plain(res, log, 403, 'Request has expired');
-    return this.sendFile(res, log, rec.file, 'video/mp4');
+    if (!rec?.file || url.searchParams.get('token') !== rec.token) return plain(res, log, 404, 'NoSuchKey');
+    if (Number(url.searchParams.get('expires')) !== rec.expiry || rec.expiry < Date.now()) return plain(res, log, 403, 'Request has expired');
+    return sendFile(res, log, rec.file, 'video/mp4');
   }
 
   private async serveStreamMedia(url: URL, res: http.ServerResponse, log: (s: number) => void) {
     const [, first, ...rest] = url.pathname.split('/');
     const found = first ? this.videoForPath(first) : null;
-    if (!found?.video.dir) return this.plain(res, log, 404, 'not found');
-    if (found.video.requireSignedURLs && !found.signed) return this.plain(res, log, 403, 'this video requires a signed URL');
+    if (!found?.video.dir) return plain(res, log, 404, 'not found');
+    if (found.video.requireSignedURLs && !found.signed) return plain(res, log, 403, 'this video requires a signed URL');
     const file = rest.join('/');
     if (file === 'manifest/video.m3u8') {
       log(200);
       return res.writeHead(200, { 'content-type': 'application/vnd.apple.mpegurl', 'access-control-allow-origin': '*' }).end(MASTER_PLAYLIST);
     }
-    if (file === 'downloads/default.mp4' && found.video.mp4 === 'ready') return this.sendFile(res, log, path.join(found.video.dir, 'default.mp4'), 'video/mp4');
-    if (/^manifest\/(video_0\.m3u8|seg_\d+\.ts)$/.test(file)) return this.sendFile(res, log, path.join(found.video.dir, file), file.endsWith('.ts') ? 'video/mp2t' : 'application/vnd.apple.mpegurl');
-    return this.plain(res, log, 404, 'not found');
-  }
-
-  private plain(res: http.ServerResponse, log: (s: number) => void, status: number, text: string) {
-    log(status);
-    res.writeHead(status, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end(text);
-  }
-
-  private async sendFile(res: http.ServerResponse, log: (s: number) => void, file: string, type: string) {
-    const info = await stat(file).catch(() => null);
-    if (!info) return this.plain(res, log, 404, 'not found');
-    log(200);
-    res.writeHead(200, { 'content-type': type, 'content-length': info.size, 'access-control-allow-origin': '*' });
-    if (type.includes('mpegurl')) return res.end(await readFile(file));
-    createReadStream(file).pipe(res);
+    if (file === 'downloads/default.mp4' && found.video.mp4 === 'ready') return sendFile(res, log, path.join(found.video.dir, 'default.mp4'), 'video/mp4');
+    if (/^manifest\/(video_0\.m3u8|seg_\d+\.ts)$/.test(file)) return sendFile(res, log, path.join(found.video.dir, file), file.endsWith('.ts') ? 'video/mp2t' : 'application/vnd.apple.mpegurl');
+    return plain(res, log, 404, 'not found');
   }
 }

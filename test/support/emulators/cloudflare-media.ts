@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { type KeyObject, verify } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import type http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -27,3 +30,32 @@ export async function makeVideoMedia(dir: string, seconds: number): Promise<{ mp
 }
 
 export const MASTER_PLAYLIST = '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=320x180,CODECS="avc1.42c00d,mp4a.40.2"\nvideo_0.m3u8\n';
+
+/** The video uid a Stream signed token names: RS256 with one of the account's keys, not expired; null otherwise. */
+export function verifiedTokenSubject(token: string, keys: ReadonlyMap<string, KeyObject>): string | null {
+  const [h, p, s] = token.split('.');
+  if (!h || !p || !s) return null;
+  try {
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString()) as { alg: string; kid: string };
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString()) as { sub: string; exp: number };
+    const key = keys.get(header.kid);
+    if (header.alg !== 'RS256' || !key || !verify('RSA-SHA256', Buffer.from(`${h}.${p}`), key, Buffer.from(s, 'base64url'))) return null;
+    return claims.exp * 1000 < Date.now() ? null : claims.sub;
+  } catch {
+    return null;
+  }
+}
+
+export function plain(res: http.ServerResponse, log: (s: number) => void, status: number, text: string) {
+  log(status);
+  res.writeHead(status, { 'content-type': 'text/plain', 'access-control-allow-origin': '*' }).end(text);
+}
+
+export async function sendFile(res: http.ServerResponse, log: (s: number) => void, file: string, type: string) {
+  const info = await stat(file).catch(() => null);
+  if (!info) return plain(res, log, 404, 'not found');
+  log(200);
+  res.writeHead(200, { 'content-type': type, 'content-length': info.size, 'access-control-allow-origin': '*' });
+  if (type.includes('mpegurl')) return res.end(await readFile(file));
+  createReadStream(file).pipe(res);
+}
