@@ -65,6 +65,10 @@ import { createRemoteImport } from './services/providers/remote-import';
 import { createZoomModule } from './services/providers/zoom/module';
 import { createLiveKitModule, liveKitCapture } from './services/providers/livekit/module';
 import { createLiveKitApi } from './adapters/providers/livekit-api';
+import { createCloudflareApi } from './adapters/providers/cloudflare-api';
+import { createCloudflareModule } from './services/providers/cloudflare/module';
+import { cloudflareCapture } from './services/providers/cloudflare/rtk-jobs';
+import { registerCloudflareRoutes } from './http/routes/cloudflare';
 import { createProviderAttendanceRepository } from './adapters/db/provider-attendance-repository';
 import { LocalMediaStorage } from './adapters/storage/local-storage';
 import { probeMedia } from './adapters/media/ffprobe';
@@ -138,7 +142,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const recordings = createRecordingService({
     recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
     onPlayable: (provider, seconds) => metrics.recordingPlayable(provider, seconds),
-    captures: { livekit: liveKitCapture(queue) },
+    captures: { livekit: liveKitCapture(queue), cloudflare: cloudflareCapture(queue) },
+    purgeHosted: (recordingId) => cloudflare.purgeHosted(recordingId),
   });
   // One provider path: accounts, inbox and import rules shared by every provider module.
   const providerSecretKey = deriveKey(config.secret, 'provider-secrets');
@@ -158,7 +163,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     s3: s3 && { kind: 's3', bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle },
     openDirectory: (dir) => new LocalMediaStorage(dir), scratchDir: path.join(scratchDir, 'livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
   });
-  const providerModules: ProviderModule[] = [zoom, livekit];
+  const cloudflare = createCloudflareModule({
+    api: createCloudflareApi(config.cloudflare), accounts: providerAccounts, readInbox, remoteImport, access, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo,
+    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratchDir: path.join(scratchDir, 'cloudflare'), clock, logger,
+  });
+  const providerModules: ProviderModule[] = [zoom, livekit, cloudflare];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));
   const intake = createWebhookIntake({ modules: modulesByName, accounts: providerAccounts, inbox, queue, clock, logger, secretKey: providerSecretKey,
     onRefused: (provider, reason) => metrics.webhookDeliveryRefused(provider, reason),
@@ -172,6 +181,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
     shareLinks: notifications.shareLinks,
+    hosted: cloudflare.hostedPlayback,
   });
   const lti = wireLti({ config, db, users: usersRepo, catalog: catalogRepo, recordings: recordingsRepo, liveClasses: liveClassRepo, identity, queue, clock, logger });
   const analytics = createWatchAnalytics({
@@ -185,7 +195,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const viewerHome = createViewerHome({ home: homeRepo, access, playback, analytics, parts: recordingParts, clock });
   const shareLinks = createShareLinkService({ shareLinks: notifications.shareLinks, recordings: recordingsRepo, access, playback, analytics, audit, clock, publicUrl: config.publicUrl });
   const soleProcess = config.database.kind === 'sqlite';
-  for (const dir of ['jobs', 'uploads', 'zoom', 'livekit']) {
+  for (const dir of ['jobs', 'uploads', 'zoom', 'livekit', 'cloudflare']) {
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
@@ -258,6 +268,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerZoomRoutes(http, zoom.sync);
   lti.registerRoutes(http);
   await lti.start();
+  registerCloudflareRoutes(http, (viewer, id) => cloudflare.rotateStreamKey(viewer, id));
   registerPlaybackRoutes(http, { playback, analytics, audit, secureCookies });
   registerMediaRoutes(http, { playback, audit });
   registerNotificationRoutes(http, { endpoints: notifications.endpoints, preferences: notifications.preferences, schoolName: config.schoolName });

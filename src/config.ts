@@ -122,6 +122,11 @@ const EnvSchema = z.object({
   AULA_MAIL_FROM: z.string().trim().min(3).optional(),
   AULA_SCHOOL_NAME: z.string().trim().min(1).max(200).default('Aula'),
   AULA_WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
+  CLOUDFLARE_API_BASE: z.url().default('https://api.cloudflare.com/client/v4'),
+  CLOUDFLARE_REALTIMEKIT_KEYS_URL: z.url().default('https://api.realtime.cloudflare.com/.well-known/webhooks.json'),
+  CLOUDFLARE_DOWNLOAD_HOSTS: z.string().default('cloudflarestream.com,videodelivery.net,realtime.cloudflare.com,r2.cloudflarestorage.com')
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)),
+  AULA_CLOUDFLARE_POLL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -178,6 +183,7 @@ export interface AppConfig {
   schoolName: string;
   /** Webhook endpoints may resolve to private and loopback addresses. */
   webhookAllowPrivate: boolean;
+  cloudflare: { apiBase: string; realtimeKitKeysUrl: string; downloadHosts: string[]; pollSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -255,6 +261,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mail: e.SMTP_URL && e.AULA_MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.AULA_MAIL_FROM } : null,
     schoolName: e.AULA_SCHOOL_NAME,
     webhookAllowPrivate: e.AULA_WEBHOOK_ALLOW_PRIVATE,
+    cloudflare: { apiBase: e.CLOUDFLARE_API_BASE.replace(/\/$/, ''), realtimeKitKeysUrl: e.CLOUDFLARE_REALTIMEKIT_KEYS_URL, downloadHosts: e.CLOUDFLARE_DOWNLOAD_HOSTS, pollSeconds: e.AULA_CLOUDFLARE_POLL_SECONDS },
   });
 }
 

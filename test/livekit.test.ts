@@ -73,7 +73,7 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
     expect(noAccount.body.error.message).toMatch(/needs providerAccountId/);
     const cloudflare = await t.api<ErrorBody>('POST', '/api/v1/live-classes', { body: { ...base, provider: 'cloudflare' } });
     expect(cloudflare.status).toBe(422);
-    expect(cloudflare.body.error.message).toMatch(/not yet supported/);
+    expect(cloudflare.body.error.message).toMatch(/needs providerAccountId/);
     const stray = await t.api<ErrorBody>('POST', '/api/v1/live-classes', { body: { ...base, provider: 'native', providerAccountId: accountId } });
     expect(stray.status).toBe(422);
     expect(stray.body.error.message).toMatch(/does not apply to native/);

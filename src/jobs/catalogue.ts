@@ -30,6 +30,15 @@ export interface JobCatalogue {
   'lti-sync-rosters': Record<string, never>;
   /** Posts a student's watched percentage of a lesson as an AGS score. */
   'lti-post-score': { scoreId: string };
+  /** A Stream video (a broadcast of a live input) becomes its Aula recording: imported, or attached where it stays on Cloudflare. */
+  'cloudflare.import-video': { accountId: string; videoUid: string };
+  /** After a live input disconnects, its videos are polled until ready: Cloudflare does not promise their webhook. */
+  'cloudflare.poll-input': { liveClassId: string };
+  /** RealtimeKit recording of an Aula recording: started and stopped on Aula's command. */
+  'cloudflare.start-recording': { recordingId: string };
+  'cloudflare.stop-recording': { recordingId: string };
+  /** A RealtimeKit recording that was uploaded becomes (or feeds) its Aula recording; `inboxId` is the webhook that announced it. */
+  'cloudflare.import-rtk': { accountId: string; rtkRecordingId: string; inboxId: string | null };
 }
 
 export type JobName = keyof JobCatalogue;

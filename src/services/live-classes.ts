@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import { type Clock, isoNow } from '../adapters/clock';
 import { assertStartNotInPast, defaultAutoRecord } from '../domain/live-class-rules';
 import { newId } from '../adapters/crypto';
@@ -16,13 +17,15 @@ import type { ViewerAccess } from './viewer-access';
 
 /** What a provider (Zoom, …) does when Aula's class changes; providers without a remote side have none. */
 export interface LiveClassProviderHooks {
-  /** The provider records in its own cloud and delivers the files later: Aula starts no recording of its own. */
-  recordsInProviderCloud?: boolean;
+  /** The provider records in its own cloud and delivers the files later: Aula starts no recording of its own (per class where it varies). */
+  recordsInProviderCloud?: boolean | ((cls: LiveClassRecord) => boolean);
+  /** Provider settings a class may choose (`providerOptions`), validated here; without it the field is refused. */
+  options?: z.ZodType<Record<string, unknown>>;
   /** A class of this provider names the provider account it runs in (`providerAccountId`). */
   needsAccount?: boolean;
   /** Fields of `providerData` only the class's staff see (a host link). */
   hostLinkFields?: readonly string[];
-  created?(cls: LiveClassRecord): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
+  created?(cls: LiveClassRecord, options: Record<string, unknown> | null): Promise<Pick<LiveClassRecord, 'providerMeetingId' | 'providerData'> | void>;
   updated?(cls: LiveClassRecord): Promise<void>;
   deleted?(cls: LiveClassRecord): Promise<void>;
   /** Before one class is shown to its staff: a host link that lapses (Zoom's `start_url`) is renewed. */
@@ -68,6 +71,8 @@ export interface NewLiveClass {
   durationMinutes: number;
   autoRecord?: boolean | undefined;
   providerAccountId?: string | null | undefined;
+  /** Provider-specific choices (Cloudflare: `{ mode }`), checked against the provider's `options` schema. */
+  providerOptions?: Record<string, unknown> | null | undefined;
 }
 
 /** Providers Aula runs itself: no account, no remote side. */
@@ -92,11 +97,16 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
   }
 
   /** Only providers Aula can really run are accepted, and only with the fields that apply to them. */
-  function assertProviderInput(input: Pick<NewLiveClass, 'provider' | 'providerAccountId'>) {
+  function assertProviderInput(input: Pick<NewLiveClass, 'provider' | 'providerAccountId' | 'providerOptions'>): Record<string, unknown> | null {
     const hooks = deps.providers[input.provider];
     if (!hooks && !IN_AULA.includes(input.provider)) throw new Unprocessable(`Provider '${input.provider}' is not yet supported; use ${[...IN_AULA, ...Object.keys(deps.providers)].join(', ')}`);
     if (hooks?.needsAccount && !input.providerAccountId) throw new Unprocessable(`A ${input.provider} class needs providerAccountId: the ${input.provider} account to run it in`);
     if (!hooks?.needsAccount && input.providerAccountId) throw new Unprocessable(`providerAccountId does not apply to ${input.provider} classes`);
+    if (!input.providerOptions) return null;
+    if (!hooks?.options) throw new Unprocessable(`providerOptions does not apply to ${input.provider} classes`);
+    const parsed = hooks.options.safeParse(input.providerOptions);
+    if (!parsed.success) throw new Unprocessable(`providerOptions: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+    return parsed.data;
   }
 
   async function mustGet(id: string): Promise<LiveClassRecord> {
@@ -141,7 +151,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
       await deps.access.assertCanManage(actor, input.batchId);
       if (input.lessonId) await assertLessonFitsBatch(input.lessonId, input.batchId);
       assertStartNotInPast(input.provider, input.startsAt, clock.now());
-      assertProviderInput(input);
+      const options = assertProviderInput(input);
       const id = newId();
       const now = isoNow(clock);
       const record: Omit<LiveClassRecord, 'updatedAt' | 'deletedAt' | 'startedAt' | 'endedAt'> = {
@@ -151,7 +161,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
         createdBy: actor.kind === 'user' ? actor.userId : null, createdAt: now,
       };
       const hooks = deps.providers[input.provider];
-      const remote = hooks?.created ? await hooks.created({ ...record, updatedAt: now, deletedAt: null, startedAt: null, endedAt: null }) : undefined;
+      const remote = hooks?.created ? await hooks.created({ ...record, updatedAt: now, deletedAt: null, startedAt: null, endedAt: null }, options) : undefined;
       await liveClasses.insert({ ...record, ...(remote ?? {}) });
       const created = await mustGet(id);
       announce(created);
@@ -222,7 +232,8 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     /** Starts the class; with auto-record on, recording starts too. */
     async start(actor: Principal | Actor, id: string) {
       const cls = await move(actor, id, 'live', { startedAt: isoNow(clock) });
-      const recording = cls.autoRecord && !deps.providers[cls.provider]?.recordsInProviderCloud ? await deps.recordings.start(actor, id, 'auto-record: class started') : null;
+      const inCloud = deps.providers[cls.provider]?.recordsInProviderCloud;
+      const recording = cls.autoRecord && !(typeof inCloud === 'function' ? inCloud(cls) : inCloud) ? await deps.recordings.start(actor, id, 'auto-record: class started') : null;
       return { liveClass: cls, recording };
     },
 

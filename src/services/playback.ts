@@ -55,6 +55,12 @@ export function apiKeyOfViewer(viewerId: string): string | null | undefined {
   return viewerId.startsWith('key-') ? viewerId.slice(4) : undefined;
 }
 
+/**
+ * Recordings whose media stays with a provider (Cloudflare Stream "keep" storage): the provider's own signed URL for
+ * this recording, valid until `expiresAtUnix`, or null when the recording is not one of these.
+ */
+export type HostedPlayback = (recordingId: string, expiresAtUnix: number) => Promise<{ hls: string } | null>;
+
 interface CachedRecording {
   status: string;
   title: string;
@@ -82,6 +88,7 @@ export function createPlaybackService(deps: {
   };
   /** Media issued through a share link plays only while the link is neither revoked nor expired. */
   shareLinks?: { isActive(id: string, now: string): Promise<boolean> };
+  hosted?: HostedPlayback | undefined;
 }) {
   const cache = new Map<string, CachedRecording>();
   // Status changes (a deletion above all) reach every media request at once, not after the cache expires;
@@ -182,6 +189,14 @@ export function createPlaybackService(deps: {
       } catch (err) {
         deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: 'not in batch' });
         throw err;
+      }
+      if (rec.status === 'ready' && !rec.media && deps.hosted) {
+        const expiresAtUnix = Math.floor(deps.clock.now().getTime() / 1000) + deps.ttlSeconds;
+        const hosted = await deps.hosted(recordingId, expiresAtUnix);
+        if (hosted) {
+          deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'allowed', ctx, detail: 'provider-hosted' });
+          return { recordingId, expiresAt: new Date(expiresAtUnix * 1000).toISOString(), hls: hosted.hls, mp4: null, poster: null, thumbnails: null, chat: null, captions: null };
+        }
       }
       if (rec.status !== 'ready' || !rec.media) {
         deps.audit.record({ actor: viewer, recordingId, action: 'playback.issue', outcome: 'denied', ctx, detail: `recording is ${rec.status}` });

@@ -31,6 +31,8 @@ export interface RecordingServiceDeps {
   onPlayable: (provider: string, secondsSinceEnd: number) => void;
   /** Providers that capture a recording on Aula's command (LiveKit egress), by recording source. */
   captures?: Partial<Record<RecordingRecord['source'], ProviderCapture>> | undefined;
+  /** Deletes media a provider keeps for a recording (Cloudflare "keep" storage) when retention purges it; throws to try again later. */
+  purgeHosted?: ((recordingId: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -281,6 +283,46 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       return updated;
     },
 
+    /**
+     * The file a provider captured on Aula's command (a RealtimeKit recording) arrives: it becomes the source of that
+     * recording, which is then processed like an upload. The recording is still recording (the provider stopped by
+     * itself) or processing without a source (stopped in Aula).
+     */
+    async receiveCapturedFile(actor: Actor, id: string, file: { localPath: string; sizeBytes: number; fileName: string }) {
+      const rec = await mustGet(id);
+      if (rec.sourceKey || (rec.status !== 'recording' && rec.status !== 'processing')) throw new Conflict(`Recording ${id} is '${rec.status}'${rec.sourceKey ? ' with media' : ''}; it cannot receive a captured file`);
+      const sourceKey = await storeSource(id, file.localPath, file.fileName);
+      if (rec.status === 'recording') {
+        await transition(id, { to: 'processing' }, actor, `captured ${file.fileName}`, { endedAt: isoNow(clock), sourceKey, sourceSize: file.sizeBytes, progress: { stage: 'queued', percent: 0 } });
+      } else {
+        await recordings.updateProcessing(id, { source: { key: sourceKey, size: file.sizeBytes }, progress: { stage: 'queued', percent: 0 }, now: isoNow(clock) });
+      }
+      await enqueueProcessing(id);
+      const updated = await mustGet(id);
+      const cls = await deps.liveClasses.get(updated.liveClassId);
+      if (cls) publish(updated, cls.batchId);
+      return updated;
+    },
+
+    /**
+     * A provider's recording whose media stays with the provider (Cloudflare Stream "keep" storage): ready at once,
+     * without media in Aula; playback asks the provider for a signed URL. Its external reference keeps it single.
+     */
+    async createHostedElsewhere(actor: Actor, liveClassId: string, input: {
+      title: string; startedAt: string; externalRef: string; source: RecordingRecord['source']; metadata: RecordingMetadata; providerState: string;
+    }) {
+      const cls = await mustClass(liveClassId);
+      if (cls.deletedAt) throw new Conflict(`Live class ${liveClassId} is deleted`);
+      const id = newId();
+      const now = isoNow(clock);
+      await recordings.insert({
+        id, liveClassId, title: input.title, status: 'processing', source: input.source, externalRef: input.externalRef,
+        startedAt: input.startedAt, endedAt: now, sourceKey: null, sourceSize: null, chatKey: null, captionsKey: null, actor: actorLabel(actor), reason: 'attached from the provider', now,
+      });
+      await recordings.swapProviderState(id, null, input.providerState);
+      return transition(id, { to: 'ready' }, actor, 'playable from the provider', { metadata: input.metadata, processingError: null, progress: { stage: 'done', percent: 100 } });
+    },
+
     setLiveCapture(capture: LiveCapture | null) {
       liveCapture = capture;
     },
@@ -449,11 +491,21 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       for (;;) {
         const batch = await recordings.listPurgeable(before, 100);
         if (batch.length === 0) break;
+        let kept = 0;
         for (const { id } of batch) {
+          try {
+            await deps.purgeHosted?.(id);
+          } catch (err) {
+            // Not marked purged: the next run tries the provider again.
+            logger.warn({ err, recordingId: id }, 'could not delete a recording\'s media at its provider; retrying on the next purge');
+            kept++;
+            continue;
+          }
           await deps.storage.deletePrefix(recordingPrefix(id));
           await recordings.markPurged(id, isoNow(clock));
           purged++;
         }
+        if (kept === batch.length) break;
       }
       if (purged) logger.info({ purged, retentionDays: deps.retentionDays }, 'purged media of deleted recordings');
       return purged;

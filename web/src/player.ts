@@ -161,9 +161,10 @@ export function createPlayer(opts: PlayerOptions): PlayerHandle {
     const instance = new Hls({
       startPosition: startAt > 0 ? startAt : -1,
       capLevelToPlayerSize: false,
-      // Media requests carry the viewer's own credentials too, so a link issued to someone else is refused.
-      xhrSetup: (xhr) => {
-        if (viewerToken) xhr.setRequestHeader('authorization', `Bearer ${viewerToken}`);
+      // Media requests carry the viewer's own credentials too, so a link issued to someone else is refused;
+      // never to another site (a video kept on Cloudflare plays from its signed URL alone).
+      xhrSetup: (xhr, url) => {
+        if (viewerToken && new URL(url, location.href).origin === location.origin) xhr.setRequestHeader('authorization', `Bearer ${viewerToken}`);
       },
     });
     hls = instance;

@@ -170,9 +170,10 @@ export function createRecordingRepository(db: Db) {
     },
 
     /** Updates that do not change the state (progress, media growing as rungs finish). */
-    async updateProcessing(id: string, p: { progress?: { stage: string; percent: number } | null; media?: RecordingMedia; metadata?: RecordingMetadata; jobState?: string | null; chatKey?: string; captionsKey?: string; now: string }) {
+    async updateProcessing(id: string, p: { progress?: { stage: string; percent: number } | null; media?: RecordingMedia; metadata?: RecordingMetadata; jobState?: string | null; chatKey?: string; captionsKey?: string; source?: { key: string; size: number }; now: string }) {
       await db.updateTable('recordings').set({
         updated_at: p.now,
+        ...(p.source !== undefined && { source_key: p.source.key, source_size: p.source.size }),
         ...(p.progress !== undefined && { progress_stage: p.progress?.stage ?? null, progress_percent: p.progress?.percent ?? null }),
         ...(p.media !== undefined && { media: JSON.stringify(p.media) }),
         ...(p.jobState !== undefined && { job_state: p.jobState }),

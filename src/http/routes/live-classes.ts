@@ -25,6 +25,7 @@ const LiveClassBody = z.strictObject({
   durationMinutes: z.number().int().min(1).max(24 * 60),
   autoRecord: z.boolean().optional(),
   providerAccountId: Id.nullable().optional(),
+  providerOptions: z.record(z.string().max(100), z.unknown()).nullable().optional(),
 });
 
 const LiveClassPatch = z.strictObject({

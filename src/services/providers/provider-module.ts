@@ -3,7 +3,7 @@ import type { JobHandlers } from '../../jobs/catalogue';
 import type { LiveClassProviderHooks } from '../live-classes';
 
 /** Providers with a remote side; `native` and `upload` live in Aula itself. */
-export const REMOTE_PROVIDERS = ['zoom', 'livekit'] as const;
+export const REMOTE_PROVIDERS = ['zoom', 'livekit', 'cloudflare'] as const;
 export type RemoteProvider = (typeof REMOTE_PROVIDERS)[number];
 
 /** A provider account as a module uses it: settings in the clear, secrets decrypted. */
@@ -56,7 +56,8 @@ export type InterpretedWebhook =
 export interface ProviderWebhooks {
   /** Checks the signature over the exact bytes received (constant time), and the timestamp where there is one. */
   verify(account: ProviderAccount, request: WebhookRequest, nowMs: number): Promise<WebhookRefusal | null> | WebhookRefusal | null;
-  interpret(account: ProviderAccount, rawBody: Buffer): InterpretedWebhook;
+  /** `headers` for providers whose delivery id or kind travels in them (RealtimeKit's `rtk-uuid`). */
+  interpret(account: ProviderAccount, rawBody: Buffer, headers: WebhookRequest['headers']): InterpretedWebhook;
   /**
    * Acts on a delivery from the inbox: quick database work and jobs, never downloads. Runs again after a crash or a
    * thrown error, so it must be idempotent. What it returns is answered to the provider and kept in the inbox.

@@ -92,7 +92,7 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
         log.warn({ provider, accountId, reason: refusal.reason }, 'refused a webhook');
         throw new Unauthenticated(refusal.message);
       }
-      const interpreted = module.webhooks.interpret(account, request.rawBody);
+      const interpreted = module.webhooks.interpret(account, request.rawBody, request.headers);
       if (interpreted.kind === 'invalid') {
         refuse(module.name, 'malformed');
         throw new DomainError('bad_request', interpreted.message);
