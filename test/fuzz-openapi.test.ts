@@ -54,7 +54,8 @@ describe('the API survives hostile input on every documented operation', () => {
       }
       if (r.chance(0.05)) query.push(`${r.pick(['limit', 'cursor', 'x', '__proto__', 'constructor'])}=${encodeLoose(queryValue({}, r, 'x', ids))}`);
       const url = `${t.url}${path}${query.length ? `?${query.join('&')}` : ''}`;
-      const headers: Record<string, string> = {};
+      // An API client asks for JSON; LTI's browser routes answer a person's browser with a readable page instead.
+      const headers: Record<string, string> = { accept: 'application/json' };
       const token = r.pick(tokens);
       if (token) headers.authorization = r.chance(0.9) ? `Bearer ${token}` : r.pick([token, `Basic ${token}`, 'Bearer', 'Bearer  a b']);
       let body: string | Uint8Array<ArrayBuffer> | undefined;

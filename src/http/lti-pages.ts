@@ -17,8 +17,7 @@ button{font:inherit;padding:.3rem .8rem;margin:.2rem 0;cursor:pointer}li{margin:
 
 export function wantsJson(req: FastifyRequest): boolean {
   const accept = String(req.headers.accept ?? '');
-  // Browsers (and LMS form posts) ask for HTML; anything else gets the JSON error shape.
-  return !accept.includes('text/html');
+  return accept.includes('application/json') && !accept.includes('text/html');
 }
 
 /** A refusal: JSON for programs, a page a person can read (with the same code) for browsers. Never a stack trace. */
