@@ -74,21 +74,28 @@ async function blast(url: string, bodies: string[], auth: string[]): Promise<{ r
 
 async function main() {
   const egressDir = await mkdtemp(path.join(os.tmpdir(), 'aula-bench-egress-'));
-  const lk = await new LiveKitEmulator({ apiKey, apiSecret, localOutputDir: egressDir, activationDelayMs: 100 }).start();
+  const lk = await new LiveKitEmulator({ apiKey, apiSecret, localOutputDir: egressDir, mountPath: egressDir, activationDelayMs: 100 }).start();
   const aula = await startAulaProcess({ AULA_LIVEKIT_RECONCILE_SECONDS: '3600', LOG_LEVEL: 'warn' });
+  // The baseline runs in its own process, so its upload does not queue behind the ladder Aula makes of the egress.
+  const plain = await startAulaProcess({ LOG_LEVEL: 'warn' });
   const api = `${aula.url}/api/v1`;
+  const plainApi = `${plain.url}/api/v1`;
   try {
     const account = await apiJson<{ id: string; webhookUrl: string }>(`${api}/providers/livekit/accounts`, 'POST', { name: 'Bench', serverUrl: lk.wsUrl, apiKey, apiSecret, egress: { storage: 'directory', directory: egressDir } });
     lk.setWebhookUrl(account.webhookUrl);
     const course = await apiJson<{ id: string }>(`${api}/courses`, 'POST', { title: 'Bench course' });
     const batch = await apiJson<{ id: string }>(`${api}/batches`, 'POST', { name: 'Bench batch', courseIds: [course.id] });
-    const classOf = (title: string, provider: string) => apiJson<{ id: string }>(`${api}/live-classes`, 'POST', {
-      title, batchId: batch.id, provider, ...(provider === 'livekit' && { providerAccountId: account.id }), startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 120,
+    const plainCourse = await apiJson<{ id: string }>(`${plainApi}/courses`, 'POST', { title: 'Baseline course' });
+    const plainBatch = await apiJson<{ id: string }>(`${plainApi}/batches`, 'POST', { name: 'Baseline batch', courseIds: [plainCourse.id] });
+    const classOf = (title: string, provider: string, base = api) => apiJson<{ id: string }>(`${base}/live-classes`, 'POST', {
+      title, batchId: base === api ? batch.id : plainBatch.id, provider, ...(provider === 'livekit' && { providerAccountId: account.id }), startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 120,
     });
     const recordingOf = async (classId: string) => (await apiJson<{ items: { id: string; status: string }[] }>(`${api}/recordings?liveClassId=${classId}`, 'GET', undefined)).items[0] ?? null;
     /** Playable: the master and its first segment are served through a signed playback URL. */
-    const playable = async (recordingId: string) => {
-      const p = await fetch(`${api}/recordings/${recordingId}/playback`, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } });
+    const playable = async (recordingId: string, base = api) => {
+      const rec = await apiJson<{ status: string; processingError: string | null }>(`${base}/recordings/${recordingId}`, 'GET', undefined);
+      if (rec.status === 'failed') throw new Error(`recording ${recordingId} failed: ${rec.processingError}`);
+      const p = await fetch(`${base}/recordings/${recordingId}/playback`, { headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}` } });
       if (!p.ok) return null;
       const { hls } = (await p.json()) as { hls: string };
       const master = await fetch(hls);
@@ -109,17 +116,16 @@ async function main() {
       await until('playable', () => playable(rec.id), 10 * 60_000);
       const aulaSeconds = (Date.now() - ended.at) / 1000;
 
-      // Baseline: the same MP4 through the upload path; the pipeline's fast path publishes its first rendition.
-      const info = lk.egress(egressId) as { fileResults?: { filename?: string }[] };
-      const mp4 = path.join(egressDir, (info.fileResults?.[0]?.filename ?? '').replace(/^\/+/, ''));
+      // Baseline: the same MP4 (which Aula took in as the recording's source) through the upload path; the pipeline's
+      // fast path publishes its first rendition.
       const copy = path.join(egressDir, `upload-${minutes}.mp4`);
-      await copyFile(mp4, copy).catch(() => undefined);
-      const upload = await classOf(`Upload ${minutes} min`, 'upload');
+      await copyFile(path.join(aula.dataDir, 'media', 'recordings', rec.id, 'source', 'original.mp4'), copy);
+      const upload = await classOf(`Upload ${minutes} min`, 'upload', plainApi);
       const body = await readFile(copy);
       const t0 = Date.now();
-      const res = await fetch(`${api}/live-classes/${upload.id}/uploads?filename=egress.mp4`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'video/mp4' }, body });
+      const res = await fetch(`${plainApi}/live-classes/${upload.id}/uploads?filename=egress.mp4`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_ADMIN_KEY}`, 'content-type': 'video/mp4' }, body });
       const uploaded = (await res.json()) as { id: string };
-      await until('pipeline playable', () => playable(uploaded.id), 30 * 60_000);
+      await until('pipeline playable', () => playable(uploaded.id, plainApi), 30 * 60_000);
       const pipelineSeconds = (Date.now() - t0) / 1000;
       console.log(`${minutes} | ${aulaSeconds.toFixed(2)} s | ${pipelineSeconds.toFixed(2)} s (upload included) | ${((ended.at - stoppedAt) / 1000).toFixed(1)} s`);
     }
@@ -150,9 +156,11 @@ async function main() {
     console.log(`ratio Aula/baseline: ${(real.rps / base.rps).toFixed(2)}`);
   } finally {
     await aula.stop();
+    await plain.stop();
     await lk.close();
     await rm(egressDir, { recursive: true, force: true });
     await rm(aula.dataDir, { recursive: true, force: true });
+    await rm(plain.dataDir, { recursive: true, force: true });
   }
 }
 

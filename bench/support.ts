@@ -68,9 +68,12 @@ export async function startAulaProcess(env: Record<string, string> = {}, nodeArg
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   while (!(await get(`${url}/health`))) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('Aula did not start');
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error('Aula did not start');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
