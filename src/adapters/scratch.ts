@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -19,4 +19,16 @@ export async function removeOrphanedScratch(dir: string, opts: { soleProcess: bo
     }
   }
   return removed;
+}
+
+/** Runs `work` in a fresh folder of its own under `scratchDir` (named after the job), removed afterwards whatever happens. */
+export async function inJobScratch<T>(scratchDir: string, jobId: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = path.join(scratchDir, jobId);
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  try {
+    return await work(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,4 @@
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../../../adapters/clock';
@@ -12,6 +12,7 @@ import type { RecordingService } from '../../recordings';
 import type { RemoteImport, RemoteRecordingTarget } from '../remote-import';
 import type { CloudflareAccount } from './account';
 import { modeOf } from './hooks';
+import { inJobScratch } from '../../../adapters/scratch';
 
 export const ACTOR = 'provider:cloudflare' as const;
 export const videoRef = (uid: string) => `cloudflare:${uid}`;
@@ -40,16 +41,6 @@ export interface StreamJobsDeps {
   log: Logger;
 }
 
-async function inScratch<T>(scratchDir: string, jobId: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = path.join(scratchDir, jobId);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 /** Stream videos (one per broadcast of a live input) into Aula recordings. */
 export function streamJobs(deps: StreamJobsDeps) {
@@ -121,7 +112,7 @@ export function streamJobs(deps: StreamJobsDeps) {
         return { outcome: 'done', detail: `attached as recording ${rec.id}` };
       }
 
-      return inScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
+      return inJobScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
         let media: { file: string; bytes: number };
         try {
           media = await fetchMedia(account, video, dir, jobCtx.signal);

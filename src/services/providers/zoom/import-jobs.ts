@@ -1,4 +1,3 @@
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../../../adapters/clock';
@@ -10,6 +9,7 @@ import type { RecordingService } from '../../recordings';
 import type { RemoteImport, RemoteRecordingTarget } from '../remote-import';
 import type { ZoomAccount } from './account';
 import { describeSegment, segmentTitle, type ZoomFiles } from './files';
+import { inJobScratch } from '../../../adapters/scratch';
 
 export const ACTOR = 'provider:zoom' as const;
 /** Attempts of an import job: with the default 5 s backoff the last one runs about 40 minutes after the first. */
@@ -63,16 +63,6 @@ export interface ZoomImportJobsDeps {
   log: Logger;
 }
 
-async function inScratch<T>(scratchDir: string, jobId: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = path.join(scratchDir, jobId);
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 export function zoomImportJobs(deps: ZoomImportJobsDeps) {
   const { files, remoteImport, clock, log } = deps;
@@ -116,7 +106,7 @@ export function zoomImportJobs(deps: ZoomImportJobsDeps) {
       const { segment, token } = resolved;
       const target: RemoteRecordingTarget = { liveClassId: cls.id, externalRef, title: segmentTitle(cls, segment), startedAt: segment.start, source: 'zoom', actor: ACTOR };
       const last = jobCtx.attempt >= jobCtx.maxAttempts;
-      return inScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
+      return inJobScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
         const mediaPath = path.join(dir, `media.${segment.media.extension}`);
         let media: { bytes: number } | null = null;
         let permanentError: ZoomApiError | null = null;
@@ -186,7 +176,7 @@ export function zoomImportJobs(deps: ZoomImportJobsDeps) {
       // The pipeline rewrites the media it publishes while it runs; captions are attached once it has finished.
       if (rec.status === 'processing' || (rec.status === 'ready' && rec.progress?.stage !== 'done')) throw new WaitingForRecording(`recording ${rec.id} is still being processed`);
 
-      return inScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
+      return inJobScratch(deps.scratchDir, jobCtx.jobId, async (dir) => {
         const vtt = await files.captionsFrom(transcript, resolved.token, dir, jobCtx.attempt >= jobCtx.maxAttempts, jobCtx.signal, { ...ctx, recordingId: rec.id });
         if (!vtt) return { outcome: 'done' as const, detail: `Zoom's transcript could not be used; recording ${rec.id} has no captions` };
         await deps.recordings.attachCaptions(rec.id, vtt);
