@@ -43,7 +43,7 @@ describe('player: volume, audio only, page-wide shortcuts, touch-sized controls'
     await page.click('h1');
     await page.keyboard.press('m');
     expect(await page.evaluate(() => window.aulaPlayer!.video.muted)).toBe(true);
-    expect(await page.inputValue('#volume')).toBe('0');
+    await expect.poll(() => page.inputValue('#volume')).toBe('0');
     await page.keyboard.press('m');
     await page.reload();
     await page.waitForSelector('#volume');

@@ -68,6 +68,7 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
   const wantedBatch = new URLSearchParams(location.search).get('batch') ?? '';
   let batchFilter = batches.some((b) => b.id === wantedBatch) ? wantedBatch : '';
   const uploads = new Map<string, { element: HTMLElement }>(); // class id → its upload in progress
+  const asking = new Map<string, HTMLElement>(); // class id → the title form of a file chosen, not yet sent
   let pastShown = PAST_PAGE;
 
   // ------------------------------------------------------------ recordings
@@ -207,6 +208,9 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
     const button = el('button', { type: 'button', class: 'upload-recording secondary' }, 'Upload recording');
     const busy = uploads.get(cls.id);
     if (busy) return busy.element;
+    // A title being typed survives the repaints that live updates make of the row.
+    const pending = asking.get(cls.id);
+    if (pending) return pending;
     button.addEventListener('click', () => input.click());
     input.addEventListener('change', () => {
       const file = input.files?.[0];
@@ -216,11 +220,16 @@ export async function renderConsolePage(target: HTMLElement, me: Me): Promise<vo
       const send = el('button', { type: 'submit', class: 'small' }, 'Upload');
       const cancel = el('button', { type: 'button', class: 'secondary small' }, 'Cancel');
       const ask = el('form', { class: 'upload-ask' }, el('label', { for: titleId }, 'Title of the recording '), title, send, cancel);
-      cancel.addEventListener('click', () => repaintActions(cls.id));
+      cancel.addEventListener('click', () => {
+        asking.delete(cls.id);
+        repaintActions(cls.id);
+      });
       ask.addEventListener('submit', (e) => {
         e.preventDefault();
+        asking.delete(cls.id);
         startUpload(cls, file, title.value.trim() || cls.title);
       });
+      asking.set(cls.id, ask);
       button.replaceWith(ask);
       title.focus();
       title.select();
