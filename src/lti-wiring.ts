@@ -58,7 +58,7 @@ export function wireLti(deps: {
   let frameAncestors = config.frameAncestors;
   const registration = createLtiRegistration({
     repo, catalog: deps.catalog, http, clock, logger, publicUrl: config.publicUrl,
-    onChange: () => void refreshFrameAncestors(),
+    onChange: () => refreshFrameAncestors(),
   });
   async function refreshFrameAncestors() {
     try {

@@ -12,17 +12,11 @@ import { toolRegistrationRequest } from '../../domain/lti/messages';
 import { LtiRefusal } from '../../domain/lti/refusal';
 import type { AdministratorMapping } from '../../domain/lti/roles';
 
-export interface PlatformInput {
-  name: string;
-  issuer: string;
-  clientId: string;
-  authorizationEndpoint: string;
-  tokenEndpoint: string;
-  jwksUrl: string;
-  deploymentIds: string[];
+/** A platform as an admin registers it: the stored record without what Aula sets, course and role mapping optional. */
+export type PlatformInput = Omit<LtiPlatformRecord, 'id' | 'createdAt' | 'courseId' | 'administratorRole'> & {
   courseId?: string | null | undefined;
   administratorRole?: AdministratorMapping | undefined;
-}
+};
 
 const REGISTRATION_LINK_TTL_MS = 24 * 3600_000;
 
@@ -51,7 +45,7 @@ export function createLtiRegistration(deps: {
   logger: Logger;
   publicUrl: string;
   /** Called after the set of platforms changed, so the frame-ancestors list follows. */
-  onChange(): void;
+  onChange(): Promise<void>;
 }) {
   const { repo, clock } = deps;
 
@@ -69,7 +63,7 @@ export function createLtiRegistration(deps: {
       jwksUrl: input.jwksUrl, deploymentIds: [...new Set(input.deploymentIds)], courseId: input.courseId ?? null, administratorRole: input.administratorRole ?? 'instructor', createdAt: isoNow(clock),
     };
     await repo.insertPlatform(platform);
-    deps.onChange();
+    await deps.onChange();
     deps.logger.info({ platformId: platform.id, issuer: platform.issuer }, 'lti platform registered');
     return platform;
   }
@@ -105,7 +99,7 @@ export function createLtiRegistration(deps: {
     async deletePlatform(actor: Principal, id: string) {
       requireRole(actor, 'admin');
       if (!(await repo.deletePlatform(id))) throw new NotFound('LTI platform', id);
-      deps.onChange();
+      await deps.onChange();
     },
 
     /** A one-day, one-use URL an admin pastes into the LMS's "register a tool" form. */
