@@ -237,7 +237,8 @@ export function renditionNameFor(height: number): string {
 const LATENCY_MS = 400;
 const TICK_MS = 40;
 const VIDEO_FILLER_INTERVAL_MS = 100;
-const VIDEO_STALL_MS = 2_000;
+// A picture that stops for this long is held (its last keyframe repeated) until a fresh keyframe arrives.
+const VIDEO_HOLD_MS = 1_000;
 const AUDIO_STALL_MS = 200;
 const SILENCE_MS = 20;
 const AUDIO_SLOTS = 4;
@@ -288,25 +289,34 @@ abstract class TrackChannel {
   abstract tick(horizon: number, now: number): void;
 }
 
-/** A picture source: real VP8 frames while its track sends them, black filler frames otherwise. */
+/**
+ * A picture source: real VP8 frames while its track sends them, black filler frames while no track is attached.
+ * While a track is attached but its frames stall or one is lost, the channel repeats the track's last keyframe
+ * until the keyframe it asks for arrives: the layout stays (a static shared slide sends almost no frames) and no
+ * delta frame is ever decoded against a picture that is missing.
+ */
 class VideoChannel extends TrackChannel {
   private state: 'filler' | 'waiting' | 'live' = 'filler';
   private lastTs = -1;
   private anchor = 0;
+  private lastKeyframe: Buffer | null = null;
 
   protected override onAttach(source: RoomTrack): void {
     this.state = 'waiting';
+    this.lastKeyframe = null;
     source.track.requestKeyframe();
   }
 
   protected override onDetach(): void {
     this.state = 'filler';
+    this.lastKeyframe = null;
   }
 
   protected onFrame(f: MediaFrame): void {
     const arrival = f.receivedAt - this.t0;
+    if (this.state === 'live' && !f.intact && !f.keyframe) this.state = 'waiting';
     if (this.state !== 'live') {
-      // Decoding can only resume on a keyframe: filler frames replaced the decoder's references.
+      // Decoding can only resume on a keyframe: the decoder's reference is a repeated or filler picture.
       if (!f.keyframe) {
         this.source?.track.requestKeyframe();
         return;
@@ -314,6 +324,7 @@ class VideoChannel extends TrackChannel {
       this.state = 'live';
       this.anchor = arrival - f.mediaTimeMs;
     }
+    if (f.keyframe) this.lastKeyframe = f.data;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
@@ -326,15 +337,13 @@ class VideoChannel extends TrackChannel {
   }
 
   tick(horizon: number, now: number): void {
-    if (this.state === 'live' && now - this.lastArrival > VIDEO_STALL_MS) {
-      this.state = this.source ? 'waiting' : 'filler';
-      this.source?.track.requestKeyframe();
-    }
+    if (this.state === 'live' && now - this.lastArrival > VIDEO_HOLD_MS) this.state = this.source ? 'waiting' : 'filler';
     if (this.state === 'live') return;
     if (this.state === 'waiting') this.source?.track.requestKeyframe();
+    const picture = (this.state === 'waiting' && this.lastKeyframe) || FILLER_VP8_KEYFRAME;
     for (let ts = this.lastTs < 0 ? 0 : this.lastTs + VIDEO_FILLER_INTERVAL_MS; ts <= horizon; ts += VIDEO_FILLER_INTERVAL_MS) {
       this.lastTs = ts;
-      this.emit({ ts, track: this.trackNumber, keyframe: true, data: FILLER_VP8_KEYFRAME });
+      this.emit({ ts, track: this.trackNumber, keyframe: true, data: picture });
     }
   }
 }

@@ -29,6 +29,8 @@ export interface MediaFrame {
   codec: MediaCodec;
   data: Buffer;
   keyframe: boolean;
+  /** False when a frame before this one was lost: a delta frame then decodes against a missing picture. */
+  intact: boolean;
   /** Milliseconds on the publisher's media clock; continuous while the track lives. */
   mediaTimeMs: number;
   /** Date.now() when the frame was complete on this server. */

@@ -155,25 +155,54 @@ class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements Publishe
     }
   }
 
-  /** RTP → jitter buffer → depacketized frames with the publisher's media time. */
+  /**
+   * RTP → jitter buffer → depacketized frames with the publisher's media time. Padding-only packets (bandwidth
+   * probes on the video stream) are left out and the sequence numbers behind them closed up, so they never break
+   * a frame; a frame that is lost or cannot be depacketized marks the next one as not intact and asks for a keyframe.
+   */
   private createTap() {
-    const clockRate = this.kind === 'video' ? 90_000 : 48_000;
+    const video = this.kind === 'video';
+    const clockRate = video ? 90_000 : 48_000;
     const jitter = new JitterBufferCallback(clockRate, { latency: TAP_LATENCY_MS, bufferSize: 10_000 });
-    const depacketizer = new DepacketizeCallback(this.codec, this.kind === 'video' ? { isFinalPacketInSequence: (h) => h.marker } : {});
+    const depacketizer = new DepacketizeCallback(this.codec, video ? { isFinalPacketInSequence: (h) => h.marker } : {});
     let last: number | null = null;
     let extended = 0;
+    let paddingSkipped = 0;
+    let expectedSeq: number | null = null;
+    let damaged = false;
+    let emitted = false;
+    const markDamaged = () => {
+      damaged = true;
+      this.requestKeyframe();
+    };
     jitter.pipe((out) => {
+      if (out.isPacketLost) markDamaged();
       if (!out.rtp) return;
-      const ts = out.rtp.header.timestamp;
+      const rtp = out.rtp;
+      if (video) {
+        if (rtp.payload.length === 0) {
+          paddingSkipped++;
+          return;
+        }
+        const seq = (rtp.header.sequenceNumber - paddingSkipped) & 0xffff;
+        if (expectedSeq !== null && seq !== expectedSeq) markDamaged();
+        expectedSeq = (seq + 1) & 0xffff;
+        rtp.header.sequenceNumber = seq;
+      }
+      const ts = rtp.header.timestamp;
       if (last === null) extended = 0;
       else extended += (ts - last) | 0;
       last = ts;
-      depacketizer.input({ rtp: out.rtp, time: (extended * 1000) / clockRate });
+      emitted = false;
+      depacketizer.input({ rtp, time: (extended * 1000) / clockRate });
+      if (video && rtp.header.marker && !emitted) markDamaged();
     });
     depacketizer.pipe((out) => {
       const frame = out.frame;
       if (!frame || frame.data.length === 0) return;
-      const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, mediaTimeMs: frame.time, receivedAt: Date.now() };
+      emitted = true;
+      const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time, receivedAt: Date.now() };
+      damaged = false;
       this.emit('frame', media);
     });
     return {
