@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_KEY, freePort, seedSchool, startAula } from './support/aula';
 import { launchChromium } from './support/browser';
+import { waitFor } from './support/wait';
 
 const run = promisify(execFile);
 
@@ -19,15 +20,6 @@ interface Rec {
   chatKey: string | null;
 }
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 type Api = <T>(method: string, p: string, body?: unknown, token?: string) => Promise<{ status: number; body: T }>;
 
@@ -79,7 +71,7 @@ describe('native live class: interruptions', () => {
         env: { ...process.env, AULA_DATA_DIR: dataDir, PORT: String(port), AULA_DEMO: '0', AULA_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', AULA_JOB_BACKOFF_MS: '100' },
         stdio: 'ignore',
       });
-    const healthy = () => waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.ok, 30_000, 'Aula to answer');
+    const healthy = () => waitFor('Aula to answer', async () => (await fetch(`${url}/health`).catch(() => null))?.ok, 30_000);
     const api: Api = async <T>(method: string, p: string, body?: unknown, token = ADMIN_KEY) => {
       const res = await fetch(url + p, { method, headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: res.status, body: (await res.json()) as T };
@@ -117,10 +109,10 @@ describe('native live class: interruptions', () => {
       await healthy();
 
       // The interrupted recording becomes playable from what was uploaded and what the encoder flushed.
-      const recovered = await waitFor(async () => {
+      const recovered = await waitFor('the interrupted recording to be ready', async () => {
         const r = await api<Rec>('GET', `/api/v1/recordings/${first.id}`);
         return r.body.status === 'ready' ? r.body : null;
-      }, 30_000, 'the interrupted recording to be ready');
+      }, 30_000);
       const recordedSeconds = (killedAt - Date.parse(first.startedAt)) / 1000;
       expect(recovered.durationSeconds).toBeGreaterThan(recordedSeconds - 3);
       expect(recovered.durationSeconds).toBeLessThan(recordedSeconds + 1);
@@ -128,21 +120,21 @@ describe('native live class: interruptions', () => {
       expect(playback.status).toBe(200);
       expect(Math.abs((await hlsDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);
       expect(recovered.chatKey).toBeTruthy();
-      await waitFor(async () => existsSync(path.join(dataDir, 'media', recovered.chatKey!)), 5_000, 'the chat transcript');
+      await waitFor('the chat transcript', async () => existsSync(path.join(dataDir, 'media', recovered.chatKey!)), 5_000);
       expect(readFileSync(path.join(dataDir, 'media', recovered.chatKey!), 'utf8')).toContain('Before the crash');
 
       // Both pages reconnect without a reload; the student receives the instructor's video again.
       for (const page of [host, student]) {
-        await waitFor(async () => (await page.evaluate(() => window.aulaLive?.state)) === 'joined' && (await page.evaluate(() => window.aulaLive?.reconnects ?? 0)) > 0, 30_000, 'the page to rejoin');
+        await waitFor('the page to rejoin', async () => (await page.evaluate(() => window.aulaLive?.state)) === 'joined' && (await page.evaluate(() => window.aulaLive?.reconnects ?? 0)) > 0, 30_000);
       }
-      const before = await waitFor(async () => framesDecoded(student), 20_000, 'video after the restart');
-      await waitFor(async () => (await framesDecoded(student)) > before + 10, 20_000, 'frames decoded after the restart');
+      const before = await waitFor('video after the restart', async () => (await framesDecoded(student)) || null, 20_000);
+      await waitFor('frames decoded after the restart', async () => (await framesDecoded(student)) > before + 10, 20_000);
 
       // An auto-recorded class records again once its instructor is back: a second recording.
-      const second = await waitFor(async () => {
+      const second = await waitFor('a new recording after the restart', async () => {
         const r = await api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`);
         return r.body.items.find((x) => x.id !== first.id && x.status === 'recording') ?? null;
-      }, 20_000, 'a new recording after the restart');
+      }, 20_000);
       expect(second).toBeTruthy();
       await host.close();
       await student.close();
@@ -177,15 +169,15 @@ describe('native live class: interruptions', () => {
       const goneAt = Date.now();
       await expect.poll(() => student.textContent('#live-message'), { timeout: 5_000 }).toMatch(/instructor's connection dropped/);
       expect((await t.api<{ status: string }>('GET', `/api/v1/live-classes/${cls.body.id}`)).body.status).toBe('live');
-      const ended = await waitFor(async () => {
+      const ended = await waitFor('the class to end', async () => {
         const r = await t.api<{ status: string; endedAt: string }>('GET', `/api/v1/live-classes/${cls.body.id}`);
         return r.body.status === 'ended' ? r.body : null;
-      }, 20_000, 'the class to end');
+      }, 20_000);
       expect(Date.parse(ended.endedAt) - goneAt).toBeGreaterThan(3_500);
-      const rec = await waitFor(async () => {
+      const rec = await waitFor('the recording to be ready', async () => {
         const r = await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${cls.body.id}`);
         return r.body.items[0]?.status === 'ready' ? r.body.items[0] : null;
-      }, 10_000, 'the recording to be ready');
+      }, 10_000);
       expect(rec.durationSeconds).toBeGreaterThan(8);
       await expect.poll(() => student.textContent('#live-message'), { timeout: 10_000 }).toMatch(/did not come back/);
     } finally {

@@ -6,18 +6,10 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { ADMIN_KEY, seedSchool, startAula } from './support/aula';
 import { makeTestVideo } from './support/media';
+import { waitFor } from './support/wait';
 
 type Rec = { id: string; status: string; purgedAt: string | null; media: unknown };
 
-async function waitFor<T>(fn: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('retention', () => {
   it('purges the media of a recording deleted longer ago than the retention period, keeping its row and history', async () => {
@@ -30,7 +22,7 @@ describe('retention', () => {
       const cls = await t.api<{ id: string }>('POST', '/api/v1/live-classes', { body: { title: 'Old', batchId: school.batches[0]!.id, provider: 'upload', startsAt: now.toISOString(), durationMinutes: 5 } });
       const file = await makeTestVideo(path.join(dataDir, 'a.mp4'), { seconds: 2 });
       const rec = await t.api<Rec>('POST', `/api/v1/live-classes/${cls.body.id}/uploads?filename=a.mp4`, { rawBody: readFileSync(file), headers: { 'content-type': 'video/mp4' } });
-      await waitFor(async () => ((await t.api<Rec>('GET', `/api/v1/recordings/${rec.body.id}`)).body.status === 'ready' ? true : null));
+      await waitFor('the recording to be ready', async () => ((await t.api<Rec>('GET', `/api/v1/recordings/${rec.body.id}`)).body.status === 'ready' ? true : null), 60_000);
       const mediaDir = path.join(dataDir, 'media', 'recordings', rec.body.id);
       expect(readdirSync(mediaDir).length).toBeGreaterThan(0);
       await t.api('DELETE', `/api/v1/recordings/${rec.body.id}`);
@@ -45,10 +37,10 @@ describe('retention', () => {
 
       now = new Date(now.getTime() + 2 * 86_400_000);
       t = await startAula({ AULA_RETENTION_DAYS: '30' }, dataDir, clock);
-      const purged = await waitFor(async () => {
+      const purged = await waitFor('the recording to be purged', async () => {
         const r = await t.api<Rec>('GET', `/api/v1/recordings/${rec.body.id}`);
         return r.body.purgedAt ? r.body : null;
-      });
+      }, 60_000);
       expect(purged.status).toBe('deleted');
       expect(existsSync(mediaDir) ? readdirSync(mediaDir, { recursive: true }) : []).toEqual([]);
       const restore = await t.api<{ error: { message: string } }>('POST', `/api/v1/recordings/${rec.body.id}/restore`);
@@ -71,7 +63,7 @@ describe('crash recovery', () => {
     });
   }
   async function ready(url: string) {
-    await waitFor(async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 30_000);
+    await waitFor('Aula to answer', async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 30_000);
   }
 
   it('after SIGKILL with jobs queued and running, a restart finishes every job exactly once and leaves no recording stuck', async () => {
@@ -92,7 +84,7 @@ describe('crash recovery', () => {
       const ids: string[] = [];
       for (let i = 0; i < 4; i++) ids.push((await t.api<{ id: string }>('POST', `/api/v1/live-classes/${cls.id}/uploads?filename=v.mp4`, undefined, video)).id);
       // Kill while the first job runs and the others wait.
-      await waitFor(async () => {
+      await waitFor('a job to be running', async () => {
         const db = new Database(path.join(dataDir, 'aula.db'), { readonly: true });
         try {
           return (db.prepare("select count(*) n from jobs where status = 'running'").get() as { n: number }).n > 0 ? true : null;
@@ -106,9 +98,9 @@ describe('crash recovery', () => {
       child = startProcess(dataDir, port);
       await ready(url);
       for (const id of ids) {
-        await waitFor(async () => ((await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).status === 'ready' ? true : null), 90_000);
+        await waitFor('the recording to be ready', async () => ((await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).status === 'ready' ? true : null), 90_000);
       }
-      await waitFor(async () => {
+      await waitFor('the queue to finish every job', async () => {
         const db = new Database(path.join(dataDir, 'aula.db'), { readonly: true });
         try {
           const open = db.prepare("select count(*) n from jobs where name = 'process-recording' and status in ('queued','running')").get() as { n: number };
@@ -116,7 +108,7 @@ describe('crash recovery', () => {
         } finally {
           db.close();
         }
-      });
+      }, 60_000);
       const db = new Database(path.join(dataDir, 'aula.db'), { readonly: true });
       try {
         const jobs = db.prepare("select data, status from jobs where name = 'process-recording'").all() as { data: string; status: string }[];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
 import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
+import { waitFor, waitForIdleJobs } from './support/wait';
 import { type EmulatedFileInput, sendZoomWebhook, ZoomEmulator, zoomUuid } from './support/zoom-emulator';
 
 type ErrorBody = { error: { code: string; message: string } };
@@ -25,17 +26,6 @@ const webhookSecret = 'webhook-secret-token-1';
 /** Classes are scheduled in the future (a class may not start in the past); next year's March always is. */
 const classYear = new Date().getUTCFullYear() + 1;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const waitFor = async <T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 40_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-};
 
 /** The same behaviour on each database Aula runs on; PostgreSQL when the test server is there. */
 const databases: { name: string; open(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> }[] = [
@@ -94,7 +84,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     waitFor(`${count} settled recordings`, async () => {
       const items = await recordingsOf(liveClassId);
       return items.length === count && items.every(isSettled) && items;
-    });
+    }, 40_000);
 
   const mp4 = (start: string, end: string, extra: Partial<EmulatedFileInput> = {}): EmulatedFileInput => ({ file_type: 'MP4', recording_start: start, recording_end: end, path: video, ...extra });
   const chat = (start: string, end: string, text: string): EmulatedFileInput => ({ file_type: 'CHAT', recording_start: start, recording_end: end, text });
@@ -114,7 +104,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     waitFor('the recording with captions', async () => {
       const r = (await t.api<Recording>('GET', `/api/v1/recordings/${recordingId}`)).body;
       return isSettled(r) && Boolean(r.media?.captionsVttKey) && r;
-    });
+    }, 40_000);
 
   it('answers Zoom\'s URL validation with the HMAC of the plain token, and only when signed', async () => {
     const event = { payload: { plainToken: 'qgg8vlvZRS6UYooatFL8Aw' }, event_ts: Date.now(), event: 'endpoint.url_validation' };
@@ -215,7 +205,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(items.map((r) => r.status)).toEqual(['ready', 'ready']);
     // A second, distinct delivery of the same files (Zoom resent it later) imports nothing new.
     expect((await send({ ...event, event_ts: event.event_ts + 1 })).body).toMatchObject({ segments: 2 });
-    await sleep(800);
+    await waitForIdleJobs(t.url);
     expect(await recordingsOf(cls.id)).toHaveLength(2);
 
     const student = school.batches[0]!.students[0]!.token;
@@ -273,7 +263,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
       body: tampered.replace('"recording.completed"', '"recording.completed" '),
     });
     expect(res.status).toBe(401);
-    await sleep(600);
+    await waitForIdleJobs(t.url);
     expect(await recordingsOf(cls.id)).toEqual([]);
     expect(zoom.downloads.get(rec.files[0]!.id)).toBeUndefined();
   });
@@ -367,7 +357,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const healed = await waitFor('the healed recording', async () => {
       const r = (await t.api<Recording>('GET', `/api/v1/recordings/${failed.id}`)).body;
       return r.status === 'ready' && isSettled(r) && r;
-    });
+    }, 40_000);
     expect(healed.processingError).toBeNull();
     expect(healed.media?.chatVttKey).toBeTruthy();
     expect(await recordingsOf(cls.id)).toHaveLength(2);
@@ -388,7 +378,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(second.body).toMatchObject({ meetings: 2, enqueued: 0, alreadyImported: 1 });
     // Paging: the emulator returns one meeting per page.
     expect(zoom.requests.filter((q) => q.path === '/v2/users/me/recordings' && q.query.includes('next_page_token=')).length).toBeGreaterThanOrEqual(2);
-    await sleep(500);
+    await waitForIdleJobs(t.url);
     expect(await recordingsOf(cls.id)).toHaveLength(1);
   });
 
@@ -435,7 +425,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     // Zoom's retry of the delivery is dropped; a later, distinct delivery of the same transcript changes nothing.
     expect((await send(event)).body).toMatchObject({ duplicate: true });
     expect((await send({ ...event, event_ts: event.event_ts + 1 })).body).toMatchObject({ transcripts: 1 });
-    await sleep(800);
+    await waitForIdleJobs(t.url);
     expect(zoom.downloads.get(transcript!.id)).toEqual({ ok: 1, failed: 0 });
     expect(zoom.downloads.get(rec.files[0]!.id)).toEqual({ ok: 1, failed: 0 });
     expect(await recordingsOf(cls.id)).toHaveLength(1);
@@ -452,7 +442,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
       await download.arrived;
       zoom.addFiles(rec.uuid, [transcriptFile('2026-03-02T11:00:00Z', '2026-03-02T11:15:00Z', 'Ben: What is a good argument?')]);
       expect((await send(zoom.transcriptCompletedEvent(rec.uuid))).body).toMatchObject({ transcripts: 1 });
-      await sleep(400);
+      await new Promise((r) => setTimeout(r, 400));
     } finally {
       download.release();
     }
@@ -473,7 +463,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(await captionsSeenByStudent(earlyImport!.id)).toContain('Ana Lima: Ethos, pathos, logos.');
     // Its recording.completed, late, imports nothing more.
     expect((await send(zoom.recordingCompletedEvent(earlyRec.uuid))).body).toMatchObject({ segments: 1 });
-    await sleep(600);
+    await waitForIdleJobs(t.url);
     expect(await recordingsOf(early.id)).toHaveLength(1);
     expect(zoom.downloads.get(earlyRec.files[0]!.id)).toEqual({ ok: 1, failed: 0 });
   });
@@ -493,8 +483,8 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
       download.release();
     }
     // The import gets its file, then stops: the deletion stands.
-    await waitFor('the held download to finish', async () => zoom.downloads.get(fileId)?.ok === 1);
-    await sleep(800);
+    await waitFor('the held download to finish', async () => zoom.downloads.get(fileId)?.ok === 1, 40_000);
+    await waitForIdleJobs(t.url);
     const items = await recordingsOf(cls.id);
     expect(items).toHaveLength(1);
     const deleted = items[0]!;
@@ -514,7 +504,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const back = await waitFor('the recovered recording', async () => {
       const r = (await t.api<Recording>('GET', `/api/v1/recordings/${deleted.id}`)).body;
       return r.status === 'ready' && isSettled(r) && r;
-    });
+    }, 40_000);
     expect(back.processingError).toBeNull();
     const again = await t.api<{ items: Recording[] }>('GET', `/api/v1/lessons/${school.lessons[0]!.id}/recordings?limit=200`, { token: student });
     expect(again.body.items.some((r) => r.id === deleted.id)).toBe(true);
@@ -642,12 +632,12 @@ describe.skipIf(!redisUrl)('Zoom on BullMQ: a rate-limited import', () => {
     const listings = await waitFor('the retried listing', async () => {
       const found = zoom.requests.filter((q) => q.method === 'GET' && q.path === `/v2${listing}` && q.status !== 0);
       return found.length >= 2 && found;
-    });
+    }, 40_000);
     expect(listings.map((q) => q.status)).toEqual([429, 200]);
     expect(listings[1]!.at - listings[0]!.at).toBeGreaterThanOrEqual(2_000);
     await waitFor('the imported recording', async () => {
       const items = (await t.api<{ items: Recording[] }>('GET', `/api/v1/recordings?liveClassId=${created.body.id}`)).body.items;
       return items.length === 1 && items[0]!.status === 'ready';
-    });
+    }, 40_000);
   });
 });
