@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../clock';
 import { newId } from '../crypto';
 import type { Db } from '../db/database';
-import { type EnqueueOptions, type Job, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/catalogue';
+import { type EnqueueOptions, type Job, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/queue';
 
 export interface DatabaseQueueOptions {
   db: Db;
