@@ -9,7 +9,7 @@ import { createSmtpMailer } from './adapters/mail/smtp-mailer';
 import type { MediaStorage } from './adapters/storage/media-storage';
 import { postWebhook, resolvesToPrivate } from './adapters/webhooks/http-poster';
 import type { AppConfig } from './config';
-import type { ChangeFeed } from './services/change-feed';
+import type { ChangeFeed } from './contracts/change-feed';
 import { createDeliveryWorker } from './services/notifications/delivery-worker';
 import { createDispatcher } from './services/notifications/dispatcher';
 import { createEmailSender } from './services/notifications/email-sender';

@@ -52,7 +52,7 @@ import { createMediaProcessor } from './services/media-processor';
 import { createRecordingService } from './services/recordings';
 import { createRecordingPresenter } from './services/recording-presenter';
 import { createViewerAccess } from './services/viewer-access';
-import { type JobQueue, withAttemptCounting } from './jobs/catalogue';
+import { type JobQueue, withAttemptCounting } from './jobs/queue';
 import { processRecordingHandler } from './jobs/handlers/process-recording';
 import { createZoomApi } from './adapters/providers/zoom-api';
 import { createProviderAccountStore } from './adapters/db/provider-repository';

@@ -12,7 +12,7 @@ import type { AppConfig } from './config';
 import type { HttpApp } from './http/app';
 import { registerLtiRoutes } from './http/routes/lti';
 import { registerLtiAdminRoutes } from './http/routes/lti-admin';
-import type { JobHandlers, JobQueue } from './jobs/catalogue';
+import type { JobHandlers, JobQueue } from './jobs/queue';
 import { ltiPostScoreHandler } from './jobs/handlers/lti-post-score';
 import { ltiSyncRosterHandler, ltiSyncRostersHandler } from './jobs/handlers/lti-sync-roster';
 import type { IdentityService } from './services/identity';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IllegalTransition } from '../src/domain/errors';
 import { canTransition, nextLiveClassStatus, nextRecordingState, RECORDING_STATUSES, type RecordingStatus } from '../src/domain/recording-state';
 import { signPlaybackToken, verifyPlaybackToken } from '../src/domain/playback-token';
-import { backoffDelayMs } from '../src/jobs/catalogue';
+import { backoffDelayMs } from '../src/jobs/queue';
 
 const LEGAL: Record<RecordingStatus, RecordingStatus[]> = {
   scheduled: ['recording', 'processing', 'deleted'],

@@ -1,7 +1,11 @@
+import type { LiveClassStatus, RecordingStatus } from '../contracts/statuses';
 import { IllegalTransition } from './errors';
 
-export const RECORDING_STATUSES = ['scheduled', 'recording', 'processing', 'ready', 'failed', 'deleted'] as const;
-export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
+export type { LiveClassStatus, RecordingStatus } from '../contracts/statuses';
+
+export const RECORDING_STATUSES = ['scheduled', 'recording', 'processing', 'ready', 'failed', 'deleted'] as const satisfies readonly RecordingStatus[];
+// The list names every status of the contract: one added there and not here stops the build.
+true satisfies (Exclude<RecordingStatus, (typeof RECORDING_STATUSES)[number]> extends never ? true : false);
 
 /** Every non-deleted transition the lifecycle allows; `deleted` and restore are handled below. */
 const FORWARD: Readonly<Record<Exclude<RecordingStatus, 'deleted'>, readonly RecordingStatus[]>> = {
@@ -52,8 +56,8 @@ export function canTransition(current: RecordingStateView, t: RecordingTransitio
   }
 }
 
-export const LIVE_CLASS_STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
-export type LiveClassStatus = (typeof LIVE_CLASS_STATUSES)[number];
+export const LIVE_CLASS_STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const satisfies readonly LiveClassStatus[];
+true satisfies (Exclude<LiveClassStatus, (typeof LIVE_CLASS_STATUSES)[number]> extends never ? true : false);
 
 const LIVE_CLASS_FORWARD: Readonly<Record<LiveClassStatus, readonly LiveClassStatus[]>> = {
   scheduled: ['live', 'cancelled'],

@@ -11,7 +11,7 @@ import { Conflict, NotFound, Unprocessable } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import type { OutboxEvent } from '../domain/notifications/events';
 import { type LiveClassProvider, type LiveClassStatus, nextLiveClassStatus } from '../domain/recording-state';
-import type { ChangeFeed } from './change-feed';
+import type { ChangeFeed } from '../contracts/change-feed';
 import type { Actor, RecordingService } from './recordings';
 import type { ViewerAccess } from './viewer-access';
 

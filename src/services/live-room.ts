@@ -12,7 +12,7 @@ import type { IceServer, PublishedTrack, SessionDescription, Sfu, SfuPeer, SfuRo
 import { AccessDenied, Conflict, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import type { LiveClassStatus } from '../domain/recording-state';
-import type { ChangeFeed } from './change-feed';
+import type { ChangeFeed } from '../contracts/change-feed';
 import type { LiveClassService } from './live-classes';
 import type { RecordingService } from './recordings';
 import type { ViewerAccess } from './viewer-access';

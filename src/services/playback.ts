@@ -6,7 +6,7 @@ import type { Principal } from '../domain/identity';
 import { signPlaybackToken, verifyPlaybackToken } from '../domain/playback-token';
 import { type RecordingMedia, recordingPrefix } from '../domain/recording-media';
 import type { AuditLog, RequestContext } from './audit';
-import type { ChangeFeed } from './change-feed';
+import type { ChangeFeed } from '../contracts/change-feed';
 import type { MediaCache, MediaObject } from './media-cache';
 import type { ViewerAccess } from './viewer-access';
 

@@ -11,8 +11,8 @@ import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { SidecarRefusal } from '../domain/media/sidecar-text';
 import { recordingEventFor } from '../domain/notifications/events';
 import { nextRecordingState, type RecordingStatus, type RecordingTransition } from '../domain/recording-state';
-import type { JobQueue } from '../jobs/catalogue';
-import type { ChangeFeed } from './change-feed';
+import type { JobQueue } from '../jobs/queue';
+import type { ChangeFeed } from '../contracts/change-feed';
 import { actorLabel, type ViewerAccess } from './viewer-access';
 
 export interface RecordingServiceDeps {

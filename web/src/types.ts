@@ -96,7 +96,7 @@ export interface BatchMember {
 }
 
 // The console's change stream carries the server's own change types.
-import type { LiveClassChange, RecordingChange } from '../../src/services/change-feed';
+import type { LiveClassChange, RecordingChange } from '../../src/contracts/change-feed';
 export type { LiveClassChange, RecordingChange };
 
 /** The event names of the console's change stream. */

@@ -1,7 +1,6 @@
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { AppConfig } from '../../config';
 import { migrationProvider, type SqlDialectName } from './migrations';
 import type { Database } from './schema';
 
@@ -13,10 +12,13 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: AppConfig['database']): Promise<OpenDatabase> {
+/** Which database to open: a SQLite file, or a PostgreSQL server by its connection URL. */
+export type DatabaseOptions = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
   let db: Db;
-  if (config.kind === 'sqlite') {
-    const sqlite = new SQLite(config.file);
+  if (options.kind === 'sqlite') {
+    const sqlite = new SQLite(options.file);
     // WAL lets readers proceed while a writer commits; busy_timeout covers brief lock waits between processes.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
@@ -27,9 +29,9 @@ export async function openDatabase(config: AppConfig['database']): Promise<OpenD
     // int8 and numeric come back as strings by default; Aula's sizes fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));
     pg.types.setTypeParser(1700, (v) => Number(v));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: config.url, max: 10 }) }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.url, max: 10 }) }) });
   }
-  const dialect: SqlDialectName = config.kind;
+  const dialect: SqlDialectName = options.kind;
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -1,7 +1,7 @@
 import { type Job as BullJob, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/catalogue';
+import { type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/queue';
 
 const QUEUE_NAME = 'aula-jobs';
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChangeFeed, FeedChange } from '../../services/change-feed';
+import type { ChangeFeed, FeedChange } from '../../contracts/change-feed';
 
 const CHANNEL = 'aula:recording-changes';
 

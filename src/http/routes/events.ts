@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccessDenied } from '../../domain/errors';
 import type { Principal } from '../../domain/identity';
-import type { ChangeFeed } from '../../services/change-feed';
+import type { ChangeFeed } from '../../contracts/change-feed';
 import type { ViewerAccess } from '../../services/viewer-access';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';

@@ -3,7 +3,7 @@ import type { LtiRoster } from '../../services/lti/roster';
 import type { LtiRegistration } from '../../services/lti/registration';
 import type { ToolKeys } from '../../services/lti/tool-keys';
 import { requireRole } from '../../domain/identity';
-import type { JobQueue } from '../../jobs/catalogue';
+import type { JobQueue } from '../../jobs/queue';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 import { IdParam } from '../schemas';

@@ -1,5 +1,5 @@
 import type { LtiGrades } from '../../services/lti/grades';
-import type { JobHandler } from '../catalogue';
+import type { JobHandler } from '../queue';
 
 /** One student's score for one line item; platform errors are retried with the queue's backoff. */
 export function ltiPostScoreHandler(grades: Pick<LtiGrades, 'postScore'>): JobHandler<'lti-post-score'> {

@@ -1,5 +1,5 @@
 import type { LtiRoster } from '../../services/lti/roster';
-import type { JobHandler, JobQueue } from '../catalogue';
+import type { JobHandler, JobQueue } from '../queue';
 
 /** One context's roster; a context deleted meanwhile (or without a roster service) is skipped. */
 export function ltiSyncRosterHandler(roster: Pick<LtiRoster, 'syncContext'>): JobHandler<'lti-sync-roster'> {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { RecordingRecord, RecordingRepository } from '../../adapters/db/recording-repository';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
 import type { RecordingService } from '../../services/recordings';
-import type { JobHandler } from '../catalogue';
+import type { JobHandler } from '../queue';
 
 /** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
 export interface RecordingMediaProcessor {

@@ -4,8 +4,7 @@ import type { LtiRepository } from '../../adapters/db/lti-repository';
 import { PlatformHttpError, type PlatformHttp } from '../../adapters/lti/platform-http';
 import { LTI_SCOPES } from '../../domain/lti/claims';
 import { nextScoreTimestamp, scoresUrl, watchScore } from '../../domain/lti/messages';
-import type { JobOutcome, JobQueue } from '../../jobs/catalogue';
-import { RetryLater } from '../../jobs/catalogue';
+import { type JobOutcome, type JobQueue, RetryLater } from '../../jobs/queue';
 import type { AccessTokens } from './access-tokens';
 
 /** How long the score lookups of one viewer and recording are reused between heartbeats. */

@@ -9,7 +9,7 @@ import type { Principal } from '../../domain/identity';
 import { checkLaunchClaims, type LtiLaunch } from '../../domain/lti/claims';
 import { LtiRefusal } from '../../domain/lti/refusal';
 import { decideAulaRole } from '../../domain/lti/roles';
-import type { JobQueue } from '../../jobs/catalogue';
+import type { JobQueue } from '../../jobs/queue';
 import type { IdentityService } from '../identity';
 import type { PlatformKeys } from './platform-keys';
 import type { LtiProvisioning } from './provisioning';

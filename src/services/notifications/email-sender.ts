@@ -4,7 +4,7 @@ import type { NotificationRepository, RecordingContext } from '../../adapters/db
 import type { EmailDeliveriesTable } from '../../adapters/db/schema';
 import { readStoredBytes, type MediaStorage } from '../../adapters/storage/media-storage';
 import type { RecordingMedia } from '../../domain/recording-media';
-import { backoffDelayMs } from '../../jobs/catalogue';
+import { backoffDelayMs } from '../../jobs/queue';
 import { type MailLinks, recordingFailedMail, recordingReadyMail } from './mail-composer';
 
 export interface EmailSenderDeps {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { JobHandlers } from '../../jobs/catalogue';
+import type { JobHandlers } from '../../jobs/queue';
 import type { LiveClassProviderHooks } from '../live-classes';
 
 /** Providers with a remote side; `native` and `upload` live in Aula itself. */

@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../../adapters/clock';
 import { decryptSecret, encryptSecret, newId } from '../../adapters/crypto';
 import type { ProviderInboxRepository } from '../../adapters/db/provider-inbox-repository';
 import { DomainError, NotFound, Unauthenticated } from '../../domain/errors';
-import { type JobHandler, type JobQueue, RetryLater } from '../../jobs/catalogue';
+import { type JobHandler, type JobQueue, RetryLater } from '../../jobs/queue';
 import type { ProviderAccounts } from './accounts';
 import type { ProviderModule, RemoteProvider, WebhookRefusalReason, WebhookRequest } from './provider-module';
 

@@ -3,7 +3,7 @@ import { type Clock, isoNow } from '../../../adapters/clock';
 import type { LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
 import { type CloudflareEvent, videoOutcome } from '../../../domain/providers/cloudflare/events';
-import type { JobQueue } from '../../../jobs/catalogue';
+import type { JobQueue } from '../../../jobs/queue';
 import { type ClassMover, moveClassQuietly } from '../class-moves';
 import type { RemoteImport } from '../remote-import';
 import type { CloudflareAccount } from './account';

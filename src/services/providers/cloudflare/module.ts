@@ -9,7 +9,7 @@ import {
 } from '../../../domain/providers/cloudflare/signatures';
 import { NotFound, Unprocessable } from '../../../domain/errors';
 import type { Principal } from '../../../domain/identity';
-import type { JobQueue } from '../../../jobs/catalogue';
+import type { JobQueue } from '../../../jobs/queue';
 import type { HostedPlayback } from '../../playback';
 import type { RecordingService } from '../../recordings';
 import type { ViewerAccess } from '../../viewer-access';

@@ -6,7 +6,7 @@ import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/
 import type { RecordingRecord, RecordingRepository } from '../../../adapters/db/recording-repository';
 import { type CloudflareApi, CloudflareApiError, type RtkRecording } from '../../../adapters/providers/cloudflare-api';
 import { downloadUrlLapsed, fileSizeOf, RealtimeKitStatusUpdate } from '../../../domain/providers/cloudflare/events';
-import type { JobHandler, JobQueue } from '../../../jobs/catalogue';
+import type { JobHandler, JobQueue } from '../../../jobs/queue';
 import type { ProviderCapture, RecordingService } from '../../recordings';
 import type { RemoteImport } from '../remote-import';
 import type { InboxReader } from '../webhook-intake';

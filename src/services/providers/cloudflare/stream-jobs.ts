@@ -7,7 +7,7 @@ import type { RecordingRepository } from '../../../adapters/db/recording-reposit
 import { type CloudflareApi, CloudflareApiError } from '../../../adapters/providers/cloudflare-api';
 import { runFfmpeg } from '../../../adapters/media/ffmpeg-process';
 import { StreamVideo, videoOutcome } from '../../../domain/providers/cloudflare/events';
-import { type JobHandler, type JobQueue, RetryLater } from '../../../jobs/catalogue';
+import { type JobHandler, type JobQueue, RetryLater } from '../../../jobs/queue';
 import type { RecordingService } from '../../recordings';
 import type { RemoteImport, RemoteRecordingTarget } from '../remote-import';
 import type { CloudflareAccount } from './account';

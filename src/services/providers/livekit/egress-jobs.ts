@@ -8,7 +8,7 @@ import type { MediaStorage } from '../../../adapters/storage/media-storage';
 import {
   advancesEgress, type EgressCaptureState, type EgressInfo, egressOutcome, egressPrefix, isTerminal, roomNameOf,
 } from '../../../domain/providers/livekit/egress';
-import type { JobHandler, JobQueue } from '../../../jobs/catalogue';
+import type { JobHandler, JobQueue } from '../../../jobs/queue';
 import type { RecordingService } from '../../recordings';
 import type { LiveKitAccount } from './account';
 import type { CaptureStates } from './capture-state';

@@ -8,7 +8,7 @@ import { type LiveKitApi, LiveKitApiError } from '../../../adapters/providers/li
 import { Unprocessable } from '../../../domain/errors';
 import { roomNameOf } from '../../../domain/providers/livekit/egress';
 import { parseLiveKitEvent, verifyLiveKitWebhook } from '../../../domain/providers/livekit/webhook';
-import type { JobQueue } from '../../../jobs/catalogue';
+import type { JobQueue } from '../../../jobs/queue';
 import type { JoinInfo } from '../../live-classes';
 import type { ProviderCapture, RecordingService } from '../../recordings';
 import type { ProviderAccounts } from '../accounts';

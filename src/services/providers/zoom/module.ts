@@ -4,7 +4,7 @@ import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
 import type { ZoomApi } from '../../../adapters/providers/zoom-api';
 import { parseZoomEvent, verifyZoomSignature, zoomDeliveryId, zoomUrlValidationAnswer } from '../../../domain/providers/zoom/webhook';
-import type { JobQueue } from '../../../jobs/catalogue';
+import type { JobQueue } from '../../../jobs/queue';
 import type { RecordingService } from '../../recordings';
 import type { ProviderAccounts } from '../accounts';
 import type { ClassMover } from '../class-moves';
