@@ -4,6 +4,8 @@
  */
 export interface JobCatalogue {
   'process-recording': { recordingId: string };
+  /** The precise cut of a recording's current trim. */
+  'trim-recording': { recordingId: string };
   'purge-deleted-media': Record<string, never>;
   /** A provider event kept in the inbox whose handling failed or was cut short; handled again from there. */
   'handle-provider-event': { inboxId: string };

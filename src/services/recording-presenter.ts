@@ -1,5 +1,6 @@
 import type { RecordingListItem } from '../adapters/db/recording-repository';
 import type { Principal } from '../domain/identity';
+import { type TrimView, trimView } from '../domain/media/trim';
 import type { PlaybackService } from './playback';
 import type { RecordingPart, RecordingParts } from './recording-parts';
 import type { WatchAnalytics } from './watch-analytics';
@@ -7,7 +8,8 @@ import type { WatchAnalytics } from './watch-analytics';
 type ViewerProgress = { lastPosition: number; watchedPercent: number };
 
 /** A listed recording as a viewer sees it: storage keys left out, a signed poster URL and their own progress added. */
-export type RecordingView = Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey'> & {
+export type RecordingView = Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey' | 'trim'> & {
+  trim: TrimView | null;
   posterUrl: string | null;
   hasChat: boolean;
   progressForViewer: ViewerProgress | null;
@@ -28,7 +30,7 @@ export function createRecordingPresenter(deps: { playback: Pick<PlaybackService,
       id: r.id, liveClassId: r.liveClassId, title: r.title, status: r.status, previousStatus: r.previousStatus, source: r.source, externalRef: r.externalRef,
       startedAt: r.startedAt, endedAt: r.endedAt, sourceSize: r.sourceSize, durationSeconds: r.durationSeconds, width: r.width, height: r.height,
       videoCodec: r.videoCodec, audioCodec: r.audioCodec, bitRate: r.bitRate, sizeBytes: r.sizeBytes, progress: r.progress, processingError: r.processingError,
-      deletedAt: r.deletedAt, purgedAt: r.purgedAt, createdAt: r.createdAt, updatedAt: r.updatedAt, liveClass: r.liveClass,
+      deletedAt: r.deletedAt, purgedAt: r.purgedAt, createdAt: r.createdAt, updatedAt: r.updatedAt, liveClass: r.liveClass, trim: trimView(r.trim),
       posterUrl: deps.playback.posterUrl(viewer, r.id, r.media), hasChat: Boolean(r.media?.chatVttKey), progressForViewer: progress.get(r.id) ?? null,
       part: parts.get(r.id) ?? null,
     }));

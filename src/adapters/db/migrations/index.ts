@@ -4,6 +4,7 @@ import { providerInbox } from './0004-provider-inbox';
 import { notificationsWebhooksShareLinks } from './0006-notifications';
 import { lti } from './0007-lti';
 import { homeVisitsAndSearchCues } from './0008-home-and-search';
+import { recordingTrim } from './0009-recording-trim';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -273,6 +274,7 @@ const migrations: Record<string, Up> = {
   '0006_notifications_webhooks_share_links': notificationsWebhooksShareLinks,
   '0007_lti': lti,
   '0008_home_visits_and_search_cues': homeVisitsAndSearchCues,
+  '0009_recording_trim': recordingTrim,
 };
 
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {

@@ -4,6 +4,7 @@ import { createRecordingList } from './list';
 import { createProviderStateQueries } from './provider-state';
 import { createRecordingReads } from './reads';
 import { createRetentionQueries } from './retention';
+import { createTrimQueries } from './trim';
 
 export type { RecordingListFilter, RecordingListItem, RecordingRecord, RecordingTransitionWrite } from './records';
 
@@ -15,6 +16,7 @@ export function createRecordingRepository(db: Db) {
     ...createRecordingList(db),
     ...createProviderStateQueries(db),
     ...createRetentionQueries(db),
+    ...createTrimQueries(db),
   };
 }
 

@@ -12,7 +12,7 @@ export function createLifecycleQueries(db: Db) {
         await trx.insertInto('recordings').values({
           id: r.id, live_class_id: r.liveClassId, title: r.title, status: r.status, previous_status: null, source: r.source, external_ref: r.externalRef,
           started_at: r.startedAt, ended_at: r.endedAt, source_key: r.sourceKey, source_size: r.sourceSize, chat_key: r.chatKey, captions_key: r.captionsKey,
-          duration_seconds: null, width: null, height: null, video_codec: null, audio_codec: null, bit_rate: null, size_bytes: null, media: null,
+          duration_seconds: null, width: null, height: null, video_codec: null, audio_codec: null, bit_rate: null, size_bytes: null, media: null, trim: null,
           progress_stage: null, progress_percent: null, processing_error: null, job_state: null, deleted_at: null, purged_at: null, created_at: r.now, updated_at: r.now,
         }).execute();
         await trx.insertInto('recording_events').values({ recording_id: r.id, from_status: null, to_status: r.status, actor: r.actor, reason: r.reason, at: r.now }).execute();

@@ -1,4 +1,5 @@
 import type { OutboxEvent } from '../../../domain/notifications/events';
+import type { RecordingTrim } from '../../../domain/media/trim';
 import type { RecordingMedia, RecordingMetadata } from '../../../domain/recording-media';
 import type { RecordingStatus } from '../../../domain/recording-state';
 import type { RecordingsTable } from '../schema';
@@ -18,6 +19,7 @@ export interface RecordingRecord extends RecordingMetadata {
   chatKey: string | null;
   captionsKey: string | null;
   media: RecordingMedia | null;
+  trim: RecordingTrim | null;
   progress: { stage: string; percent: number } | null;
   processingError: string | null;
   deletedAt: string | null;
@@ -38,6 +40,7 @@ export function toRecording(r: Omit<RecordingsTable, 'job_state'>): RecordingRec
     chatKey: r.chat_key, captionsKey: r.captions_key, durationSeconds: r.duration_seconds, width: r.width, height: r.height,
     videoCodec: r.video_codec, audioCodec: r.audio_codec, bitRate: r.bit_rate, sizeBytes: r.size_bytes,
     media: r.media ? (JSON.parse(r.media) as RecordingMedia) : null,
+    trim: r.trim ? (JSON.parse(r.trim) as RecordingTrim) : null,
     progress: r.progress_stage ? { stage: r.progress_stage, percent: r.progress_percent ?? 0 } : null,
     processingError: r.processing_error, deletedAt: r.deleted_at, purgedAt: r.purged_at, createdAt: r.created_at, updatedAt: r.updated_at,
   };

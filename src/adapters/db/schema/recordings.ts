@@ -45,6 +45,8 @@ export interface RecordingsTable {
   size_bytes: number | null;
   /** JSON: the published media (renditions, poster, sprite, mp4, chat vtt). */
   media: string | null;
+  /** JSON: the recording's trim (domain `RecordingTrim`); null when it is not trimmed. */
+  trim: string | null;
   progress_stage: string | null;
   progress_percent: number | null;
   processing_error: string | null;
