@@ -3,24 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-
-export type CloudflareErrorKind = 'unauthorized' | 'not_found' | 'refused' | 'rate_limited' | 'server' | 'network' | 'foreign_host' | 'too_large' | 'truncated';
-
-export class CloudflareApiError extends Error {
-  override name = 'CloudflareApiError';
-  constructor(
-    readonly kind: CloudflareErrorKind,
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** Worth another attempt later: Cloudflare was down, slow or limiting, or the connection broke. */
-  get retryable(): boolean {
-    return this.kind === 'server' || this.kind === 'network' || this.kind === 'rate_limited' || this.kind === 'truncated';
-  }
-}
+import { CloudflareApiError } from '../../domain/providers/cloudflare/api-error';
 
 export interface CloudflareCredentials {
   accountId: string;

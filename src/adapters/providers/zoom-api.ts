@@ -4,31 +4,12 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import type { ZoomRecordingObject } from '../../domain/providers/zoom/webhook';
+import { ZoomApiError } from '../../domain/providers/zoom/api-error';
 
 /**
  * A thin client for the few Zoom REST calls Aula makes, with Server-to-Server OAuth. It translates HTTP into typed
  * results and typed errors; what to do about an error (retry, give up, tell a person) is decided by the caller.
  */
-
-export type ZoomErrorKind = 'rate_limited' | 'unauthorized' | 'not_found' | 'server' | 'client' | 'network' | 'truncated';
-
-export class ZoomApiError extends Error {
-  override name = 'ZoomApiError';
-  constructor(
-    readonly kind: ZoomErrorKind,
-    readonly status: number | null,
-    message: string,
-    /** From `Retry-After` on a 429, when Zoom sent one. */
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
-
-  /** Worth trying again later: rate limits, expired tokens, Zoom's own failures, cut connections. */
-  get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'unauthorized' || this.kind === 'server' || this.kind === 'network' || this.kind === 'truncated';
-  }
-}
 
 export interface ZoomCredentials {
   accountId: string;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
-import { type CloudflareApi, CloudflareApiError } from '../../../adapters/providers/cloudflare-api';
+import type { CloudflareApi } from '../../../adapters/providers/cloudflare-api';
+import { CloudflareApiError } from '../../../domain/providers/cloudflare/api-error';
 import { kindOfStoredBody, parseCloudflareWebhook } from '../../../domain/providers/cloudflare/events';
 import {
   signedPlaybackUrl, signStreamPlaybackToken, verifyNotificationSecret, verifyRealtimeKitWebhook, verifyStreamWebhook, webhookKindOf,

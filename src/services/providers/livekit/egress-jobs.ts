@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../../../adapters/clock';
 import type { LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRecord, RecordingRepository } from '../../../adapters/db/recording-repository';
-import { type EgressDestination, type LiveKitApi, LiveKitApiError } from '../../../adapters/providers/livekit-api';
+import type { EgressDestination, LiveKitApi } from '../../../adapters/providers/livekit-api';
+import { LiveKitApiError } from '../../../domain/providers/livekit/api-error';
 import type { MediaStorage } from '../../../adapters/storage/media-storage';
 import {
   advancesEgress, type EgressCaptureState, type EgressInfo, egressOutcome, egressPrefix, isTerminal, roomNameOf,

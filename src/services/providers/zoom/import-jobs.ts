@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../../../adapters/clock';
 import type { LiveClassRecord } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
-import { ZoomApiError } from '../../../adapters/providers/zoom-api';
+import { ZoomApiError } from '../../../domain/providers/zoom/api-error';
 import { type JobCatalogue, type JobHandler, type JobName, type JobQueue, RetryLater } from '../../../jobs/catalogue';
 import type { RecordingService } from '../../recordings';
 import type { RemoteImport, RemoteRecordingTarget } from '../remote-import';
