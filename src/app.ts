@@ -12,7 +12,7 @@ import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
-import { removeOrphanedScratch } from './adapters/scratch';
+import { inJobScratch, removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
 import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
@@ -73,6 +73,7 @@ import { createProviderAttendanceRepository } from './adapters/db/provider-atten
 import { LocalMediaStorage } from './adapters/storage/local-storage';
 import { probeMedia } from './adapters/media/ffprobe';
 import type { ProviderModule, RemoteProvider } from './services/providers/provider-module';
+import type { JobScratch } from './services/providers/job-scratch';
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
@@ -131,6 +132,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const access = createViewerAccess(catalogRepo);
   const storage = createMediaStorage(config.storage);
   const scratchDir = path.join(config.dataDir, 'tmp');
+  /** A provider's jobs each work in a folder of their own under the provider's scratch folder. */
+  const jobScratch = (provider: string): JobScratch => (jobId, work) => inJobScratch(path.join(scratchDir, provider), jobId, work);
   const queue: JobQueue = config.redisUrl
     ? createBullmqQueue({ redisUrl: config.redisUrl, logger, ...config.jobs })
     : createDatabaseQueue({ db, clock, logger, ...config.jobs, soleWorker: config.database.kind === 'sqlite' });
@@ -153,7 +156,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const remoteImport = createRemoteImport({ recordings, recordingsRepo, log: logger });
   const zoom = createZoomModule({
     api: createZoomApi(config.zoom), accounts: providerAccounts, readInbox, remoteImport, liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses,
-    recordings, recordingsRepo, queue, clock, logger, scratchDir: path.join(scratchDir, 'zoom'),
+    recordings, recordingsRepo, queue, clock, logger, scratch: jobScratch('zoom'),
   });
   const s3 = config.storage.kind === 's3' ? config.storage.s3 : null;
   const providerAttendance = createProviderAttendanceRepository(db);

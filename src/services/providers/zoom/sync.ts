@@ -8,7 +8,8 @@ import { NotFound, Unprocessable } from '../../../domain/errors';
 import { type Principal, requireRole } from '../../../domain/identity';
 import { groupZoomSegments } from '../../../domain/providers/zoom/webhook';
 import type { ZoomAccount } from './account';
-import { externalRefOf, type ZoomImportJobs } from './import-jobs';
+import type { ZoomImportJobs } from './import-jobs';
+import { externalRefOf } from './refs';
 
 /** Zoom lists recordings by UTC date, at most a month at a time. */
 function dateWindows(from: string, to: string): { from: string; to: string }[] {
