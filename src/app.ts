@@ -14,7 +14,7 @@ import { createRedisWatchSessionStore } from './adapters/watch/watch-session-sto
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { inJobScratch, removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
-import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
+import { checkMediaTools, type MediaToolsCheck, runFfmpeg } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
@@ -71,6 +71,7 @@ import { cloudflareCapture } from './services/providers/cloudflare/rtk-jobs';
 import { registerCloudflareRoutes } from './http/routes/cloudflare';
 import { createProviderAttendanceRepository } from './adapters/db/provider-attendance-repository';
 import { LocalMediaStorage } from './adapters/storage/local-storage';
+import { readStoredText } from './adapters/storage/media-storage';
 import { probeMedia } from './adapters/media/ffprobe';
 import type { ProviderModule, RemoteProvider } from './services/providers/provider-module';
 import type { JobScratch } from './services/providers/job-scratch';
@@ -164,11 +165,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     api: createLiveKitApi(), accounts: providerAccounts, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo, recordings, recordingsRepo, queue,
     attendance: providerAttendance, storage, storageKind: storage.kind, probe: (file) => probeMedia(file, { timeoutMs: 20_000 }),
     s3: s3 && { kind: 's3', bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle },
-    openDirectory: (dir) => new LocalMediaStorage(dir), scratchDir: path.join(scratchDir, 'livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
+    openDirectory: (dir) => new LocalMediaStorage(dir), readStoredText, scratch: jobScratch('livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
   });
   const cloudflare = createCloudflareModule({
     api: createCloudflareApi(config.cloudflare), accounts: providerAccounts, readInbox, remoteImport, access, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo,
-    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratchDir: path.join(scratchDir, 'cloudflare'), clock, logger,
+    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratch: jobScratch('cloudflare'), runFfmpeg, clock, logger,
   });
   const providerModules: ProviderModule[] = [zoom, livekit, cloudflare];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));

@@ -16,6 +16,7 @@ import type { RecordingService } from '../../recordings';
 import type { ViewerAccess } from '../../viewer-access';
 import type { ProviderAccounts } from '../accounts';
 import type { ClassMover } from '../class-moves';
+import type { JobScratch } from '../job-scratch';
 import type { ProviderModule, WebhookRefusal } from '../provider-module';
 import type { RemoteImport } from '../remote-import';
 import type { InboxReader } from '../webhook-intake';
@@ -23,7 +24,7 @@ import { type CloudflareAccount, cloudflareAccount, cloudflareAccountSpec } from
 import { cloudflareEvents } from './events';
 import { cloudflareHooks, rotateStreamKey } from './hooks';
 import { rtkJobs } from './rtk-jobs';
-import { type HostedVideoState, streamJobs } from './stream-jobs';
+import { type HostedVideoState, streamJobs, type StreamJobsDeps } from './stream-jobs';
 
 export interface CloudflareModuleDeps {
   api: CloudflareApi;
@@ -39,7 +40,10 @@ export interface CloudflareModuleDeps {
   /** Seconds between polls of a video or live input that is still processing. */
   pollSeconds: number;
   maxDownloadBytes: number;
-  scratchDir: string;
+  /** Where downloads are streamed before they move into storage; one folder per job, removed when it ends. */
+  scratch: JobScratch;
+  /** Copies a video's HLS into an MP4 when Cloudflare makes none. */
+  runFfmpeg: StreamJobsDeps['runFfmpeg'];
   clock: Clock;
   logger: Logger;
 }
@@ -60,8 +64,8 @@ export function createCloudflareModule(deps: CloudflareModuleDeps): CloudflareMo
     const account = await deps.accounts.load('cloudflare', id);
     return account ? cloudflareAccount(account) : null;
   };
-  const shared = { api: deps.api, loadAccount, remoteImport: deps.remoteImport, recordingsRepo: deps.recordingsRepo, liveClassesRepo: deps.liveClassesRepo, scratchDir: deps.scratchDir, maxDownloadBytes: deps.maxDownloadBytes, clock: deps.clock, log };
-  const stream = streamJobs({ ...shared, recordings: deps.recordings, queue: deps.queue, pollMs });
+  const shared = { api: deps.api, loadAccount, remoteImport: deps.remoteImport, recordingsRepo: deps.recordingsRepo, liveClassesRepo: deps.liveClassesRepo, scratch: deps.scratch, maxDownloadBytes: deps.maxDownloadBytes, clock: deps.clock, log };
+  const stream = streamJobs({ ...shared, recordings: deps.recordings, queue: deps.queue, runFfmpeg: deps.runFfmpeg, pollMs });
   const rtk = rtkJobs({ ...shared, readInbox: deps.readInbox, recordings: deps.recordings });
   const dispatch = cloudflareEvents({ stream, rtk, remoteImport: deps.remoteImport, liveClasses: deps.liveClasses, liveClassesRepo: deps.liveClassesRepo, recordingsRepo: deps.recordingsRepo, queue: deps.queue, pollMs, clock: deps.clock, log });
   const hooksDeps = { api: deps.api, loadAccount, liveClassesRepo: deps.liveClassesRepo, clock: deps.clock, log };
