@@ -6,7 +6,7 @@ import { createNotificationRepository } from './adapters/db/notification-reposit
 import { createShareLinkRepository } from './adapters/db/share-link-repository';
 import { createWebhookRepository } from './adapters/db/webhook-repository';
 import { createSmtpMailer } from './adapters/mail/smtp-mailer';
-import type { MediaStorage } from './adapters/storage/media-storage';
+import { type MediaStorage, readStoredBytes } from './adapters/storage/media-storage';
 import { postWebhook, resolvesToPrivate } from './adapters/webhooks/http-poster';
 import type { AppConfig } from './config';
 import type { ChangeFeed } from './contracts/change-feed';
@@ -31,7 +31,7 @@ export function createNotifications(deps: { config: AppConfig; db: Db; storage: 
     dispatcher: createDispatcher({ notifications, webhooks, mailEnabled: mailer !== null, publicUrl: config.publicUrl }),
     sendEmail: mailer
       ? createEmailSender({
-        notifications, users: deps.users, mailer, storage: deps.storage, logger, schoolName: config.schoolName, publicUrl: config.publicUrl,
+        notifications, users: deps.users, mailer, readStoredBytes: (key) => readStoredBytes(deps.storage, key), logger, schoolName: config.schoolName, publicUrl: config.publicUrl,
         unsubscribeUrl: preferences.unsubscribeUrl, maxAttempts: Math.max(config.jobs.maxAttempts, 6), backoffMs: config.jobs.backoffMs,
       })
       : null,

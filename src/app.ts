@@ -12,9 +12,9 @@ import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
 import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
-import { removeOrphanedScratch } from './adapters/scratch';
+import { inJobScratch, removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
-import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
+import { checkMediaTools, type MediaToolsCheck, runFfmpeg } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
@@ -71,8 +71,10 @@ import { cloudflareCapture } from './services/providers/cloudflare/rtk-jobs';
 import { registerCloudflareRoutes } from './http/routes/cloudflare';
 import { createProviderAttendanceRepository } from './adapters/db/provider-attendance-repository';
 import { LocalMediaStorage } from './adapters/storage/local-storage';
+import { readStoredText } from './adapters/storage/media-storage';
 import { probeMedia } from './adapters/media/ffprobe';
 import type { ProviderModule, RemoteProvider } from './services/providers/provider-module';
+import type { JobScratch } from './services/providers/job-scratch';
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
@@ -131,6 +133,8 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const access = createViewerAccess(catalogRepo);
   const storage = createMediaStorage(config.storage);
   const scratchDir = path.join(config.dataDir, 'tmp');
+  /** A provider's jobs each work in a folder of their own under the provider's scratch folder. */
+  const jobScratch = (provider: string): JobScratch => (jobId, work) => inJobScratch(path.join(scratchDir, provider), jobId, work);
   const queue: JobQueue = config.redisUrl
     ? createBullmqQueue({ redisUrl: config.redisUrl, logger, ...config.jobs })
     : createDatabaseQueue({ db, clock, logger, ...config.jobs, soleWorker: config.database.kind === 'sqlite' });
@@ -153,7 +157,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const remoteImport = createRemoteImport({ recordings, recordingsRepo, log: logger });
   const zoom = createZoomModule({
     api: createZoomApi(config.zoom), accounts: providerAccounts, readInbox, remoteImport, liveClassesRepo: liveClassRepo, liveClasses: () => liveClasses,
-    recordings, recordingsRepo, queue, clock, logger, scratchDir: path.join(scratchDir, 'zoom'),
+    recordings, recordingsRepo, queue, clock, logger, scratch: jobScratch('zoom'),
   });
   const s3 = config.storage.kind === 's3' ? config.storage.s3 : null;
   const providerAttendance = createProviderAttendanceRepository(db);
@@ -161,11 +165,11 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     api: createLiveKitApi(), accounts: providerAccounts, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo, recordings, recordingsRepo, queue,
     attendance: providerAttendance, storage, storageKind: storage.kind, probe: (file) => probeMedia(file, { timeoutMs: 20_000 }),
     s3: s3 && { kind: 's3', bucket: s3.bucket, region: s3.region, endpoint: s3.endpoint, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle },
-    openDirectory: (dir) => new LocalMediaStorage(dir), scratchDir: path.join(scratchDir, 'livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
+    openDirectory: (dir) => new LocalMediaStorage(dir), readStoredText, scratch: jobScratch('livekit'), startTimeoutMs: config.livekit.startTimeoutSeconds * 1000, clock, logger,
   });
   const cloudflare = createCloudflareModule({
     api: createCloudflareApi(config.cloudflare), accounts: providerAccounts, readInbox, remoteImport, access, liveClasses: () => liveClasses, liveClassesRepo: liveClassRepo,
-    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratchDir: path.join(scratchDir, 'cloudflare'), clock, logger,
+    recordings, recordingsRepo, queue, pollSeconds: config.cloudflare.pollSeconds, maxDownloadBytes: config.maxUploadBytes, scratch: jobScratch('cloudflare'), runFfmpeg, clock, logger,
   });
   const providerModules: ProviderModule[] = [zoom, livekit, cloudflare];
   const modulesByName = new Map<RemoteProvider, ProviderModule>(providerModules.map((m) => [m.name, m]));

@@ -249,8 +249,8 @@ describe('native live class in Chromium', () => {
     await host.fill('#chat-input', 'Answer from the instructor');
     await host.press('#chat-input', 'Enter');
     await expect.poll(() => student.textContent('#chat-log'), { timeout: 10_000 }).toContain('Answer from the instructor');
-    // The class lasts about a minute.
-    await new Promise((r) => setTimeout(r, Math.max(8_000, 60_000 - (Date.now() - classStartedAt))));
+    // The class lasts about 25 s: long enough for several segments and both layouts, short enough to run often.
+    await new Promise((r) => setTimeout(r, Math.max(4_000, 25_000 - (Date.now() - classStartedAt))));
 
     // While the class runs, segments are already in storage.
     const live = await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`);

@@ -1,18 +1,9 @@
+import { PlatformHttpError } from '../../domain/lti/platform-http-error';
+
 /**
  * HTTP to an LTI platform: JWKS, OAuth2 token, NRPS pages, AGS scores, dynamic registration. It only translates
  * wire to values; what to do with a failure is the caller's decision.
  */
-export class PlatformHttpError extends Error {
-  override name = 'PlatformHttpError';
-  constructor(
-    readonly status: number,
-    readonly url: string,
-    readonly body: string,
-    readonly retryAfterSeconds: number | null = null,
-  ) {
-    super(`${url} answered ${status}${body ? `: ${body.slice(0, 300)}` : ''}`);
-  }
-}
 
 const TIMEOUT_MS = 10_000;
 

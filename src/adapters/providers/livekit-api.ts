@@ -3,6 +3,7 @@ import {
   SegmentedFileProtocol, ServerError,
 } from 'livekit-server-sdk';
 import { type EgressInfo, EgressInfoSchema } from '../../domain/providers/livekit/egress';
+import { LiveKitApiError, type LiveKitErrorKind } from '../../domain/providers/livekit/api-error';
 
 /**
  * A thin client for the LiveKit calls Aula makes, on the official server SDK (Twirp over HTTP): egress start, stop
@@ -15,24 +16,6 @@ export interface LiveKitCredentials {
   apiUrl: string;
   apiKey: string;
   apiSecret: string;
-}
-
-export type LiveKitErrorKind = 'unauthorized' | 'not_found' | 'client' | 'server' | 'network';
-
-export class LiveKitApiError extends Error {
-  override name = 'LiveKitApiError';
-  constructor(
-    readonly kind: LiveKitErrorKind,
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** LiveKit's own failures and cut connections are worth another try; refusals are not. */
-  get retryable(): boolean {
-    return this.kind === 'server' || this.kind === 'network';
-  }
 }
 
 /** Egress writes into Aula's S3 bucket (with these credentials), or into a directory shared with the egress host. */

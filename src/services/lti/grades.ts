@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../adapters/clock';
 import type { LtiRepository } from '../../adapters/db/lti-repository';
-import { PlatformHttpError, type PlatformHttp } from '../../adapters/lti/platform-http';
+import type { PlatformHttp } from '../../adapters/lti/platform-http';
+import { PlatformHttpError } from '../../domain/lti/platform-http-error';
 import { LTI_SCOPES } from '../../domain/lti/claims';
 import { nextScoreTimestamp, scoresUrl, watchScore } from '../../domain/lti/messages';
 import { type JobOutcome, type JobQueue, RetryLater } from '../../jobs/queue';

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Mailer } from '../../adapters/mail/smtp-mailer';
 import type { NotificationRepository, RecordingContext } from '../../adapters/db/notification-repository';
 import type { EmailDeliveriesTable } from '../../adapters/db/schema';
-import { readStoredBytes, type MediaStorage } from '../../adapters/storage/media-storage';
 import type { RecordingMedia } from '../../domain/recording-media';
 import { backoffDelayMs } from '../../jobs/queue';
 import { type MailLinks, recordingFailedMail, recordingReadyMail } from './mail-composer';
@@ -11,7 +10,8 @@ export interface EmailSenderDeps {
   notifications: NotificationRepository;
   users: { getUser(id: string): Promise<{ name: string } | null> };
   mailer: Mailer;
-  storage: Pick<MediaStorage, 'read'>;
+  /** A stored object's bytes (the recording's poster, attached inline). */
+  readStoredBytes(key: string): Promise<Buffer>;
   logger: Logger;
   schoolName: string;
   publicUrl: string;
@@ -31,7 +31,7 @@ export function createEmailSender(deps: EmailSenderDeps) {
     const ctx = await deps.notifications.recordingContext(recordingId);
     if (!ctx) return null;
     const posterKey = ctx.media ? (JSON.parse(ctx.media) as RecordingMedia).posterKey : null;
-    const poster = posterKey ? await readStoredBytes(deps.storage, posterKey).catch(() => null) : null;
+    const poster = posterKey ? await deps.readStoredBytes(posterKey).catch(() => null) : null;
     return { ctx, poster };
   }
 

@@ -1,20 +1,6 @@
-export type CloudflareErrorKind = 'unauthorized' | 'not_found' | 'refused' | 'rate_limited' | 'server' | 'network' | 'foreign_host' | 'too_large' | 'truncated';
+import { CloudflareApiError, type CloudflareErrorKind } from '../../../domain/providers/cloudflare/api-error';
 
-export class CloudflareApiError extends Error {
-  override name = 'CloudflareApiError';
-  constructor(
-    readonly kind: CloudflareErrorKind,
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
-  }
-
-  /** Worth another attempt later: Cloudflare was down, slow or limiting, or the connection broke. */
-  get retryable(): boolean {
-    return this.kind === 'server' || this.kind === 'network' || this.kind === 'rate_limited' || this.kind === 'truncated';
-  }
-}
+export { CloudflareApiError, type CloudflareErrorKind };
 
 export function errorFor(status: number, what: string, detail: string): CloudflareApiError {
   const text = `${what} → HTTP ${status}${detail ? `: ${detail}` : ''}`;

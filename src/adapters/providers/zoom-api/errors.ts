@@ -1,24 +1,8 @@
 /** Zoom's HTTP failures as typed errors; what to do about one (retry, give up, tell a person) is the caller's decision. */
 
-export type ZoomErrorKind = 'rate_limited' | 'unauthorized' | 'not_found' | 'server' | 'client' | 'network' | 'truncated';
+import { ZoomApiError, type ZoomErrorKind } from '../../../domain/providers/zoom/api-error';
 
-export class ZoomApiError extends Error {
-  override name = 'ZoomApiError';
-  constructor(
-    readonly kind: ZoomErrorKind,
-    readonly status: number | null,
-    message: string,
-    /** From `Retry-After` on a 429, when Zoom sent one. */
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
-
-  /** Worth trying again later: rate limits, expired tokens, Zoom's own failures, cut connections. */
-  get retryable(): boolean {
-    return this.kind === 'rate_limited' || this.kind === 'unauthorized' || this.kind === 'server' || this.kind === 'network' || this.kind === 'truncated';
-  }
-}
+export { ZoomApiError, type ZoomErrorKind };
 
 /**
  * `Retry-After` as milliseconds from `nowMs`: delay-seconds (RFC 9110), or a moment, which Zoom sends for a daily

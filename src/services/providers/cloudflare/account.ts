@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type CloudflareApi, CloudflareApiError, type CloudflareCredentials } from '../../../adapters/providers/cloudflare-api';
+import type { CloudflareApi, CloudflareCredentials } from '../../../adapters/providers/cloudflare-api';
+import { CloudflareApiError } from '../../../domain/providers/cloudflare/api-error';
 import { Unprocessable } from '../../../domain/errors';
 import { isUsablePublicKey } from '../../../domain/providers/cloudflare/signatures';
 import type { ProviderAccount, ProviderAccountSpec } from '../provider-module';

@@ -7,8 +7,9 @@ import type { JobQueue } from '../../../jobs/queue';
 import { type ClassMover, moveClassQuietly } from '../class-moves';
 import type { RemoteImport } from '../remote-import';
 import type { CloudflareAccount } from './account';
-import { importRtkJobKey, rtkRef, type RtkJobs } from './rtk-jobs';
-import { ACTOR, POLL_MAX_ATTEMPTS, type StreamJobs, videoRef } from './stream-jobs';
+import { ACTOR, importRtkJobKey, POLL_MAX_ATTEMPTS, rtkRef, videoRef } from './refs';
+import type { RtkJobs } from './rtk-jobs';
+import type { StreamJobs } from './stream-jobs';
 
 export interface CloudflareEventsDeps {
   stream: Pick<StreamJobs, 'enqueueImport' | 'classOfInput'>;

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
-import { type CloudflareApi, CloudflareApiError } from '../../../adapters/providers/cloudflare-api';
+import type { CloudflareApi } from '../../../adapters/providers/cloudflare-api';
+import { CloudflareApiError } from '../../../domain/providers/cloudflare/api-error';
 import { kindOfStoredBody, parseCloudflareWebhook } from '../../../domain/providers/cloudflare/events';
 import {
   signedPlaybackUrl, signStreamPlaybackToken, verifyNotificationSecret, verifyRealtimeKitWebhook, verifyStreamWebhook, webhookKindOf,
@@ -15,6 +16,7 @@ import type { RecordingService } from '../../recordings';
 import type { ViewerAccess } from '../../viewer-access';
 import type { ProviderAccounts } from '../accounts';
 import type { ClassMover } from '../class-moves';
+import type { JobScratch } from '../job-scratch';
 import type { ProviderModule, WebhookRefusal } from '../provider-module';
 import type { RemoteImport } from '../remote-import';
 import type { InboxReader } from '../webhook-intake';
@@ -22,7 +24,7 @@ import { type CloudflareAccount, cloudflareAccount, cloudflareAccountSpec } from
 import { cloudflareEvents } from './events';
 import { cloudflareHooks, rotateStreamKey } from './hooks';
 import { rtkJobs } from './rtk-jobs';
-import { type HostedVideoState, streamJobs } from './stream-jobs';
+import { type HostedVideoState, streamJobs, type StreamJobsDeps } from './stream-jobs';
 
 export interface CloudflareModuleDeps {
   api: CloudflareApi;
@@ -38,7 +40,10 @@ export interface CloudflareModuleDeps {
   /** Seconds between polls of a video or live input that is still processing. */
   pollSeconds: number;
   maxDownloadBytes: number;
-  scratchDir: string;
+  /** Where downloads are streamed before they move into storage; one folder per job, removed when it ends. */
+  scratch: JobScratch;
+  /** Copies a video's HLS into an MP4 when Cloudflare makes none. */
+  runFfmpeg: StreamJobsDeps['runFfmpeg'];
   clock: Clock;
   logger: Logger;
 }
@@ -59,8 +64,8 @@ export function createCloudflareModule(deps: CloudflareModuleDeps): CloudflareMo
     const account = await deps.accounts.load('cloudflare', id);
     return account ? cloudflareAccount(account) : null;
   };
-  const shared = { api: deps.api, loadAccount, remoteImport: deps.remoteImport, recordingsRepo: deps.recordingsRepo, liveClassesRepo: deps.liveClassesRepo, scratchDir: deps.scratchDir, maxDownloadBytes: deps.maxDownloadBytes, clock: deps.clock, log };
-  const stream = streamJobs({ ...shared, recordings: deps.recordings, queue: deps.queue, pollMs });
+  const shared = { api: deps.api, loadAccount, remoteImport: deps.remoteImport, recordingsRepo: deps.recordingsRepo, liveClassesRepo: deps.liveClassesRepo, scratch: deps.scratch, maxDownloadBytes: deps.maxDownloadBytes, clock: deps.clock, log };
+  const stream = streamJobs({ ...shared, recordings: deps.recordings, queue: deps.queue, runFfmpeg: deps.runFfmpeg, pollMs });
   const rtk = rtkJobs({ ...shared, readInbox: deps.readInbox, recordings: deps.recordings });
   const dispatch = cloudflareEvents({ stream, rtk, remoteImport: deps.remoteImport, liveClasses: deps.liveClasses, liveClassesRepo: deps.liveClassesRepo, recordingsRepo: deps.recordingsRepo, queue: deps.queue, pollMs, clock: deps.clock, log });
   const hooksDeps = { api: deps.api, loadAccount, liveClassesRepo: deps.liveClassesRepo, clock: deps.clock, log };

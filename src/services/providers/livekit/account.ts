@@ -1,7 +1,8 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { type LiveKitApi, LiveKitApiError, type LiveKitCredentials } from '../../../adapters/providers/livekit-api';
+import type { LiveKitApi, LiveKitCredentials } from '../../../adapters/providers/livekit-api';
+import { LiveKitApiError } from '../../../domain/providers/livekit/api-error';
 import { Unprocessable } from '../../../domain/errors';
 import type { ProviderAccount, ProviderAccountSpec } from '../provider-module';
 

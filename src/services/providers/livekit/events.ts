@@ -7,7 +7,8 @@ import { liveClassIdOfRoom } from '../../../domain/providers/livekit/egress';
 import type { LiveKitEvent } from '../../../domain/providers/livekit/webhook';
 import { type ClassMover, moveClassQuietly } from '../class-moves';
 import type { LiveKitAccount } from './account';
-import { ACTOR, type EgressJobs } from './egress-jobs';
+import { ACTOR } from './egress-context';
+import type { EgressJobs } from './egress-jobs';
 
 export interface LiveKitEventsDeps {
   egress: Pick<EgressJobs, 'applyEgress'>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { type ZoomApi, ZoomApiError, type ZoomCredentials } from '../../../adapters/providers/zoom-api';
+import type { ZoomApi, ZoomCredentials } from '../../../adapters/providers/zoom-api';
+import { ZoomApiError } from '../../../domain/providers/zoom/api-error';
 import { Unprocessable } from '../../../domain/errors';
 import type { ProviderAccount, ProviderAccountSpec } from '../provider-module';
 

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
-import type { RecordingRecord, RecordingRepository } from '../../../adapters/db/recording-repository';
-import { DomainError } from '../../../domain/errors';
-import { groupZoomSegments, type ZoomEvent, type ZoomRecordingObject, type ZoomSegment, zoomTranscripts } from '../../../domain/providers/zoom/webhook';
+import type { RecordingRepository } from '../../../adapters/db/recording-repository';
+import { groupZoomSegments, type ZoomEvent, zoomTranscripts } from '../../../domain/providers/zoom/webhook';
 import type { RecordingService } from '../../recordings';
 import { moveClassQuietly, type ClassMover } from '../class-moves';
 import type { ZoomAccount } from './account';
-import { describeSegment, segmentTitle } from './files';
-import { ACTOR, externalRefOf, type ZoomImportJobs } from './import-jobs';
+import { zoomDeletions } from './deletions';
+import type { ZoomImportJobs } from './import-jobs';
+import { ACTOR } from './refs';
 
 export type ZoomAction = Exclude<ZoomEvent, { event: 'endpoint.url_validation' }>;
 
@@ -23,96 +23,8 @@ export interface ZoomEventsDeps {
 
 /** What each Zoom event does in Aula: quick database work and jobs; downloads happen in the jobs. */
 export function zoomEvents(deps: ZoomEventsDeps) {
-  const { jobs, log } = deps;
-
-  /** False when the recording is already deleted (Zoom's events repeat). */
-  async function softDeleteQuietly(recordingId: string, reason: string): Promise<boolean> {
-    try {
-      await deps.recordings.softDelete(ACTOR, recordingId, reason);
-      return true;
-    } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
-      return false;
-    }
-  }
-
-  /**
-   * The Aula recording of a segment Zoom trashed before Aula imported it: kept as deleted, so an import still queued
-   * or running finds it and stops, and staff see why. Restored (`recording.recovered`), it is a failed import that
-   * the next import of the segment completes.
-   */
-  async function recordDeletedBeforeImport(cls: LiveClassRecord, segment: ZoomSegment, reason: string): Promise<boolean> {
-    const externalRef = externalRefOf(segment.media.id);
-    let recordingId: string;
-    try {
-      recordingId = (await deps.recordings.recordFailedImport(ACTOR, cls.id, {
-        title: segmentTitle(cls, segment), startedAt: segment.start, externalRef, source: 'zoom',
-        reason: `The ${describeSegment(segment)} was ${reason} before Aula imported it.`,
-      })).id;
-    } catch (err) {
-      // The import stored its recording first (the external reference is unique): that one is deleted instead.
-      const imported = await deps.recordingsRepo.getByExternalRef(externalRef);
-      if (!imported) throw err;
-      recordingId = imported.id;
-    }
-    return softDeleteQuietly(recordingId, reason);
-  }
-
-  /** Aula recordings imported from these Zoom files through this account. */
-  async function importedFrom(account: ZoomAccount, object: ZoomRecordingObject): Promise<RecordingRecord[]> {
-    const found: RecordingRecord[] = [];
-    for (const f of object.recording_files) {
-      if (!f.id) continue;
-      const rec = await deps.recordingsRepo.getByExternalRef(externalRefOf(f.id));
-      if (!rec) continue;
-      const cls = await deps.liveClassesRepo.get(rec.liveClassId);
-      if (cls?.providerAccountId === account.id) found.push(rec);
-    }
-    return found;
-  }
-
-  async function trashed(account: ZoomAccount, event: Extract<ZoomAction, { event: 'recording.trashed' | 'recording.deleted' }>) {
-    const recording = event.payload.object;
-    const reason = `${event.event === 'recording.trashed' ? 'moved to the trash' : 'deleted'} in Zoom`;
-    let deleted = 0;
-    for (const rec of await importedFrom(account, recording)) {
-      if (rec.status !== 'deleted' && (await softDeleteQuietly(rec.id, reason))) deleted++;
-    }
-    // Segments not in Aula yet, whose import may be queued or running: the deletion must win over it.
-    const cls = await deps.classFor(account, recording.id);
-    if (cls) {
-      for (const segment of groupZoomSegments(recording.recording_files)) {
-        if (await deps.recordingsRepo.getByExternalRef(externalRefOf(segment.media.id))) continue;
-        if (await recordDeletedBeforeImport(cls, segment, reason)) deleted++;
-      }
-    }
-    return { deleted };
-  }
-
-  async function recovered(account: ZoomAccount, recording: ZoomRecordingObject) {
-    let restored = 0;
-    for (const rec of await importedFrom(account, recording)) {
-      if (rec.status !== 'deleted') continue;
-      try {
-        await deps.recordings.restore(ACTOR, rec.id);
-        restored++;
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        log.warn({ recordingId: rec.id, reason: err.message }, 'could not restore a recording Zoom recovered');
-      }
-    }
-    // Recordings trashed before their import finished come back without media: import them now.
-    let reimporting = 0;
-    if (await deps.classFor(account, recording.id)) {
-      for (const segment of groupZoomSegments(recording.recording_files)) {
-        const rec = await deps.recordingsRepo.getByExternalRef(externalRefOf(segment.media.id));
-        if (rec?.status !== 'failed' || rec.sourceKey) continue;
-        await jobs.enqueueImport(account.id, recording, segment.media.id, null);
-        reimporting++;
-      }
-    }
-    return { restored, reimporting };
-  }
+  const { jobs } = deps;
+  const { trashed, recovered } = zoomDeletions(deps);
 
   return async function dispatch(account: ZoomAccount, event: ZoomAction, inboxId: string): Promise<Record<string, unknown>> {
     switch (event.event) {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { type Clock, isoNow } from '../../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../../adapters/db/live-class-repository';
-import { type ZoomApi, ZoomApiError, type ZoomMeeting } from '../../../adapters/providers/zoom-api';
+import type { ZoomApi, ZoomMeeting } from '../../../adapters/providers/zoom-api';
+import { ZoomApiError } from '../../../domain/providers/zoom/api-error';
 import { Unprocessable } from '../../../domain/errors';
 import type { LiveClassProviderHooks } from '../../live-classes';
 import type { ZoomAccount } from './account';

@@ -8,6 +8,7 @@ import type { JobQueue } from '../../../jobs/queue';
 import type { RecordingService } from '../../recordings';
 import type { ProviderAccounts } from '../accounts';
 import type { ClassMover } from '../class-moves';
+import type { JobScratch } from '../job-scratch';
 import type { ProviderModule } from '../provider-module';
 import type { RemoteImport } from '../remote-import';
 import type { InboxReader } from '../webhook-intake';
@@ -31,7 +32,7 @@ export interface ZoomModuleDeps {
   clock: Clock;
   logger: Logger;
   /** Where downloads are streamed before they move into storage; one folder per job, removed when it ends. */
-  scratchDir: string;
+  scratch: JobScratch;
 }
 
 /** Zoom on the provider path: Server-to-Server OAuth accounts, meetings with cloud recording, signed webhooks, imports. */
@@ -49,7 +50,7 @@ export function createZoomModule(deps: ZoomModuleDeps): ProviderModule & { sync:
   const files = zoomFiles({ api: deps.api, readInbox: deps.readInbox, log });
   const jobs = zoomImportJobs({
     files, remoteImport: deps.remoteImport, loadAccount, classFor, recordings: deps.recordings, recordingsRepo: deps.recordingsRepo, queue: deps.queue,
-    scratchDir: deps.scratchDir, clock: deps.clock, log,
+    scratch: deps.scratch, clock: deps.clock, log,
   });
   const dispatch = zoomEvents({ jobs, classFor, liveClasses: deps.liveClasses, liveClassesRepo: deps.liveClassesRepo, recordings: deps.recordings, recordingsRepo: deps.recordingsRepo, log });
 

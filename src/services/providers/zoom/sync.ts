@@ -2,12 +2,14 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../adapters/clock';
 import type { LiveClassRecord } from '../../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../../adapters/db/recording-repository';
-import { type ZoomApi, ZoomApiError } from '../../../adapters/providers/zoom-api';
+import type { ZoomApi } from '../../../adapters/providers/zoom-api';
+import { ZoomApiError } from '../../../domain/providers/zoom/api-error';
 import { NotFound, Unprocessable } from '../../../domain/errors';
 import { type Principal, requireRole } from '../../../domain/identity';
 import { groupZoomSegments } from '../../../domain/providers/zoom/webhook';
 import type { ZoomAccount } from './account';
-import { externalRefOf, type ZoomImportJobs } from './import-jobs';
+import type { ZoomImportJobs } from './import-jobs';
+import { externalRefOf } from './refs';
 
 /** Zoom lists recordings by UTC date, at most a month at a time. */
 function dateWindows(from: string, to: string): { from: string; to: string }[] {
