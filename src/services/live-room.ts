@@ -1,1 +1,2 @@
+// The live room lives in ./live; this path keeps its importers working.
 export * from './live';

@@ -4,7 +4,7 @@ import { type Clock, isoNow } from '../../adapters/clock';
 import type { LiveClassRecord, LiveClassRepository } from '../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../adapters/db/recording-repository';
 import type { IceServer, Sfu } from '../../adapters/sfu/sfu';
-import type { ClientCommand, LiveClassStatus as SignaledClassStatus, RecordingRef } from '../../contracts/live-signaling';
+import type { ChatMessage, ClientCommand, ParticipantView, LiveClassStatus as SignaledClassStatus, RecordingRef } from '../../contracts/live-signaling';
 import type { RoomJournalEntry } from '../../domain/attendance';
 import { Conflict } from '../../domain/errors';
 import { CLOSE_CODES } from '../../domain/live-close-codes';
@@ -105,11 +105,11 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     return this.roster.connected().length;
   }
 
-  participantViews() {
+  participantViews(): ParticipantView[] {
     return this.roster.views();
   }
 
-  chatLog() {
+  chatLog(): ChatMessage[] {
     return this.journal.chatLog();
   }
 

@@ -1,5 +1,6 @@
 import type { ClientCommand, SessionDescription, TrackSource } from '../../../../src/contracts/live-signaling';
-import { canSpeak, errorText, gatherTimeoutMs, isHost, type RoomState, waitForIce } from './state';
+import { gatherTimeoutMs, waitForIce } from './ice';
+import { canSpeak, errorText, isHost, type RoomState } from './state';
 import type { LocalMediaStatus } from './view';
 
 /** What the publisher asks of the rest of the page. */

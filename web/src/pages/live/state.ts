@@ -21,25 +21,6 @@ export function initialRoomState(): RoomState {
 export const isHost = (state: RoomState): boolean => state.you?.role === 'host';
 export const canSpeak = (state: RoomState): boolean => isHost(state) || state.you?.canSpeak === true;
 
-// Candidates are sent in one description (no trickle): a TURN allocation needs a little longer than host candidates.
-export const gatherTimeoutMs = (state: RoomState): number => (state.iceServers.length > 0 ? 3000 : 1500);
-
-export function waitForIce(pc: RTCPeerConnection, timeoutMs = 1500): Promise<void> {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      pc.removeEventListener('icegatheringstatechange', check);
-      clearTimeout(timer);
-      resolve();
-    };
-    const check = () => {
-      if (pc.iceGatheringState === 'complete') done();
-    };
-    const timer = setTimeout(done, timeoutMs);
-    pc.addEventListener('icegatheringstatechange', check);
-  });
-}
-
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

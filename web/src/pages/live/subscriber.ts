@@ -1,5 +1,6 @@
 import type { ClientCommand, SessionDescription, SignaledTrack } from '../../../../src/contracts/live-signaling';
-import { gatherTimeoutMs, type RoomState, waitForIce } from './state';
+import { gatherTimeoutMs, waitForIce } from './ice';
+import type { RoomState } from './state';
 import type { LiveView } from './view';
 
 /** The subscribe side: the SFU offers everyone else's tracks; each becomes a tile on the stage (or hidden audio). */
