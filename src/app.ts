@@ -7,6 +7,7 @@ import { openDatabase, pingDatabase } from './adapters/db/database';
 import { createIdentityRepository } from './adapters/db/identity-repository';
 import { createLiveClassRepository } from './adapters/db/live-class-repository';
 import { createRecordingRepository } from './adapters/db/recording-repository';
+import { createJsonLinesJournals } from './adapters/json-lines';
 import { createBullmqQueue } from './adapters/queue/bullmq-queue';
 import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
@@ -285,7 +286,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   const liveRooms = createLiveRoomService({
     sfu, iceServers: config.ice.servers, liveClasses, liveClassRepo, recordings, recordingsRepo, access, members: catalogRepo, feed, clock, logger,
-    journalDir: path.join(config.dataDir, 'live', 'classes'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
+    journal: createJsonLinesJournals(path.join(config.dataDir, 'live', 'classes'), 'journal.jsonl'), graceSeconds: config.liveGraceSeconds, watchOfClass: (id) => analytics.watchOfClass(id),
     providerPresence: async (id) => (await providerAttendance.listForClass(id)).flatMap((r) => (r.userId ? [{ userId: r.userId, name: r.name, joinedAt: r.joinedAt, leftAt: r.leftAt }] : [])),
   });
   registerLiveRoomGauges(metrics, () => liveRooms.stats());

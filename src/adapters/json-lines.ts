@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 
 /**
  * Reads an append-only JSON-lines journal. A missing file is an empty journal; a line cut short by a crash
@@ -21,4 +22,23 @@ export async function readJsonLines<T>(file: string): Promise<T[]> {
     }
   }
   return entries;
+}
+
+/** Append-only JSON-lines journals kept one per key: `<dir>/<key>/<fileName>`. */
+export interface JsonLinesJournals<T> {
+  read(key: string): Promise<T[]>;
+  /** Makes the key's journal ready for appending (its folder). */
+  prepare(key: string): Promise<void>;
+  append(key: string, entry: T): Promise<void>;
+}
+
+export function createJsonLinesJournals<T>(dir: string, fileName: string): JsonLinesJournals<T> {
+  const fileOf = (key: string) => path.join(dir, key, fileName);
+  return {
+    read: (key) => readJsonLines<T>(fileOf(key)),
+    prepare: async (key) => {
+      await mkdir(path.dirname(fileOf(key)), { recursive: true });
+    },
+    append: (key, entry) => appendFile(fileOf(key), `${JSON.stringify(entry)}\n`),
+  };
 }

@@ -1,5 +1,3 @@
-import type { EventEmitter } from 'node:events';
-
 /**
  * A selective forwarding unit: browsers publish tracks to it and it forwards their RTP to the peers
  * subscribed to them, without decoding. Each peer has two connections: a publish side that the client
@@ -7,22 +5,14 @@ import type { EventEmitter } from 'node:events';
  * tracks). One offerer per connection keeps renegotiation free of glare.
  */
 
-export type MediaKind = 'audio' | 'video';
-export type TrackSource = 'camera' | 'microphone' | 'screen';
+import type { EventEmitter } from 'node:events';
+import type { IceServer, MediaKind, SessionDescription, SubscribedTrack, TrackSource } from '../../contracts/live-signaling';
+
+// The shapes the browser also sees are declared once, in the signaling contract.
+export type { IceServer, MediaKind, SessionDescription, SubscribedTrack, TrackSource };
+
 export type MediaCodec = 'vp8' | 'opus';
 export type PeerConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
-
-/** A STUN or TURN server, in the shape RTCPeerConnection takes it (browsers and werift alike). */
-export interface IceServer {
-  urls: string | string[];
-  username?: string | undefined;
-  credential?: string | undefined;
-}
-
-export interface SessionDescription {
-  type: 'offer' | 'answer';
-  sdp: string;
-}
 
 /** One encoded frame of a published track, depacketized, for a recorder. */
 export interface MediaFrame {
@@ -58,15 +48,6 @@ export interface PublishedTrack extends EventEmitter<PublishedTrackEvents> {
   forwarding: boolean;
   /** Asks the publisher for a keyframe (rate-limited); audio ignores it. */
   requestKeyframe(): void;
-}
-
-/** A track as one subscriber receives it: the mid of its m-section on the subscribe connection. */
-export interface SubscribedTrack {
-  mid: string;
-  trackId: string;
-  peerId: string;
-  kind: MediaKind;
-  source: TrackSource;
 }
 
 export interface SubscriberOffer {

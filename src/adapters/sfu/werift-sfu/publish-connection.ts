@@ -1,0 +1,98 @@
+import type { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { type MediaStreamTrack, type PeerConfig, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import type { MediaKind, PeerConnectionState, PeerStats, PublishedTrack, SessionDescription, SfuPeerEvents, TrackSource } from '../sfu';
+import { localDescription, num, waitForGathering } from './config';
+import { WeriftTrack } from './track';
+
+/** The connection a client offers: its camera, microphone and screen arrive here as tracks. */
+export class PublishConnection {
+  private readonly pc: RTCPeerConnection;
+  private readonly tracks = new Map<string, WeriftTrack>();
+  private readonly sources = new Map<string, TrackSource | null>();
+  private closed = false;
+
+  constructor(
+    private readonly peerId: string,
+    config: Partial<PeerConfig>,
+    /** The peer: tracks and connection states are its events. */
+    private readonly events: EventEmitter<SfuPeerEvents>,
+    private readonly log: Logger,
+  ) {
+    this.pc = new RTCPeerConnection(config);
+    this.pc.connectionStateChange.subscribe((state) => this.events.emit('connection-state', { side: 'publish', state: state as PeerConnectionState }));
+    this.pc.onRemoteTransceiverAdded.subscribe((transceiver) => {
+      transceiver.onTrack.subscribe((remote) => this.onRemoteTrack(remote, transceiver));
+    });
+  }
+
+  private onRemoteTrack(remote: MediaStreamTrack, transceiver: RTCRtpTransceiver): void {
+    const mid = transceiver.mid;
+    if (this.closed || mid === null || this.tracks.has(mid)) return;
+    const kind: MediaKind = remote.kind === 'video' ? 'video' : 'audio';
+    const declared = this.sources.get(mid);
+    const source: TrackSource = declared ?? (kind === 'video' ? 'camera' : 'microphone');
+    const track = new WeriftTrack(this.peerId, kind, source, remote, transceiver);
+    track.forwarding = declared !== null;
+    this.tracks.set(mid, track);
+    this.log.debug({ mid, kind, source, trackId: track.id }, 'track published');
+    this.events.emit('track', track);
+  }
+
+  async publish(offer: SessionDescription, sources: Readonly<Record<string, TrackSource>>): Promise<SessionDescription> {
+    if (this.closed) throw new Error('peer is closed');
+    for (const [mid, source] of Object.entries(sources)) this.sources.set(mid, source);
+    await this.pc.setRemoteDescription(offer);
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await waitForGathering(this.pc);
+    this.setSources(sources);
+    return localDescription(this.pc, 'publish', this.log);
+  }
+
+  setSources(sources: Readonly<Record<string, TrackSource | null>>): void {
+    for (const [mid, source] of Object.entries(sources)) {
+      this.sources.set(mid, source);
+      const track = this.tracks.get(mid);
+      if (!track) continue;
+      const wasForwarding = track.forwarding;
+      if (source) track.source = source;
+      track.forwarding = source !== null;
+      if (wasForwarding !== track.forwarding) {
+        // A stopped source looks ended to subscribers; a restarted one looks new.
+        this.events.emit(track.forwarding ? 'track' : 'track-ended', track);
+      }
+    }
+  }
+
+  publishedTracks(): PublishedTrack[] {
+    return [...this.tracks.values()].filter((t) => !t.ended && t.forwarding);
+  }
+
+  async stats(): Promise<PeerStats['publish']> {
+    const result: PeerStats['publish'] = { packetsReceived: 0, packetsLost: 0, bytesReceived: 0 };
+    for (const s of (await this.pc.getStats()).values()) {
+      const r = s as unknown as Record<string, unknown>;
+      if (r.type === 'inbound-rtp') {
+        result.packetsReceived += num(r.packetsReceived);
+        result.packetsLost += num(r.packetsLost);
+        result.bytesReceived += num(r.bytesReceived);
+      }
+    }
+    return result;
+  }
+
+  /** Stops accepting tracks and ends those published; the connection itself closes in `close`. */
+  endTracks(): void {
+    this.closed = true;
+    for (const track of this.tracks.values()) {
+      if (!track.ended) {
+        track.end();
+        this.events.emit('track-ended', track);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    return this.pc.close();
+  }
+}

@@ -1,0 +1,133 @@
+import { EventEmitter } from 'node:events';
+import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
+import { DepacketizeCallback, JitterBufferCallback } from 'werift/nonstandard';
+import type { MediaCodec, MediaFrame, MediaKind, PublishedTrack, PublishedTrackEvents, TrackSource } from '../sfu';
+
+const KEYFRAME_MIN_INTERVAL_MS = 300;
+/** The jitter buffer of a recorder tap: how long a missing packet is waited for. */
+const TAP_LATENCY_MS = 150;
+
+let trackCounter = 0;
+
+/** A remote track of a publish connection; fans its RTP out to subscribers and, on demand, to a frame tap. */
+export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements PublishedTrack {
+  readonly id: string;
+  readonly codec: MediaCodec;
+  ended = false;
+  forwarding = true;
+  private readonly sinks = new Set<(rtp: RtpPacket) => void>();
+  private lastKeyframeRequest = 0;
+  private tap: { input(rtp: RtpPacket): void; destroy(): void } | null = null;
+  private readonly unsubscribeRtp: () => void;
+
+  constructor(
+    readonly peerId: string,
+    readonly kind: MediaKind,
+    public source: TrackSource,
+    private readonly remote: MediaStreamTrack,
+    private readonly transceiver: RTCRtpTransceiver,
+  ) {
+    super();
+    // Every subscriber watches for the end of the track.
+    this.setMaxListeners(0);
+    this.id = `${peerId}:${kind}:${++trackCounter}`;
+    this.codec = kind === 'video' ? 'vp8' : 'opus';
+    this.unsubscribeRtp = remote.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp)).unSubscribe;
+  }
+
+  private onRtp(rtp: RtpPacket): void {
+    if (!this.forwarding || this.ended) return;
+    for (const sink of this.sinks) sink(rtp);
+    if (this.listenerCount('frame') > 0) {
+      this.tap ??= this.createTap();
+      this.tap.input(rtp.clone());
+    } else if (this.tap) {
+      this.tap.destroy();
+      this.tap = null;
+    }
+  }
+
+  /**
+   * RTP → jitter buffer → depacketized frames with the publisher's media time. Padding-only packets (bandwidth
+   * probes on the video stream) are left out and the sequence numbers behind them closed up, so they never break
+   * a frame; a frame that is lost or cannot be depacketized marks the next one as not intact and asks for a keyframe.
+   */
+  private createTap() {
+    const video = this.kind === 'video';
+    const clockRate = video ? 90_000 : 48_000;
+    const jitter = new JitterBufferCallback(clockRate, { latency: TAP_LATENCY_MS, bufferSize: 10_000 });
+    const depacketizer = new DepacketizeCallback(this.codec, video ? { isFinalPacketInSequence: (h) => h.marker } : {});
+    let last: number | null = null;
+    let extended = 0;
+    let paddingSkipped = 0;
+    let expectedSeq: number | null = null;
+    let damaged = false;
+    let emitted = false;
+    const markDamaged = () => {
+      damaged = true;
+      this.requestKeyframe();
+    };
+    jitter.pipe((out) => {
+      if (out.isPacketLost) markDamaged();
+      if (!out.rtp) return;
+      const rtp = out.rtp;
+      if (video) {
+        if (rtp.payload.length === 0) {
+          paddingSkipped++;
+          return;
+        }
+        const seq = (rtp.header.sequenceNumber - paddingSkipped) & 0xffff;
+        if (expectedSeq !== null && seq !== expectedSeq) markDamaged();
+        expectedSeq = (seq + 1) & 0xffff;
+        rtp.header.sequenceNumber = seq;
+      }
+      const ts = rtp.header.timestamp;
+      if (last === null) extended = 0;
+      else extended += (ts - last) | 0;
+      last = ts;
+      emitted = false;
+      depacketizer.input({ rtp, time: (extended * 1000) / clockRate });
+      if (video && rtp.header.marker && !emitted) markDamaged();
+    });
+    depacketizer.pipe((out) => {
+      const frame = out.frame;
+      if (!frame || frame.data.length === 0) return;
+      emitted = true;
+      const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time, receivedAt: Date.now() };
+      damaged = false;
+      this.emit('frame', media);
+    });
+    return {
+      input: (rtp: RtpPacket) => jitter.input({ rtp }),
+      destroy: () => {
+        jitter.destroy();
+        depacketizer.destroy();
+      },
+    };
+  }
+
+  addSink(sink: (rtp: RtpPacket) => void): () => void {
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  requestKeyframe(): void {
+    if (this.kind !== 'video' || this.ended) return;
+    const now = Date.now();
+    if (now - this.lastKeyframeRequest < KEYFRAME_MIN_INTERVAL_MS) return;
+    this.lastKeyframeRequest = now;
+    const ssrc = this.remote.ssrc;
+    if (ssrc !== undefined) void this.transceiver.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.unsubscribeRtp();
+    this.sinks.clear();
+    this.tap?.destroy();
+    this.tap = null;
+    this.emit('ended');
+    this.removeAllListeners('frame');
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The native live room's signaling protocol: the JSON messages a browser and its room exchange on the
+ * WebSocket `/api/v1/live-classes/{id}/signal`. The server validates what arrives (zod, checked against
+ * `ClientCommand`) and the browser reads what the server sends as `ServerMessage`.
+ */
+
+export type TrackSource = 'camera' | 'microphone' | 'screen';
+export type MediaKind = 'audio' | 'video';
+export type RoomRole = 'host' | 'student';
+/** A live class's status, as the domain's state machine names it (the room checks the two agree). */
+export type LiveClassStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
+
+export interface SessionDescription {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
+/** A STUN or TURN server, in the shape RTCPeerConnection takes it (browsers and werift alike). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string | undefined;
+  credential?: string | undefined;
+}
+
+export interface ChatMessage {
+  id: string;
+  at: string;
+  authorId: string;
+  author: string;
+  text: string;
+}
+
+export interface ParticipantView {
+  id: string;
+  name: string;
+  role: RoomRole;
+  connected: boolean;
+  handRaised: boolean;
+  canSpeak: boolean;
+  audioMuted: boolean;
+  joinedAt: string | null;
+  publishing: TrackSource[];
+}
+
+/** A track as one subscriber receives it: the mid of its m-section on the subscribe connection. */
+export interface SubscribedTrack {
+  mid: string;
+  trackId: string;
+  peerId: string;
+  kind: MediaKind;
+  source: TrackSource;
+}
+
+/** A subscribed track as the page shows it, labelled with its publisher's name. */
+export interface SignaledTrack extends SubscribedTrack {
+  participantName: string;
+}
+
+export interface RecordingRef {
+  id: string;
+  startedAt: string;
+}
+
+export interface RoomClassInfo {
+  id: string;
+  title: string;
+  status: LiveClassStatus;
+  autoRecord: boolean;
+  lessonId: string | null;
+}
+
+/** Every message a client may send. */
+export type ClientCommand =
+  | { type: 'publish'; description: SessionDescription; sources: Record<string, TrackSource> }
+  | { type: 'sources'; sources: Record<string, TrackSource | null> }
+  | { type: 'subscriber-answer'; description: SessionDescription }
+  | { type: 'resubscribe'; iceRestart?: boolean | undefined }
+  | { type: 'chat'; text: string }
+  | { type: 'raise-hand'; raised: boolean }
+  | { type: 'start-class' }
+  | { type: 'end-class' }
+  | { type: 'record'; action: 'start' | 'stop' }
+  | { type: 'allow-speak'; participantId: string; allowed: boolean }
+  | { type: 'mute'; participantId: string }
+  | { type: 'set-muted'; muted: boolean }
+  | { type: 'remove'; participantId: string };
+
+/** Every message the room sends. */
+export type ServerMessage =
+  | {
+      type: 'welcome';
+      you: ParticipantView;
+      liveClass: RoomClassInfo;
+      participants: ParticipantView[];
+      chat: ChatMessage[];
+      recording: RecordingRef | null;
+      hostAwayUntil: string | null;
+      /** STUN/TURN servers for the page's peer connections. */
+      iceServers: IceServer[];
+    }
+  | { type: 'participants'; participants: ParticipantView[] }
+  | { type: 'chat'; message: ChatMessage }
+  | { type: 'class'; status: LiveClassStatus }
+  | { type: 'recording'; recording: RecordingRef | null }
+  | { type: 'publish-answer'; description: SessionDescription }
+  | { type: 'subscriber-offer'; description: SessionDescription; tracks: SignaledTrack[] }
+  | { type: 'permissions'; canSpeak: boolean; audioMuted: boolean }
+  | { type: 'host-away'; until: string | null }
+  | { type: 'ended'; reason: string }
+  | { type: 'removed'; message: string }
+  | { type: 'error'; code: string; message: string };

@@ -1,0 +1,11 @@
+export type { ChatMessage, ClientCommand, ParticipantView, RoomRole, ServerMessage } from '../../contracts/live-signaling';
+export { computeAttendance, type RoomJournalEntry } from '../../domain/attendance';
+export { CLOSE_CODES } from '../../domain/live-close-codes';
+export type { AttendanceReport, AttendanceRow } from './attendance';
+export { nameOf, type ParticipantConnection, participantIdOf } from './participant';
+export type { RecordableRoom, RecordableRoomEvents, RoomRecorderPort, RoomTrack } from './recorder-port';
+export { type Admission, LiveRoom } from './room';
+export type { RoomJournalStore } from './room-journal';
+export { RoomMember } from './room-member';
+export { RoomRefusal } from './room-refusal';
+export { createLiveRoomService, type LiveRoomService, type LiveRoomServiceDeps } from './room-service';

@@ -1,0 +1,28 @@
+import type { EventEmitter } from 'node:events';
+import type { PublishedTrack } from '../../adapters/sfu/sfu';
+import type { ChatMessage, RoomRole } from '../../contracts/live-signaling';
+
+export interface RoomTrack {
+  track: PublishedTrack;
+  participantId: string;
+  participantName: string;
+  role: RoomRole;
+}
+
+export interface RecordableRoomEvents {
+  track: [RoomTrack];
+  'track-ended': [RoomTrack];
+  chat: [ChatMessage];
+  closed: [];
+}
+
+/** What a recorder sees of a room: its live tracks and chat as they come and go. */
+export interface RecordableRoom extends EventEmitter<RecordableRoomEvents> {
+  readonly liveClassId: string;
+  liveTracks(): RoomTrack[];
+}
+
+export interface RoomRecorderPort {
+  /** Starts capturing a recording of the room; calling it again for the same recording does nothing. */
+  start(room: RecordableRoom, recording: { id: string; startedAt: string }): Promise<void>;
+}

@@ -1,0 +1,88 @@
+import type { CatalogRepository } from '../../adapters/db/catalog-repository';
+import type { LiveClassRepository } from '../../adapters/db/live-class-repository';
+import type { RecordingRepository } from '../../adapters/db/recording-repository';
+import type { Principal } from '../../domain/identity';
+import type { ChangeFeed } from '../../contracts/change-feed';
+import type { ViewerAccess } from '../viewer-access';
+import { createAdmission } from './admission';
+import { type AttendanceDeps, type AttendanceReport, createAttendanceReport } from './attendance';
+import type { RoomRecorderPort } from './recorder-port';
+import type { Admission, LiveRoom, LiveRoomDeps } from './room';
+import { RoomDirectory } from './room-directory';
+
+export interface LiveRoomServiceDeps extends Omit<LiveRoomDeps, 'recorderStart' | 'liveClassRepo' | 'recordingsRepo'> {
+  liveClassRepo: Pick<LiveClassRepository, 'get' | 'list'>;
+  recordingsRepo: Pick<RecordingRepository, 'activeForClass' | 'get'>;
+  access: ViewerAccess;
+  members: Pick<CatalogRepository, 'listMembers'>;
+  providerPresence?: AttendanceDeps['providerPresence'];
+  watchOfClass?: AttendanceDeps['watchOfClass'];
+  feed: ChangeFeed;
+}
+
+export interface LiveRoomService {
+  /** Authorises a principal for a class's room (creating the room), or throws RoomRefusal. */
+  admit(principal: Principal, liveClassId: string): Promise<Admission>;
+  get(liveClassId: string): LiveRoom | undefined;
+  attendance(viewer: Principal, liveClassId: string): Promise<AttendanceReport>;
+  /** After a restart: rooms for classes still live, each waiting for its instructor's return. */
+  resumeLiveClasses(): Promise<number>;
+  setRecorder(recorder: RoomRecorderPort): void;
+  /** Rooms open in this process and participants connected to them, for metrics. */
+  stats(): { rooms: number; participants: number };
+  close(): Promise<void>;
+}
+
+type RoomServiceDeps = LiveRoomServiceDeps & Pick<LiveRoomDeps, 'recorderStart'>;
+
+export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomService {
+  const deps: RoomServiceDeps = { ...input };
+  const { logger } = deps;
+  const rooms = new RoomDirectory(deps);
+  let closed = false;
+
+  const admit = createAdmission({ liveClassRepo: deps.liveClassRepo, access: deps.access, openRoom: (cls) => rooms.open(cls), isClosing: () => closed });
+  const attendance = createAttendanceReport({
+    ...deps,
+    journalOf: (liveClassId) => {
+      const room = rooms.get(liveClassId);
+      return { roomOpen: room !== undefined, entries: () => (room ? room.journalEntries() : deps.journal.read(liveClassId)) };
+    },
+  });
+
+  return {
+    admit,
+    attendance,
+    get: (liveClassId) => rooms.get(liveClassId),
+    stats: () => rooms.stats(),
+
+    async resumeLiveClasses() {
+      let resumed = 0;
+      let cursor: string | undefined;
+      do {
+        const page = await deps.liveClassRepo.list({ batchIds: null, status: 'live' }, { limit: 100, cursor });
+        for (const cls of page.items) {
+          if (cls.provider !== 'native' || cls.deletedAt) continue;
+          const room = await rooms.open(cls);
+          room.resumed = true;
+          room.hostLeft();
+          resumed++;
+        }
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      if (resumed) logger.info({ rooms: resumed }, 'live classes resumed after a restart; each waits for its instructor');
+      return resumed;
+    },
+
+    setRecorder(recorder) {
+      deps.recorderStart = (room, recording) =>
+        recorder.start(room, recording).catch((err: unknown) => logger.error({ err, recordingId: recording.id, room: room.liveClassId }, 'could not start recording the room'));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await rooms.close();
+    },
+  };
+}

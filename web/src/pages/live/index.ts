@@ -1,0 +1,119 @@
+import type { Me } from '../../api';
+import { ServerMessages } from './messages';
+import { Publisher } from './publisher';
+import { Signaling } from './signaling';
+import { initialRoomState, type RoomState } from './state';
+import { injectStyle } from './style';
+import { Subscriber } from './subscriber';
+import { LiveView } from './view';
+
+/** What tests and curious engineers can reach from the console. */
+export interface LiveDebugHandle {
+  readonly publisher: RTCPeerConnection | null;
+  readonly subscriber: RTCPeerConnection | null;
+  readonly socket: WebSocket | null;
+  readonly state: string;
+  readonly reconnects: number;
+}
+
+declare global {
+  interface Window {
+    aulaLive?: LiveDebugHandle;
+  }
+}
+
+/**
+ * The live class page: the instructor starts the class, publishes camera and microphone, shares the
+ * screen and runs the room; students watch, chat, raise their hand and speak when allowed. Lost
+ * connections (socket or media) rejoin by themselves.
+ */
+export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: string): Promise<void> {
+  injectStyle();
+  const state = initialRoomState();
+  const send: Signaling['send'] = (command) => signaling.send(command);
+  const view = new LiveView(target, state, () => publisher.status(), send);
+  const publisher = new Publisher(state, {
+    send,
+    say: (text, kind) => view.say(text, kind),
+    renderControls: () => view.renderControls(),
+    showLocalPreview: (track) => view.showLocalPreview(track),
+  });
+  const subscriber = new Subscriber(state, view, send);
+  const teardownMedia = () => {
+    publisher.closeConnection();
+    subscriber.close();
+    view.removeLocalPreview();
+    view.renderStagePlaceholder();
+  };
+  const signaling: Signaling = new Signaling(liveClassId, state, view, {
+    onMessage: (msg) => messages.handle(msg),
+    teardownMedia,
+    stopEverything(text, kind = 'info') {
+      signaling.halt();
+      teardownMedia();
+      publisher.stopMedia();
+      view.connState.textContent = '';
+      view.say(text, kind);
+      view.renderControls();
+    },
+  });
+  const messages = new ServerMessages(state, view, signaling, publisher, subscriber);
+
+  window.aulaLive = {
+    get publisher() { return publisher.pc; },
+    get subscriber() { return subscriber.pc; },
+    get socket() { return signaling.socket; },
+    get state() { return signaling.phase; },
+    get reconnects() { return signaling.reconnects; },
+  };
+
+  const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc]);
+  bindControls(state, view, send, () => void publisher.toggleScreen());
+
+  window.addEventListener('pagehide', () => {
+    clearInterval(watchdog);
+    signaling.leave();
+  }, { once: true });
+
+  void me;
+  signaling.connect();
+}
+
+/** Once a second: rejoin when media stops flowing, and count down the instructor's grace period. */
+function startWatchdog(state: RoomState, view: LiveView, signaling: Signaling, connections: () => Array<RTCPeerConnection | null>): number {
+  let disconnectedSince = 0;
+  return window.setInterval(() => {
+    if (state.stopped || signaling.phase !== 'joined') return;
+    const states = connections().map((pc) => pc?.connectionState).filter((s): s is RTCPeerConnectionState => s !== undefined);
+    if (states.some((s) => s === 'failed' || s === 'closed')) {
+      signaling.rejoin('media connection lost');
+      return;
+    }
+    if (states.some((s) => s === 'disconnected')) {
+      disconnectedSince ||= Date.now();
+      if (Date.now() - disconnectedSince > 4000) signaling.rejoin('media connection interrupted');
+    } else disconnectedSince = 0;
+    if (state.awayUntil) {
+      const left = Math.max(0, Math.round((Date.parse(state.awayUntil) - Date.now()) / 1000));
+      view.say(`The instructor's connection dropped. The class waits ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} for them to come back.`);
+    }
+  }, 1000);
+}
+
+function bindControls(state: RoomState, view: LiveView, send: Signaling['send'], toggleScreen: () => void): void {
+  view.startBtn.addEventListener('click', () => send({ type: 'start-class' }));
+  view.endBtn.addEventListener('click', () => {
+    if (confirm('End the class for everyone?')) send({ type: 'end-class' });
+  });
+  view.recordBtn.addEventListener('click', () => send({ type: 'record', action: state.recording ? 'stop' : 'start' }));
+  view.shareBtn.addEventListener('click', toggleScreen);
+  view.muteBtn.addEventListener('click', () => send({ type: 'set-muted', muted: !state.you?.audioMuted }));
+  view.handBtn.addEventListener('click', () => send({ type: 'raise-hand', raised: !state.you?.handRaised }));
+  view.chatForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = view.chatInput.value.trim();
+    if (!text) return;
+    send({ type: 'chat', text });
+    view.chatInput.value = '';
+  });
+}

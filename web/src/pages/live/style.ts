@@ -1,0 +1,35 @@
+const STYLE = `
+.live-head { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; }
+.live-head h1 { margin: 0; }
+.live-layout { display: grid; grid-template-columns: minmax(0, 1fr) 300px; gap: 1rem; align-items: start; margin-top: 1rem; }
+.live-stage { display: grid; gap: .5rem; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); background: #1d2330; border-radius: 8px; padding: .5rem; min-height: 240px; }
+.live-stage video { width: 100%; aspect-ratio: 16 / 9; background: #000; border-radius: 6px; object-fit: contain; }
+.live-stage video[data-source="screen"] { grid-column: 1 / -1; }
+.live-stage .tile { position: relative; }
+.live-stage .tile span { position: absolute; left: .4rem; bottom: .4rem; background: rgba(0,0,0,.6); color: #fff; font-size: .8em; padding: .05rem .4rem; border-radius: 4px; }
+.live-stage .placeholder { color: #c8ccd8; padding: 2rem; text-align: center; grid-column: 1 / -1; }
+.live-controls { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .75rem; }
+.live-side { display: grid; gap: 1rem; }
+.live-side h2 { font-size: 1rem; margin: 0 0 .5rem; }
+#participants li { display: flex; flex-wrap: wrap; align-items: center; gap: .3rem; padding: .3rem 0; border-bottom: 1px solid #eef0f5; }
+#participants li .name { flex: 1; }
+#participants li .hand { font-size: 1.1em; }
+#chat-log { max-height: 320px; overflow-y: auto; margin: 0 0 .5rem; }
+#chat-log li { padding: .2rem 0; }
+#chat-log .author { font-weight: 600; margin-right: .3rem; }
+#chat-log time { color: #6b7385; font-size: .8em; margin-right: .3rem; }
+.chat-form { display: flex; gap: .4rem; }
+.chat-form input { flex: 1; min-width: 0; }
+#live-message:empty { display: none; }
+#live-message { padding: .6rem .8rem; border-radius: 6px; background: #fff3bf; margin: .5rem 0; }
+#live-message.error { background: #ffe3e3; color: #a61e1e; }
+@media (max-width: 800px) { .live-layout { grid-template-columns: 1fr; } }
+`;
+
+export function injectStyle(): void {
+  if (document.getElementById('live-page-style')) return;
+  const style = document.createElement('style');
+  style.id = 'live-page-style';
+  style.textContent = STYLE;
+  document.head.append(style);
+}
