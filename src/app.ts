@@ -11,7 +11,7 @@ import { createJsonLinesJournals } from './adapters/json-lines';
 import { createBullmqQueue } from './adapters/queue/bullmq-queue';
 import { createDatabaseQueue } from './adapters/queue/database-queue';
 import { createRedisChangeFeed } from './adapters/queue/redis-change-feed';
-import { createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
+import { createMemoryWatchSessionStore, createRedisWatchSessionStore } from './adapters/watch/watch-session-store';
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { inJobScratch, removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
@@ -133,6 +133,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const catalog = createCatalogService({ catalog: catalogRepo, users: usersRepo, clock });
   const access = createViewerAccess(catalogRepo);
   const storage = createMediaStorage(config.storage);
+  const readText = (key: string) => readStoredText(storage, key);
   const scratchDir = path.join(config.dataDir, 'tmp');
   /** A provider's jobs each work in a folder of their own under the provider's scratch folder. */
   const jobScratch = (provider: string): JobScratch => (jobId, work) => inJobScratch(path.join(scratchDir, provider), jobId, work);
@@ -145,7 +146,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const metrics = createHttpMetrics({ recordingsByState: () => recordingsRepo.countByProviderAndState(), jobsByState: () => queue.countByState() });
   const sidecarText = createSidecarTextWorker({ logger });
   const recordings = createRecordingService({
-    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
+    recordings: recordingsRepo, liveClasses: liveClassRepo, access, storage, readStoredText: readText, queue, feed, clock, logger, retentionDays: config.retentionDays, sidecarText,
     onPlayable: (provider, seconds) => metrics.recordingPlayable(provider, seconds),
     captures: { livekit: liveKitCapture(queue), cloudflare: cloudflareCapture(queue) },
     purgeHosted: (recordingId) => cloudflare.purgeHosted(recordingId),
@@ -191,7 +192,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   const lti = wireLti({ config, db, users: usersRepo, catalog: catalogRepo, recordings: recordingsRepo, liveClasses: liveClassRepo, identity, queue, clock, logger });
   const analytics = createWatchAnalytics({
     watch: createWatchRepository(db), recordings: recordingsRepo, catalog: catalogRepo, access, clock, logger,
-    sessions: config.redisUrl ? createRedisWatchSessionStore(config.redisUrl) : undefined,
+    sessions: config.redisUrl ? createRedisWatchSessionStore(config.redisUrl) : createMemoryWatchSessionStore(() => clock.now().getTime()),
     onWatched: lti.onWatched,
   });
   const homeRepo = createHomeRepository(db);
@@ -266,7 +267,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   registerIdentityRoutes(http, identity, { secureCookies });
   registerCatalogRoutes(http, catalog);
   registerHomeRoutes(http, viewerHome);
-  registerSearchRoutes(http, createSearchService({ search: createSearchRepository(db), access, storage, parts: recordingParts, logger }));
+  registerSearchRoutes(http, createSearchService({ search: createSearchRepository(db), access, readStoredText: readText, parts: recordingParts, logger }));
   registerRecordingViewRoutes(http, createRecordingViews({ recordings, present: presentRecordings, catalog: catalogRepo }));
   registerLiveClassRoutes(http, { liveClasses, recordings, present: presentRecordings, uploadDir: path.join(scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
   registerProviderRoutes(http, { modules: providerModules, accounts: providerAccounts, intake });

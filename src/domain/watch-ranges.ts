@@ -78,3 +78,11 @@ export function creditWithin(step: HeartbeatStep, freshSeconds: number): Heartbe
   if (advanced <= spentSeconds * 2 + CREDIT_SLACK_SECONDS) return { watched: step.watched, spentSeconds };
   return { watched: null, spentSeconds };
 }
+
+/** Share of a recording watched for it to count as watched: the home page's "watched" and analytics' completion. */
+export const WATCHED_SHARE = 0.9;
+
+/** Watched seconds as a percentage of a length, to one decimal and at most 100; 0 when the length is unknown. */
+export function watchedPercent(watchedSeconds: number, totalSeconds: number | null): number {
+  return totalSeconds && totalSeconds > 0 ? Math.min(100, Math.round((watchedSeconds / totalSeconds) * 1000) / 10) : 0;
+}

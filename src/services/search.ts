@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { type CueMatchRow, containsPattern, type SearchRepository } from '../adapters/db/search-repository';
-import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
+import type { CueMatchRow, SearchRepository } from '../adapters/db/search-repository';
 import type { Principal } from '../domain/identity';
+import { containsPattern } from '../domain/search-pattern';
 import { parseChatLines } from '../domain/media/ladder';
 import { cueText, parseVtt } from '../domain/webvtt';
 import type { RecordingPart, RecordingParts } from './recording-parts';
@@ -36,20 +36,20 @@ export interface SearchResults {
  * Search across what the viewer may see: course and lesson titles and descriptions, recording and class titles, and
  * the text said (captions) or written (chat) in recordings, each line with its time so a result opens the player there.
  */
-export function createSearchService(deps: { search: SearchRepository; access: Pick<ViewerAccess, 'batchScope'>; storage: Pick<MediaStorage, 'read'>; parts: RecordingParts; logger: Logger }) {
+export function createSearchService(deps: { search: SearchRepository; access: Pick<ViewerAccess, 'batchScope'>; readStoredText: (key: string) => Promise<string>; parts: RecordingParts; logger: Logger }) {
   /** Brings caption and chat lines of recordings in scope up to date; a file that cannot be read is logged and skipped. */
   async function refreshIndex(scope: string[] | null) {
     for (const rec of await deps.search.staleForIndex(scope, INDEX_BATCH)) {
       const cues: Omit<CueMatchRow, 'recordingId'>[] = [];
       try {
         if (rec.captionsKey) {
-          for (const cue of parseVtt(await readStoredText(deps.storage, rec.captionsKey))) {
+          for (const cue of parseVtt(await deps.readStoredText(rec.captionsKey))) {
             const text = cueText(cue.text).replace(/\s+/g, ' ').trim();
             if (text) cues.push({ kind: 'caption', startSeconds: cue.start, text });
           }
         }
         if (rec.chatKey) {
-          for (const m of parseChatLines(await readStoredText(deps.storage, rec.chatKey)).messages) cues.push({ kind: 'chat', startSeconds: m.t, text: `${m.author}: ${m.text}` });
+          for (const m of parseChatLines(await deps.readStoredText(rec.chatKey)).messages) cues.push({ kind: 'chat', startSeconds: m.t, text: `${m.author}: ${m.text}` });
         }
       } catch (err) {
         deps.logger.warn({ err, recordingId: rec.id }, 'could not read captions or chat for search');

@@ -2,13 +2,12 @@ import { type Clock, isoNow } from '../adapters/clock';
 import type { HomeRecordingRow, HomeRepository, LessonWatchCounts } from '../adapters/db/home-repository';
 import type { Principal } from '../domain/identity';
 import { type ClassPhase, classPhase } from '../domain/live-class-rules';
+import { WATCHED_SHARE, watchedPercent } from '../domain/watch-ranges';
 import type { PlaybackService } from './playback';
 import type { RecordingPart, RecordingParts } from './recording-parts';
 import type { ViewerAccess } from './viewer-access';
 import type { WatchAnalytics } from './watch-analytics';
 
-/** Share of a recording watched for it to count as watched (the same threshold as analytics' completion). */
-export const WATCHED_SHARE = 0.9;
 /** Visits closer together than this are one visit, so "new since your last visit" survives a reload. */
 const VISIT_GAP_MS = 30 * 60_000;
 /** Without an earlier visit, "new" means the last two weeks. */
@@ -84,7 +83,7 @@ export function createViewerHome(deps: {
       return {
         continueWatching: unfinished.map((p) => ({
           ...present(p), lastPosition: p.lastPosition,
-          watchedPercent: p.durationSeconds ? Math.min(100, Math.round((p.watchedSeconds / p.durationSeconds) * 1000) / 10) : 0,
+          watchedPercent: watchedPercent(p.watchedSeconds, p.durationSeconds),
         })),
         classes: classes.flatMap((c): HomeClass[] => {
           const phase = classPhase(c, now);

@@ -2,11 +2,6 @@ import { sql } from 'kysely';
 import type { Db } from './database';
 import type { SearchCuesTable } from './schema';
 
-/** `%word%` for LIKE, with the pattern characters of the query itself escaped. */
-export function containsPattern(query: string): string {
-  return `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export interface CueMatchRow {
   recordingId: string;
   kind: SearchCuesTable['kind'];
@@ -14,7 +9,7 @@ export interface CueMatchRow {
   text: string;
 }
 
-/** Text search over what a viewer may see; `batchIds` null means everything (admin). Matching is case-insensitive. */
+/** Text search over what a viewer may see (patterns from `containsPattern` in the domain); `batchIds` null means everything (admin). Matching is case-insensitive. */
 export function createSearchRepository(db: Db) {
   const like = (column: string, pattern: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
   return {

@@ -1,4 +1,4 @@
-import { mergeRanges, type WatchRange } from '../../domain/watch-ranges';
+import { coveredSeconds, mergeRanges, type WatchRange } from '../../domain/watch-ranges';
 import type { Db } from './database';
 import { createQueryShapeCache } from './query-shape-cache';
 import type { WatchProgressTable } from './schema';
@@ -43,7 +43,7 @@ export function createWatchRepository(db: Db) {
         for (const s of pairs.values()) {
           const all = await trx.selectFrom('watch_sessions').select(['ranges', 'time_spent', 'last_position', 'last_seen_at']).where('recording_id', '=', s.recordingId).where('user_id', '=', s.userId).execute();
           const ranges = mergeRanges(all.flatMap((a) => parse(a.ranges)));
-          const watched = ranges.reduce((sum, [a, b]) => sum + (b - a), 0);
+          const watched = coveredSeconds(ranges);
           const duration = durationOf(s.recordingId);
           const latest = all.reduce((x, y) => (y.last_seen_at > x.last_seen_at ? y : x));
           const values = {

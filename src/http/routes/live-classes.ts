@@ -49,9 +49,17 @@ const RecordingPage = z.object({ limit: z.coerce.number().int().min(1).max(200).
 /** Adds what a viewer's list shows beside each recording: a signed poster URL and their own progress. */
 export type RecordingPresenter = (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => Promise<unknown>;
 
-export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number }) {
-  const { liveClasses, recordings } = deps;
+type LiveClassRouteDeps = { liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number };
 
+export function registerLiveClassRoutes(app: HttpApp, deps: LiveClassRouteDeps) {
+  registerClassRoutes(app, deps);
+  registerUploadRoute(app, deps);
+  registerSidecarRoutes(app, deps);
+  registerRecordingRoutes(app, deps);
+}
+
+/** Scheduling, starting, ending and joining classes, their speakers, and recording one by hand. */
+function registerClassRoutes(app: HttpApp, { liveClasses, recordings }: Pick<LiveClassRouteDeps, 'liveClasses' | 'recordings'>) {
   app.post('/api/v1/live-classes', { schema: { tags: ['live-classes'], summary: 'Schedule a live class (admin or the batch\'s instructor)', body: LiveClassBody } }, async (req, reply) => {
     reply.status(201);
     return liveClasses.create(principalOf(req), req.body);
@@ -85,7 +93,11 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
     reply.status(201);
     return recordings.start(principalOf(req), req.params.id, 'started by hand');
   });
+}
 
+/** A recording made elsewhere, uploaded as the raw request body. */
+function registerUploadRoute(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'liveClasses' | 'recordings' | 'uploadDir' | 'maxUploadBytes'>) {
+  const { liveClasses, recordings } = deps;
   // Uploads arrive as the raw request body so a 2 GB file streams to disk without being held in memory.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
@@ -123,7 +135,9 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
       },
     );
   });
+}
 
+function registerSidecarRoutes(app: HttpApp, { recordings }: Pick<LiveClassRouteDeps, 'recordings'>) {
   // Sidecar text files of a recording made elsewhere: a chat log (JSON lines) and captions (WebVTT), as raw bodies.
   app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
@@ -142,7 +156,11 @@ export function registerLiveClassRoutes(app: HttpApp, deps: { liveClasses: LiveC
       async (req, reply) => (Buffer.isBuffer(req.body) ? recordings.attachCaptionsText(principalOf(req), req.params.id, req.body) : notText(reply)),
     );
   });
+}
 
+/** Lists of recordings, one recording, and what staff do to it. */
+function registerRecordingRoutes(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'recordings' | 'present'>) {
+  const { recordings } = deps;
   app.get('/api/v1/lessons/:id/recordings', { schema: { tags: ['recordings'], summary: 'Every ready recording of the lesson the caller may see, newest first', params: IdParam, querystring: RecordingPage } }, async (req) => {
     const viewer = principalOf(req);
     return deps.present(viewer, await recordings.listForLesson(viewer, req.params.id, req.query));
