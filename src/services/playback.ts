@@ -1,4 +1,5 @@
 import type { Clock } from '../adapters/clock';
+import type { PlaybackUrls } from '../contracts/api/playback';
 import type { RecordingRepository } from '../adapters/db/recording-repository';
 import type { ByteRange, MediaStorage } from '../adapters/storage/media-storage';
 import { DomainError, NotFound } from '../domain/errors';
@@ -10,16 +11,7 @@ import type { ChangeFeed } from './change-feed';
 import type { MediaCache, MediaObject } from './media-cache';
 import type { ViewerAccess } from './viewer-access';
 
-export interface PlaybackUrls {
-  recordingId: string;
-  expiresAt: string;
-  hls: string;
-  mp4: string | null;
-  poster: string | null;
-  thumbnails: string | null;
-  chat: string | null;
-  captions: string | null;
-}
+export type { PlaybackUrls };
 
 /** Files a playback token may reach, relative to the recording's folder. Sources and anything else stay private. */
 const SERVABLE = /^(hls\/master\.m3u8|hls\/[a-z0-9_]{1,20}\/(index\.m3u8|seg_\d{1,6}\.(ts|m4s)|init\.mp4)|poster\.jpg|sprite\.jpg|thumbnails\.vtt|download\.mp4|chat\.vtt|captions\.vtt)$/;

@@ -61,7 +61,7 @@ export interface StaffRecording {
 }
 
 /** What `GET /api/v1/recordings/{id}/playback` answers: the server's own type, so the two cannot drift apart. */
-export type { PlaybackUrls as Playback } from '../../src/services/playback';
+export type { PlaybackUrls as Playback } from '../../src/contracts/api/playback';
 
 export interface HeartbeatResult {
   watchedSeconds: number;
@@ -126,7 +126,7 @@ export interface WatchReport {
 }
 
 /** What `GET /api/v1/me/home` answers: the server's own types. */
-export type { HomeClass, HomeRecording, ViewerHome } from '../../src/services/viewer-home';
+export type { HomeClass, HomeRecording, ViewerHome } from '../../src/contracts/api/viewer-home';
 
 export interface CourseOutline {
   id: string;
@@ -139,4 +139,4 @@ export interface CourseOutline {
 export type RecordingPageView = LessonRecording & { lesson: { id: string; title: string; courseId: string } | null };
 
 /** What `GET /api/v1/search` answers. */
-export type { SearchResults } from '../../src/services/search';
+export type { SearchResults } from '../../src/contracts/api/search';
