@@ -4,6 +4,7 @@ import type { CatalogRepository } from '../adapters/db/catalog-repository';
 import type { RecordingRepository } from '../adapters/db/recording-repository';
 import type { WatchRepository } from '../adapters/db/watch-repository';
 import { createMemoryWatchSessionStore, type LiveWatchSession, type WatchSessionStore } from '../adapters/watch/watch-session-store';
+import type { HeartbeatResult, RecordingAnalytics, WatchReport } from '../contracts/api/analytics';
 import { AccessDenied, DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import { addRange, creditWithin, heatmap, stepHeartbeat, watchedFraction } from '../domain/watch-ranges';
@@ -93,7 +94,7 @@ export function createWatchAnalytics(deps: {
     return info;
   }
 
-  async function recordHeartbeat(userId: string, recordingId: string, info: { duration: number | null }, hb: Heartbeat) {
+  async function recordHeartbeat(userId: string, recordingId: string, info: { duration: number | null }, hb: Heartbeat): Promise<HeartbeatResult> {
     if (info.duration !== null && hb.position > info.duration + 1) {
       throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${info.duration.toFixed(1)}s)`);
     }
@@ -158,7 +159,7 @@ export function createWatchAnalytics(deps: {
       }));
     },
 
-    async recordingAnalytics(viewer: Principal, recordingId: string, bucketSeconds = 5) {
+    async recordingAnalytics(viewer: Principal, recordingId: string, bucketSeconds = 5): Promise<RecordingAnalytics> {
       const info = await assertStaffView(viewer, recordingId);
       await flush();
       const [sessionRows, progress] = await Promise.all([deps.watch.sessionsOf(recordingId), deps.watch.progressOfRecording(recordingId)]);
@@ -179,7 +180,7 @@ export function createWatchAnalytics(deps: {
     },
 
     /** Per student, per ready recording of the batch: the watched percentage an instructor exports as attendance. */
-    async batchWatchReport(viewer: Principal, batchId: string) {
+    async batchWatchReport(viewer: Principal, batchId: string): Promise<WatchReport> {
       if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see watch reports');
       await deps.access.requireBatch(batchId);
       await deps.access.assertCanManage(viewer, batchId);

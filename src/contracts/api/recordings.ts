@@ -12,3 +12,35 @@ export interface RecordingClassRef {
   lessonId: string | null;
   provider: string;
 }
+
+export type RecordingStatus = 'scheduled' | 'recording' | 'processing' | 'ready' | 'failed' | 'deleted';
+
+/** How far processing has come. */
+export interface RecordingProgress {
+  stage: string;
+  percent: number;
+}
+
+/**
+ * A recording as a viewer's list shows it (`GET /api/v1/lessons/{id}/recordings`, `/batches/{id}/recordings`):
+ * storage keys left out, a signed poster URL and the viewer's own progress added.
+ */
+export interface ViewerRecording {
+  id: string;
+  title: string;
+  status: RecordingStatus;
+  startedAt: string;
+  endedAt: string | null;
+  durationSeconds: number | null;
+  width: number | null;
+  height: number | null;
+  liveClass: RecordingClassRef;
+  posterUrl: string | null;
+  hasChat: boolean;
+  progressForViewer: { lastPosition: number; watchedPercent: number } | null;
+  /** Where it stands among its class's recordings ("part 2 of 3"), null for a class's only one. */
+  part: RecordingPart | null;
+}
+
+/** What `GET /api/v1/recordings/{id}/view` answers: the listed recording and the lesson it belongs to. */
+export type RecordingPageView = ViewerRecording & { lesson: { id: string; title: string; courseId: string } | null };
