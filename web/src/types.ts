@@ -1,4 +1,4 @@
-/** Shapes of the Aula API responses the pages read. */
+/** Shapes of the Aula API responses the pages read; those the server is typed by come from its contracts (src/contracts/api). */
 
 export interface Page<T> {
   items: T[];
@@ -42,7 +42,7 @@ export interface StaffRecording {
   liveClass: LiveClassRef;
 }
 
-/** What `GET /api/v1/recordings/{id}/playback` answers: the server's own type, so the two cannot drift apart. */
+/** What `GET /api/v1/recordings/{id}/playback` answers: the contract the server is typed by, so the two cannot drift apart. */
 export type { PlaybackUrls as Playback } from '../../src/contracts/api/playback';
 
 export type { HeartbeatResult, RecordingAnalytics, WatchReport } from '../../src/contracts/api/analytics';
@@ -81,7 +81,7 @@ export type { LiveClassChange, RecordingChange };
 /** The event names of the console's change stream. */
 export type FeedChangeKind = (RecordingChange | LiveClassChange)['kind'];
 
-/** What `GET /api/v1/me/home` answers: the server's own types. */
+/** What `GET /api/v1/me/home` answers. */
 export type { HomeClass, HomeRecording, ViewerHome } from '../../src/contracts/api/viewer-home';
 
 export interface CourseOutline {
