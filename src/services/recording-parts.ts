@@ -1,10 +1,8 @@
 import type { HomeRepository } from '../adapters/db/home-repository';
+import type { RecordingPart } from '../contracts/api/recordings';
 
 /** "part 2 of 3": where a recording stands among its class's ready recordings (each start→stop is its own). */
-export interface RecordingPart {
-  number: number;
-  of: number;
-}
+export type { RecordingPart };
 
 /** Part numbers for a page of recordings, from one query over their classes. Null for a class's only recording. */
 export function createRecordingParts(repo: Pick<HomeRepository, 'readyOfClasses'>) {

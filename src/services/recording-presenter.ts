@@ -1,21 +1,16 @@
 import type { RecordingListItem } from '../adapters/db/recording-repository';
+import type { ViewerRecording } from '../contracts/api/recordings';
 import type { Principal } from '../domain/identity';
-import { type TrimView, trimView } from '../domain/media/trim';
+import { trimView } from '../domain/media/trim';
 import type { PlaybackService } from './playback';
-import type { RecordingPart, RecordingParts } from './recording-parts';
+import type { RecordingParts } from './recording-parts';
 import type { WatchAnalytics } from './watch-analytics';
 
-type ViewerProgress = { lastPosition: number; watchedPercent: number };
-
-/** A listed recording as a viewer sees it: storage keys left out, a signed poster URL and their own progress added. */
-export type RecordingView = Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey' | 'trim'> & {
-  trim: TrimView | null;
-  posterUrl: string | null;
-  hasChat: boolean;
-  progressForViewer: ViewerProgress | null;
-  /** Where it stands among its class's recordings ("part 2 of 3"), null for a class's only one. */
-  part: RecordingPart | null;
-};
+/**
+ * A listed recording as a viewer sees it: storage keys left out, a signed poster URL, the viewer's own progress and
+ * the recording's part added (the contract's fields, what the browser reads), the rest of the record beside them.
+ */
+export type RecordingView = ViewerRecording & Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey' | 'trim'>;
 
 /**
  * Adds what a viewer's list shows beside each recording. The viewer's progress for the whole page comes from one

@@ -1,4 +1,5 @@
 import type { CatalogRepository } from '../adapters/db/catalog-repository';
+import type { RecordingPageView } from '../contracts/api/recordings';
 import type { Principal } from '../domain/identity';
 import type { RecordingView } from './recording-presenter';
 import type { RecordingService } from './recordings';
@@ -7,7 +8,7 @@ type Present = (viewer: Principal, page: { items: import('../adapters/db/recordi
 
 /** One recording as its own page shows it to any viewer who may watch it: title, class, part, lesson, their progress. */
 export function createRecordingViews(deps: { recordings: Pick<RecordingService, 'get'>; present: Present; catalog: Pick<CatalogRepository, 'getLesson'> }) {
-  return async function viewOf(viewer: Principal, id: string): Promise<RecordingView & { lesson: { id: string; title: string; courseId: string } | null }> {
+  return async function viewOf(viewer: Principal, id: string): Promise<RecordingView & RecordingPageView> {
     const { recording, liveClass } = await deps.recordings.get(viewer, id);
     const item = { ...recording, liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId, provider: liveClass.provider } };
     const [[view], lesson] = await Promise.all([

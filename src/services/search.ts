@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
+import type { SearchMatch, SearchResults } from '../contracts/api/search';
 import type { CueMatchRow, SearchRepository } from '../adapters/db/search-repository';
 import type { Principal } from '../domain/identity';
 import { containsPattern } from '../domain/search-pattern';
 import { parseChatLines } from '../domain/media/ladder';
 import { cueText, parseVtt } from '../domain/webvtt';
-import type { RecordingPart, RecordingParts } from './recording-parts';
+import type { RecordingParts } from './recording-parts';
 import type { ViewerAccess } from './viewer-access';
 
 const RESULT_LIMIT = 20;
@@ -12,25 +13,7 @@ const MATCHES_PER_RECORDING = 5;
 /** Recordings indexed per search at most, so one search never waits on reading thousands of files. */
 const INDEX_BATCH = 100;
 
-export interface SearchMatch {
-  kind: 'caption' | 'chat';
-  /** Seconds from the recording's start: where the player opens. */
-  at: number;
-  text: string;
-}
-
-export interface SearchResults {
-  query: string;
-  courses: { id: string; title: string; description: string }[];
-  lessons: { id: string; title: string; description: string; courseId: string; courseTitle: string }[];
-  recordings: {
-    id: string; title: string; startedAt: string; durationSeconds: number | null; part: RecordingPart | null;
-    liveClass: { id: string; title: string; lessonId: string | null };
-    /** True when the recording's or its class's title matched. */
-    titleMatch: boolean;
-    matches: SearchMatch[];
-  }[];
-}
+export type { SearchMatch, SearchResults };
 
 /**
  * Search across what the viewer may see: course and lesson titles and descriptions, recording and class titles, and

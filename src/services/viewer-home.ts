@@ -1,10 +1,11 @@
 import { type Clock, isoNow } from '../adapters/clock';
-import type { HomeRecordingRow, HomeRepository, LessonWatchCounts } from '../adapters/db/home-repository';
+import type { HomeRecordingRow, HomeRepository } from '../adapters/db/home-repository';
+import type { HomeClass, HomeRecording, ViewerHome } from '../contracts/api/viewer-home';
 import type { Principal } from '../domain/identity';
 import { type ClassPhase, classPhase } from '../domain/live-class-rules';
 import { WATCHED_SHARE, watchedPercent } from '../domain/watch-ranges';
 import type { PlaybackService } from './playback';
-import type { RecordingPart, RecordingParts } from './recording-parts';
+import type { RecordingParts } from './recording-parts';
 import type { ViewerAccess } from './viewer-access';
 import type { WatchAnalytics } from './watch-analytics';
 
@@ -16,38 +17,7 @@ const CONTINUE_LIMIT = 8;
 const NEW_LIMIT = 12;
 const CLASS_LIMIT = 12;
 
-export interface HomeRecording {
-  id: string;
-  title: string;
-  startedAt: string;
-  durationSeconds: number | null;
-  posterUrl: string | null;
-  part: RecordingPart | null;
-  liveClass: HomeRecordingRow['liveClass'];
-}
-
-export interface HomeClass {
-  id: string;
-  title: string;
-  batchId: string;
-  lessonId: string | null;
-  provider: string;
-  phase: Exclude<ClassPhase, 'missed' | 'ended' | 'cancelled'>;
-  startsAt: string;
-  durationMinutes: number;
-  /** The page that joins the class, when it runs in Aula and is live now. */
-  joinPath: string | null;
-}
-
-export interface ViewerHome {
-  continueWatching: (HomeRecording & { lastPosition: number; watchedPercent: number })[];
-  classes: HomeClass[];
-  newRecordings: HomeRecording[];
-  /** The visit "new" is measured from; null on a first visit (then: the last two weeks). */
-  since: string | null;
-  lessons: LessonWatchCounts[];
-  watchedShare: number;
-}
+export type { HomeClass, HomeRecording, ViewerHome };
 
 /** The student's (or instructor's) start page: what to continue, what is on, what is new, what is watched. */
 export function createViewerHome(deps: {

@@ -61,3 +61,8 @@ export function formatStartsIn(iso: string, now = Date.now()): string {
 export const PROVIDER_LABELS: Readonly<Record<string, string>> = {
   native: 'In Aula', zoom: 'Zoom', livekit: 'LiveKit', cloudflare: 'Cloudflare Stream', upload: 'Uploaded recording',
 };
+
+/** What went wrong, as a sentence a page can show. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,5 +1,6 @@
 import { ApiError, api, getToken, setToken, type Me } from './api';
 import { el, render } from './dom';
+import { errorMessage } from './format';
 import { searchForm } from './links';
 import { loginPathReturningHere, safeNextPath } from './next-path';
 import { applyTheme, themeToggle } from './theme';
@@ -69,4 +70,4 @@ async function boot() {
   return (await import('./pages/home')).renderHomePage(app, me);
 }
 
-boot().catch((err: unknown) => render(app, el('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+boot().catch((err: unknown) => render(app, el('p', { class: 'error' }, errorMessage(err))));

@@ -1,4 +1,4 @@
-/** Shapes of the Aula API responses the pages read. */
+/** Shapes of the Aula API responses the pages read; those the server is typed by come from its contracts (src/contracts/api). */
 
 export interface Page<T> {
   items: T[];
@@ -13,13 +13,9 @@ export interface Lesson {
   chapterId: string;
 }
 
-export type RecordingStatus = 'scheduled' | 'recording' | 'processing' | 'ready' | 'failed' | 'deleted';
+export type { RecordingProgress, RecordingStatus } from '../../src/contracts/api/recordings';
+import type { RecordingProgress, RecordingStatus } from '../../src/contracts/api/recordings';
 export type LiveClassStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
-
-export interface RecordingProgress {
-  stage: string;
-  percent: number;
-}
 
 export interface LiveClassRef {
   id: string;
@@ -30,21 +26,7 @@ export interface LiveClassRef {
 }
 
 /** A ready recording as a lesson page lists it. */
-export interface LessonRecording {
-  id: string;
-  title: string;
-  status: RecordingStatus;
-  startedAt: string;
-  endedAt: string | null;
-  durationSeconds: number | null;
-  width: number | null;
-  height: number | null;
-  liveClass: LiveClassRef;
-  posterUrl: string | null;
-  hasChat: boolean;
-  progressForViewer: { lastPosition: number; watchedPercent: number } | null;
-  part: { number: number; of: number } | null;
-}
+export type { ViewerRecording as LessonRecording } from '../../src/contracts/api/recordings';
 
 /** A recording in any state, as instructors and admins see it. */
 export interface StaffRecording {
@@ -60,13 +42,10 @@ export interface StaffRecording {
   liveClass: LiveClassRef;
 }
 
-/** What `GET /api/v1/recordings/{id}/playback` answers: the server's own type, so the two cannot drift apart. */
-export type { PlaybackUrls as Playback } from '../../src/services/playback';
+/** What `GET /api/v1/recordings/{id}/playback` answers: the contract the server is typed by, so the two cannot drift apart. */
+export type { PlaybackUrls as Playback } from '../../src/contracts/api/playback';
 
-export interface HeartbeatResult {
-  watchedSeconds: number;
-  watchedPercent: number;
-}
+export type { HeartbeatResult, RecordingAnalytics, WatchReport } from '../../src/contracts/api/analytics';
 
 export interface LiveClass {
   id: string;
@@ -102,31 +81,8 @@ export type { LiveClassChange, RecordingChange };
 /** The event names of the console's change stream. */
 export type FeedChangeKind = (RecordingChange | LiveClassChange)['kind'];
 
-export interface RecordingAnalytics {
-  recordingId: string;
-  durationSeconds: number | null;
-  views: number;
-  uniqueViewers: number;
-  totalWatchSeconds: number;
-  completionRate: number;
-  heatmap: { bucketSeconds: number; views: number[] };
-  viewers: { userId: string; watchedSeconds: number; watchedPercent: number; timeSpentSeconds: number; sessions: number }[];
-}
-
-export interface WatchReport {
-  batchId: string;
-  recordings: { id: string; title: string; startedAt: string; durationSeconds: number | null; liveClassId: string; liveClassTitle: string }[];
-  students: {
-    userId: string;
-    name: string | null;
-    email: string;
-    externalId: string | null;
-    recordings: { recordingId: string; watchedPercent: number; timeSpentSeconds: number }[];
-  }[];
-}
-
-/** What `GET /api/v1/me/home` answers: the server's own types. */
-export type { HomeClass, HomeRecording, ViewerHome } from '../../src/services/viewer-home';
+/** What `GET /api/v1/me/home` answers. */
+export type { HomeClass, HomeRecording, ViewerHome } from '../../src/contracts/api/viewer-home';
 
 export interface CourseOutline {
   id: string;
@@ -136,7 +92,7 @@ export interface CourseOutline {
 }
 
 /** What `GET /api/v1/recordings/{id}/view` answers. */
-export type RecordingPageView = LessonRecording & { lesson: { id: string; title: string; courseId: string } | null };
+export type { RecordingPageView } from '../../src/contracts/api/recordings';
 
 /** What `GET /api/v1/search` answers. */
-export type { SearchResults } from '../../src/services/search';
+export type { SearchResults } from '../../src/contracts/api/search';

@@ -1,3 +1,4 @@
+import type { LessonWatchCounts } from '../../contracts/api/viewer-home';
 import type { RecordingMedia } from '../../domain/recording-media';
 import type { Db } from './database';
 import type { LiveClassesTable } from './schema';
@@ -29,14 +30,7 @@ export interface HomeClassRow {
   durationMinutes: number;
 }
 
-export interface LessonWatchCounts {
-  lessonId: string;
-  recordings: number;
-  /** Recordings the viewer watched at least the given share of. */
-  watched: number;
-  /** Recordings the viewer opened at all. */
-  started: number;
-}
+export type { LessonWatchCounts };
 
 const RECORDING_COLUMNS = [
   'r.id', 'r.title', 'r.started_at', 'r.duration_seconds', 'r.media',

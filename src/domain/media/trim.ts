@@ -3,6 +3,7 @@
  * rewritten rather than media re-encoded) and the shifting of timed text (captions, chat, thumbnails) to either cut.
  */
 import { Unprocessable } from '../errors';
+import type { RecordingTrimView } from '../../contracts/api/recordings';
 import type { RecordingMedia } from '../recording-media';
 import { parseVtt } from '../webvtt';
 import { formatVttTime, parseMediaPlaylist } from './ladder';
@@ -94,11 +95,7 @@ export interface TrimWrite {
 }
 
 /** A trim as people and the API see it: the window and how the cut stands, without the storage keys it keeps. */
-export interface TrimView extends TrimWindow {
-  state: RecordingTrim['state'];
-  error: string | null;
-  originalDurationSeconds: number | null;
-}
+export type TrimView = RecordingTrimView;
 
 export function trimView(trim: RecordingTrim | null): TrimView | null {
   if (!trim) return null;

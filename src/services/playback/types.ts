@@ -6,17 +6,9 @@ import type { AuditLog } from '../audit';
 import type { ChangeFeed } from '../../contracts/change-feed';
 import type { MediaCache } from '../media-cache';
 import type { ViewerAccess } from '../viewer-access';
+import type { PlaybackUrls } from '../../contracts/api/playback';
 
-export interface PlaybackUrls {
-  recordingId: string;
-  expiresAt: string;
-  hls: string;
-  mp4: string | null;
-  poster: string | null;
-  thumbnails: string | null;
-  chat: string | null;
-  captions: string | null;
-}
+export type { PlaybackUrls };
 
 /**
  * Recordings whose media stays with a provider (Cloudflare Stream "keep" storage): the provider's own signed URL for

@@ -6,6 +6,7 @@ import { addRange, coveredSeconds, creditWithin, stepHeartbeat, watchedFraction 
 import type { RecordingInfo } from './recording-info';
 import type { SessionWriter } from './session-writer';
 import { GUEST_PREFIX, type Heartbeat, type WatchAnalyticsDeps } from './types';
+import type { HeartbeatResult } from '../../contracts/api/analytics';
 
 const MAX_HEARTBEATS_PER_SESSION = 5_000;
 
@@ -27,7 +28,7 @@ export function createHeartbeats(deps: Pick<WatchAnalyticsDeps, 'watch' | 'sessi
       : { id: hb.sessionId, recordingId, userId, startedAt: isoNow(deps.clock), lastSeenAt: isoNow(deps.clock), lastPosition: hb.position, timeSpent: 0, ranges: [], heartbeats: 0, lastAtMs: nowMs, playing: false };
   }
 
-  async function recordHeartbeat(userId: string, recordingId: string, recording: { duration: number | null }, hb: Heartbeat) {
+  async function recordHeartbeat(userId: string, recordingId: string, recording: { duration: number | null }, hb: Heartbeat): Promise<HeartbeatResult> {
     if (recording.duration !== null && hb.position > recording.duration + 1) {
       throw new DomainError('unprocessable', `Position ${hb.position}s is past the end of the recording (${recording.duration.toFixed(1)}s)`);
     }

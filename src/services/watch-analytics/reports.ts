@@ -4,6 +4,7 @@ import { heatmap, WATCHED_SHARE, watchedPercent } from '../../domain/watch-range
 import type { RecordingInfo } from './recording-info';
 import type { SessionWriter } from './session-writer';
 import { type ClassWatch, GUEST_PREFIX, type WatchAnalyticsDeps } from './types';
+import type { RecordingAnalytics, WatchReport } from '../../contracts/api/analytics';
 
 /** What was watched, read after the pending heartbeats are written: resume points, a recording's analytics, reports. */
 export function createWatchReports(deps: Pick<WatchAnalyticsDeps, 'watch' | 'recordings' | 'catalog' | 'access'>, info: RecordingInfo, writer: SessionWriter) {
@@ -27,7 +28,7 @@ export function createWatchReports(deps: Pick<WatchAnalyticsDeps, 'watch' | 'rec
       return new Map(rows.map((r) => [r.recording_id, { lastPosition: r.last_position, watchedPercent: watchedPercent(r.watched_seconds, duration.get(r.recording_id) ?? null) }]));
     },
 
-    async recordingAnalytics(viewer: Principal, recordingId: string, bucketSeconds = 5) {
+    async recordingAnalytics(viewer: Principal, recordingId: string, bucketSeconds = 5): Promise<RecordingAnalytics> {
       const recording = await assertStaffView(viewer, recordingId);
       await flush();
       const [sessionRows, progress] = await Promise.all([deps.watch.sessionsOf(recordingId), deps.watch.progressOfRecording(recordingId)]);
@@ -48,7 +49,7 @@ export function createWatchReports(deps: Pick<WatchAnalyticsDeps, 'watch' | 'rec
     },
 
     /** Per student, per ready recording of the batch: the watched percentage an instructor exports as attendance. */
-    async batchWatchReport(viewer: Principal, batchId: string) {
+    async batchWatchReport(viewer: Principal, batchId: string): Promise<WatchReport> {
       if (viewer.role === 'student') throw new AccessDenied('Only instructors and admins see watch reports');
       await deps.access.requireBatch(batchId);
       await deps.access.assertCanManage(viewer, batchId);

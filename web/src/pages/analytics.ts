@@ -1,13 +1,13 @@
 import { ApiError, api, downloadWithToken, type Me } from '../api';
 import { el, formatDuration, render } from '../dom';
-import { clamp, formatClock, formatDateTime, formatPercent, formatWatchTime } from '../format';
+import { clamp, errorMessage, formatClock, formatDateTime, formatPercent, formatWatchTime } from '../format';
 import { bucketAt, drawHeatmap } from '../heatmap';
 import type { Batch, BatchMember, RecordingAnalytics, StaffRecording, WatchReport } from '../types';
 
 function failure(target: HTMLElement, err: unknown, what: string) {
   const text = err instanceof ApiError
     ? err.status === 403 ? `Only instructors of this batch and admins can see ${what}.` : err.status === 404 ? `Not found: ${err.message}` : err.message
-    : err instanceof Error ? err.message : String(err);
+    : errorMessage(err);
   render(target, el('p', { class: 'error' }, text), el('p', {}, el('a', { href: '/console' }, 'Back to the console')));
 }
 
@@ -165,7 +165,7 @@ export async function renderBatchReportPage(target: HTMLElement, me: Me, batchId
     try {
       await downloadWithToken(`/api/v1/batches/${id}/watch-report?format=csv`, `watch-report-${batchId}.csv`);
     } catch (err) {
-      csvError.textContent = err instanceof Error ? err.message : String(err);
+      csvError.textContent = errorMessage(err);
     } finally {
       csv.disabled = false;
     }

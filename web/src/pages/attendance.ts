@@ -1,6 +1,6 @@
 import { ApiError, api, downloadWithToken, type Me } from '../api';
 import { el, render } from '../dom';
-import { formatDateTime, formatPercent, formatWatchTime } from '../format';
+import { errorMessage, formatDateTime, formatPercent, formatWatchTime } from '../format';
 
 interface AttendanceReport {
   liveClass: { id: string; title: string; startedAt: string | null; endedAt: string | null; status: string };
@@ -23,7 +23,7 @@ export async function renderAttendancePage(target: HTMLElement, me: Me, liveClas
   try {
     report = await api<AttendanceReport>('GET', `/api/v1/live-classes/${id}/attendance`);
   } catch (err) {
-    const text = err instanceof ApiError && err.status === 403 ? 'Only instructors of this batch and admins can see its attendance.' : err instanceof Error ? err.message : String(err);
+    const text = err instanceof ApiError && err.status === 403 ? 'Only instructors of this batch and admins can see its attendance.' : errorMessage(err);
     render(target, el('h1', {}, 'Attendance'), el('p', { class: 'error' }, text), el('p', {}, el('a', { href: '/console' }, 'Back to the console')));
     return;
   }

@@ -1,20 +1,12 @@
 import { api, type Me } from '../api';
 import { el, render } from '../dom';
-import { PROVIDER_LABELS, clamp, formatClock, formatDateTime, formatStartsIn, formatPercent, recordingLabel } from '../format';
+import { PROVIDER_LABELS, formatClock, formatDateTime, formatStartsIn, formatPercent, recordingLabel } from '../format';
 import { recordingHref } from '../links';
+import { progressBar, recordingThumb } from '../recording-card';
 import type { CourseOutline, HomeClass, HomeRecording, ViewerHome } from '../types';
 
-function progressBar(percent: number, label: string): HTMLDivElement {
-  const fill = el('div', { class: 'progress-fill' });
-  fill.style.width = `${clamp(percent, 0, 100)}%`;
-  return el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(Math.round(percent)), 'aria-label': label }, fill);
-}
-
 function recordingTile(rec: HomeRecording, extra: Node[] = [], href = recordingHref(rec)): HTMLLIElement {
-  const thumb = el('div', { class: 'thumb' });
-  if (rec.posterUrl) thumb.append(el('img', { src: rec.posterUrl, alt: '', loading: 'lazy', decoding: 'async' }));
-  else thumb.append(el('span', { class: 'thumb-placeholder', 'aria-hidden': 'true' }, '▶'));
-  thumb.append(el('span', { class: 'duration' }, formatClock(rec.durationSeconds)));
+  const thumb = recordingThumb(rec.posterUrl, formatClock(rec.durationSeconds));
   const label = recordingLabel(rec);
   return el('li', {},
     el('a', { class: 'recording-card', href, 'data-recording-id': rec.id }, thumb,

@@ -1,6 +1,6 @@
 import { ApiError, api, type Me } from '../api';
 import { el, formatDuration, render } from '../dom';
-import { formatDateTime, recordingLabel } from '../format';
+import { errorMessage, formatDateTime, recordingLabel } from '../format';
 import { createPlayer } from '../player';
 import type { Playback, RecordingPageView, StaffRecording } from '../types';
 
@@ -19,7 +19,7 @@ export async function renderRecordingPage(target: HTMLElement, me: Me, recording
     const details = staff ? await api<StaffRecording>('GET', `/api/v1/recordings/${id}`).catch(() => null) : null;
     const message = err instanceof ApiError && err.status === 404 ? 'This recording was not found, or it is not ready to play yet.'
       : err instanceof ApiError && err.status === 403 ? 'You do not have access to this recording: it belongs to a batch you are not enrolled in.'
-        : err instanceof Error ? err.message : String(err);
+        : errorMessage(err);
     // The link in a failure mail lands here: an admin retries processing from the page.
     const retry = details?.status === 'failed' && me.role === 'admin' ? el('button', { type: 'button', id: 'retry-processing' }, 'Retry processing') : null;
     retry?.addEventListener('click', async () => {

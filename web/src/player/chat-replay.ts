@@ -1,6 +1,6 @@
-import { el } from './dom';
-import { formatClock } from './format';
-import { type ChatCue, lastStartedAt, parseChat } from './vtt';
+import { el } from '../dom';
+import { formatClock } from '../format';
+import { type ChatCue, lastStartedAt, parseChat } from '../vtt';
 
 /**
  * The chat beside the video: messages appear as the recording reaches them, the current one highlighted, each

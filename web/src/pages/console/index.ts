@@ -1,0 +1,2 @@
+export { badgeText } from './model';
+export { renderConsolePage } from './page';

@@ -1,0 +1,1 @@
+export { renderLessonPage } from './page';

@@ -1,0 +1,3 @@
+export { createPlayer } from './create-player';
+export { newSessionId } from './heartbeats';
+export { type PlayerHandle, type PlayerOptions, SPEEDS } from './options';
