@@ -85,6 +85,7 @@ import { createNotifications } from './app-notifications';
 import { registerNotificationRoutes } from './http/routes/notifications';
 import { registerShareLinkRoutes } from './http/routes/share-links';
 import { createShareLinkService } from './services/notifications/share-links';
+import { createQuickCut } from './services/recording-trim/quick-cut';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AULA_VERSION = '0.1.0';
@@ -188,6 +189,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     recordings: recordingsRepo, access, storage, audit, feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds, mediaCache, users: usersRepo,
     shareLinks: notifications.shareLinks,
     hosted: cloudflare.hostedPlayback,
+    quickCut: createQuickCut({ readText }),
   });
   const lti = wireLti({ config, db, users: usersRepo, catalog: catalogRepo, recordings: recordingsRepo, liveClasses: liveClassRepo, identity, queue, clock, logger });
   const analytics = createWatchAnalytics({

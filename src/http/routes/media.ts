@@ -56,7 +56,7 @@ export function registerMediaRoutes(app: HttpApp, deps: { playback: PlaybackServ
         deps.audit.record({ actor: principal, actorUserId: callerUserId, recordingId: target.recordingId, action: 'media.fetch', outcome: 'denied', ctx, detail: 'link issued to another viewer' });
         return reply.status(403).send(errorBody('forbidden', 'This playback link was issued to another viewer'));
       }
-      const object = await deps.playback.lookup(target.key);
+      const object = await deps.playback.lookup(target.key, target.recording);
       if (!object) return reply.status(404).send(errorBody('not_found', `Media file ${file} not found`));
 
       const stat = object.info;

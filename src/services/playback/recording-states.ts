@@ -1,3 +1,4 @@
+import type { RecordingTrim } from '../../domain/media/trim';
 import { type RecordingMedia, recordingPrefix } from '../../domain/recording-media';
 import type { PlaybackServiceDeps } from './types';
 
@@ -5,6 +6,7 @@ interface CachedRecording {
   status: string;
   title: string;
   media: RecordingMedia | null;
+  trim: RecordingTrim | null;
   batchId: string;
   fetchedAt: number;
 }
@@ -31,7 +33,7 @@ export function createRecordingStates(deps: Pick<PlaybackServiceDeps, 'recording
       cache.delete(id);
       return null;
     }
-    const entry: CachedRecording = { status: row.status, title: row.title, media: row.media ? (JSON.parse(row.media) as RecordingMedia) : null, batchId: row.batchId, fetchedAt: now };
+    const entry: CachedRecording = { status: row.status, title: row.title, media: row.media ? (JSON.parse(row.media) as RecordingMedia) : null, trim: row.trim ? (JSON.parse(row.trim) as RecordingTrim) : null, batchId: row.batchId, fetchedAt: now };
     if (cache.size > 10_000) cache.clear();
     cache.set(id, entry);
     return entry;

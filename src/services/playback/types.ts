@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../../contracts/change-feed';
 import type { MediaCache } from '../media-cache';
 import type { ViewerAccess } from '../viewer-access';
 import type { PlaybackUrls } from '../../contracts/api/playback';
+import type { QuickCut } from '../recording-trim/quick-cut';
 
 export type { PlaybackUrls };
 
@@ -36,4 +37,6 @@ export interface PlaybackServiceDeps {
   /** Media issued through a share link plays only while the link is neither revoked nor expired. */
   shareLinks?: { isActive(id: string, now: string): Promise<boolean> };
   hosted?: HostedPlayback | undefined;
+  /** Playlists and timed text of a trim whose precise cut is not done yet. */
+  quickCut: QuickCut;
 }

@@ -1,4 +1,3 @@
-import { readStoredText, type MediaStorage } from '../../adapters/storage/media-storage';
 import { cutMediaPlaylist, type RecordingTrim, shiftVtt } from '../../domain/media/trim';
 import type { RecordingMedia } from '../../domain/recording-media';
 
@@ -9,7 +8,7 @@ const CUT_MEMORY = 500;
  * segments around the window, and its timed text (captions, chat, thumbnails) moves by where the first kept
  * segment starts. Nothing is re-encoded, so students see the trim the moment staff set it.
  */
-export function createQuickCut(deps: { storage: Pick<MediaStorage, 'read'> }) {
+export function createQuickCut(deps: { readText(key: string): Promise<string> }) {
   // Where each recording's cut starts, by trim version: one playlist read per trim, not one per cue file.
   const offsets = new Map<string, { version: number; offsetSeconds: number; lengthSeconds: number }>();
 
@@ -18,7 +17,7 @@ export function createQuickCut(deps: { storage: Pick<MediaStorage, 'read'> }) {
     if (known?.version === trim.version) return known;
     const top = media.renditions.find((r) => r.height !== null) ?? media.renditions[0];
     if (!top) return null;
-    const cut = cutMediaPlaylist(await readStoredText(deps.storage, top.playlistKey), trim);
+    const cut = cutMediaPlaylist(await deps.readText(top.playlistKey), trim);
     const entry = { version: trim.version, offsetSeconds: cut.offsetSeconds, lengthSeconds: cut.lengthSeconds };
     if (offsets.size >= CUT_MEMORY) offsets.delete(offsets.keys().next().value!);
     offsets.set(recordingId, entry);
@@ -30,11 +29,11 @@ export function createQuickCut(deps: { storage: Pick<MediaStorage, 'read'> }) {
     async rewrite(recording: { id: string; trim: RecordingTrim | null; media: RecordingMedia | null }, key: string): Promise<string | null> {
       const { trim, media } = recording;
       if (!trim || trim.state === 'done' || !media) return null;
-      if (media.renditions.some((r) => r.playlistKey === key)) return cutMediaPlaylist(await readStoredText(deps.storage, key), trim).text;
+      if (media.renditions.some((r) => r.playlistKey === key)) return cutMediaPlaylist(await deps.readText(key), trim).text;
       const timedText = [media.captionsVttKey, media.chatVttKey, media.thumbnailsVttKey];
       if (!timedText.includes(key)) return null;
       const cut = await cutOf(recording.id, trim, media);
-      return cut ? shiftVtt(await readStoredText(deps.storage, key), cut.offsetSeconds, cut.lengthSeconds) : null;
+      return cut ? shiftVtt(await deps.readText(key), cut.offsetSeconds, cut.lengthSeconds) : null;
     },
   };
 }

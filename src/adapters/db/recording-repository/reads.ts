@@ -22,7 +22,7 @@ export function createRecordingReads(db: Db) {
       return db
         .selectFrom('recordings as r')
         .innerJoin('live_classes as c', 'c.id', 'r.live_class_id')
-        .select(['r.id', 'r.status', 'r.media', 'r.title', 'r.duration_seconds as durationSeconds', 'r.purged_at as purgedAt', 'c.batch_id as batchId', 'c.lesson_id as lessonId', 'c.id as liveClassId'])
+        .select(['r.id', 'r.status', 'r.media', 'r.trim', 'r.title', 'r.duration_seconds as durationSeconds', 'r.purged_at as purgedAt', 'c.batch_id as batchId', 'c.lesson_id as lessonId', 'c.id as liveClassId'])
         .where('r.id', '=', id)
         .executeTakeFirst();
     },
