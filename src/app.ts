@@ -14,7 +14,7 @@ import { createRedisWatchSessionStore } from './adapters/watch/watch-session-sto
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
-import { checkMediaTools, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
+import { checkMediaTools, ffmpegRunner, type MediaToolsCheck } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
@@ -76,7 +76,8 @@ import type { ProviderModule, RemoteProvider } from './services/providers/provid
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
-import { createLiveRecorder } from './services/live-recorder';
+import { createLiveRecorder } from './services/live/recorder';
+import { readJsonLines } from './adapters/json-lines';
 import { wireLti } from './lti-wiring';
 import { createNotifications } from './app-notifications';
 import { registerNotificationRoutes } from './http/routes/notifications';
@@ -199,7 +200,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
-  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
+  const processor = createMediaProcessor({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
   queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     ...Object.assign({}, ...providerModules.map((m) => m.jobs)),
@@ -238,7 +239,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     // Generated in the background so the server answers at once; the recording appears when processed.
     // Without FFmpeg there is no demo recording at all, rather than one that fails.
     const liveClassId = demo.liveClassId;
-    if (media.available) demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
+    if (media.available) demoMedia = createDemoRecording({ recordings, ffmpeg: ffmpegRunner, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
       if (!demoAbort.signal.aborted) logger.error({ err }, 'could not create the demo recording');
     });
   }
@@ -286,7 +287,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   registerLiveRoomGauges(metrics, () => liveRooms.stats());
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
-  const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
+  const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, ffmpeg: ffmpegRunner, probe: probeMedia, readJournal: readJsonLines, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
   liveRooms.setRecorder(liveRecorder);
   void liveRecorder.recoverInterrupted().catch((err: unknown) => logger.error({ err }, 'could not recover interrupted live recordings'));
   void liveRooms.resumeLiveClasses().catch((err: unknown) => logger.error({ err }, 'could not resume live classes'));

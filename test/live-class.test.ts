@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAttendance } from '../src/services/live-room';
-import { buildLiveEncodeArgs, FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE, opusPacketMs, pictureInPicture } from '../src/services/live-recorder';
+import { buildLiveEncodeArgs, FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE, opusPacketMs, pictureInPicture } from '../src/services/live/recorder';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { startStunServer } from './support/stun-server';

@@ -22,3 +22,6 @@ export async function readJsonLines<T>(file: string): Promise<T[]> {
   }
   return entries;
 }
+
+/** How services read a journal: handed {@link readJsonLines} by the composition root. */
+export type ReadJsonLines = <T>(file: string) => Promise<T[]>;

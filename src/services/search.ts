@@ -3,7 +3,7 @@ import { type CueMatchRow, containsPattern, type SearchRepository } from '../ada
 import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import type { Principal } from '../domain/identity';
 import { parseChatLines } from '../domain/media/ladder';
-import { cueText, parseVtt } from '../domain/webvtt';
+import { cueText, parseVtt } from '../domain/media/webvtt';
 import type { RecordingPart, RecordingParts } from './recording-parts';
 import type { ViewerAccess } from './viewer-access';
 
