@@ -4,7 +4,8 @@ import type { ByteRange, MediaStorage } from '../adapters/storage/media-storage'
 import { DomainError, NotFound } from '../domain/errors';
 import type { Principal } from '../domain/identity';
 import { signPlaybackToken, verifyPlaybackToken } from '../domain/playback-token';
-import { type RecordingMedia, recordingPrefix } from '../domain/recording-media';
+import { recordingPrefix } from '../domain/media/recording-layout';
+import type { RecordingMedia } from '../domain/recording-media';
 import type { AuditLog, RequestContext } from './audit';
 import type { ChangeFeed } from './change-feed';
 import type { MediaCache, MediaObject } from './media-cache';

@@ -6,7 +6,8 @@ import type { RecordingListItem, RecordingRecord, RecordingRepository } from '..
 import { type MediaStorage, readStoredText } from '../adapters/storage/media-storage';
 import { AccessDenied, Conflict, DomainError, NotFound, Unprocessable } from '../domain/errors';
 import { type Principal, requireRole } from '../domain/identity';
-import { type RecordingMedia, type RecordingMetadata, recordingPrefix } from '../domain/recording-media';
+import { recordingLayout, recordingPrefix } from '../domain/media/recording-layout';
+import type { RecordingMedia, RecordingMetadata } from '../domain/recording-media';
 import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { SidecarRefusal } from '../domain/media/sidecar-text';
 import { recordingEventFor } from '../domain/notifications/events';
@@ -128,16 +129,16 @@ export function createRecordingService(deps: RecordingServiceDeps) {
   /** Moves an uploaded or downloaded source file into the recording's folder. */
   async function storeSource(id: string, localPath: string, fileName: string): Promise<string> {
     const ext = (/\.([A-Za-z0-9]{1,8})$/.exec(fileName)?.[1] ?? 'bin').toLowerCase();
-    const sourceKey = `${recordingPrefix(id)}source/original.${ext}`;
+    const sourceKey = recordingLayout(id).source(ext);
     await deps.storage.putFile(sourceKey, localPath);
     return sourceKey;
   }
 
-  const captionsKeyOf = (id: string) => `${recordingPrefix(id)}captions.vtt`;
+  const captionsKeyOf = (id: string) => recordingLayout(id).captionsVtt;
 
   /** Stores a chat transcript and captions beside the source, before processing reads them. */
   async function storeSidecars(id: string, sidecars: Sidecars): Promise<{ chatKey: string | null; captionsKey: string | null }> {
-    const chatKey = sidecars?.chatLocalPath ? `${recordingPrefix(id)}source/chat.jsonl` : null;
+    const chatKey = sidecars?.chatLocalPath ? recordingLayout(id).sourceChat : null;
     const captionsKey = sidecars?.captionsLocalPath ? captionsKeyOf(id) : null;
     if (chatKey) await deps.storage.putFile(chatKey, sidecars!.chatLocalPath!, 'application/x-ndjson');
     if (captionsKey) await deps.storage.putFile(captionsKey, sidecars!.captionsLocalPath!, 'text/vtt');
@@ -164,7 +165,8 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       }
       track = stored;
     }
-    const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
+    const layout = recordingLayout(id);
+    const keys = { json: layout.chatJson, vtt: layout.chatVtt };
     await deps.storage.putBuffer(keys.json, track.jsonl, 'application/x-ndjson');
     await deps.storage.putBuffer(keys.vtt, track.vtt, 'text/vtt');
     const current = await mustGet(id);
@@ -454,7 +456,7 @@ export function createRecordingService(deps: RecordingServiceDeps) {
       if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching a chat`);
       const chat = await deps.sidecarText.prepareChat(jsonl, rec.durationSeconds);
       if (!chat.ok) throw sidecarRefusal(chat);
-      const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
+      const chatKey = recordingLayout(id).sourceChat;
       await deps.storage.putBuffer(chatKey, chat.jsonl, 'application/x-ndjson');
       await recordings.updateProcessing(id, { chatKey, now: isoNow(clock) });
       await publishChatTrack(id, chat);
