@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import type { FfmpegRunner } from '../adapters/media/ffmpeg-process';
 import { toChatJsonLines } from '../domain/media/chat-transcript';
-import { buildDemoClipArgs } from '../domain/media/ffmpeg-args/vod';
+import { buildDemoClipArgs } from '../domain/media/ffmpeg-args/demo';
 import type { RecordingService } from './recordings';
 
 const exec = promisify(execFile);

@@ -2,5 +2,3 @@ export { createLiveRecorder } from './recorder';
 export type { LiveRecorder, LiveRecorderDeps, LiveRecorderOptions } from './types';
 export { matroskaHeader, MatroskaClusterWriter, type MkvTrack } from './matroska';
 export { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
-export { buildLiveEncodeArgs, type LiveEncodeOptions, pictureInPicture } from '../../../domain/media/ffmpeg-args/live';
-export { buildLivePlaylist, type LiveSegment } from '../../../domain/media/hls';
