@@ -13,7 +13,7 @@ import { link, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { runFfmpeg } from '../src/adapters/media/ffmpeg-process';
+import { ffmpegRunner, runFfmpeg } from '../src/adapters/media/ffmpeg-process';
 import { probeMedia } from '../src/adapters/media/ffprobe';
 import { LocalMediaStorage } from '../src/adapters/storage/local-storage';
 import { AUDIO_KBPS, AUDIO_SAMPLE_RATE, planLadder, SEGMENT_SECONDS } from '../src/domain/media/ladder';
@@ -117,7 +117,7 @@ async function runAula(work: string, source: string, id: string, stopAtFirstPlay
   const staged = path.join(work, `${id}.upload`);
   await link(source, staged);
   await storage.putFile(sourceKey, staged);
-  const pipeline = createMediaPipeline({ storage, scratchDir: path.join(work, `scratch-${id}`), logger });
+  const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir: path.join(work, `scratch-${id}`), logger });
   const controller = new AbortController();
   const start = performance.now();
   let firstPlayableMs = Number.NaN;

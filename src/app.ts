@@ -15,7 +15,7 @@ import { createMemoryWatchSessionStore, createRedisWatchSessionStore } from './a
 import { createMediaStorage } from './adapters/storage/create-storage';
 import { inJobScratch, removeOrphanedScratch } from './adapters/scratch';
 import { createSidecarTextWorker } from './adapters/sidecar-text/worker';
-import { checkMediaTools, type MediaToolsCheck, runFfmpeg } from './adapters/media/ffmpeg-process';
+import { checkMediaTools, ffmpegRunner, type MediaToolsCheck, runFfmpeg } from './adapters/media/ffmpeg-process';
 import { type AppConfig, resolveAnnouncedAddress } from './config';
 import { createHttpApp, type HttpApp } from './http/app';
 import { createHttpMetrics, registerLiveRoomGauges } from './http/metrics';
@@ -79,7 +79,8 @@ import type { JobScratch } from './services/providers/job-scratch';
 import { createWeriftSfu } from './adapters/sfu/werift-sfu';
 import { registerLiveRoomRoutes } from './http/routes/live-room';
 import { createLiveRoomService } from './services/live-room';
-import { createLiveRecorder } from './services/live-recorder';
+import { createLiveRecorder } from './services/live/recorder';
+import { readJsonLines } from './adapters/json-lines';
 import { wireLti } from './lti-wiring';
 import { createNotifications } from './app-notifications';
 import { registerNotificationRoutes } from './http/routes/notifications';
@@ -207,7 +208,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     const removed = await removeOrphanedScratch(path.join(scratchDir, dir), { soleProcess });
     if (removed) logger.info({ dir, removed }, 'removed work files left by an earlier run');
   }
-  const processor = createMediaProcessor({ storage, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
+  const processor = createMediaProcessor({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir: path.join(scratchDir, 'jobs'), logger, onFfmpegRun: (stage, media, wall) => metrics.ffmpegRun(stage, media, wall), sidecarText });
   queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     ...Object.assign({}, ...providerModules.map((m) => m.jobs)),
@@ -246,7 +247,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     // Generated in the background so the server answers at once; the recording appears when processed.
     // Without FFmpeg there is no demo recording at all, rather than one that fails.
     const liveClassId = demo.liveClassId;
-    if (media.available) demoMedia = createDemoRecording({ recordings, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
+    if (media.available) demoMedia = createDemoRecording({ recordings, ffmpeg: ffmpegRunner, liveClassId, workDir: path.join(scratchDir, 'demo'), logger, signal: demoAbort.signal }).catch((err: unknown) => {
       if (!demoAbort.signal.aborted) logger.error({ err }, 'could not create the demo recording');
     });
   }
@@ -294,7 +295,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
   });
   registerLiveRoomGauges(metrics, () => liveRooms.stats());
   registerLiveRoomRoutes(http, { rooms: liveRooms, authenticate: (bearer) => identity.authenticate(bearer) });
-  const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
+  const liveRecorder = createLiveRecorder({ storage, recordings, recordingsRepo, ffmpeg: ffmpegRunner, probe: probeMedia, readJournal: readJsonLines, workDir: path.join(config.dataDir, 'live', 'recordings'), logger, soleProcess });
   liveRooms.setRecorder(liveRecorder);
   void liveRecorder.recoverInterrupted().catch((err: unknown) => logger.error({ err }, 'could not recover interrupted live recordings'));
   void liveRooms.resumeLiveClasses().catch((err: unknown) => logger.error({ err }, 'could not resume live classes'));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMeetingUuid, parseRetryAfterMs } from '../src/adapters/providers/zoom-api';
-import { toChatJsonLines } from '../src/domain/media/ladder';
+import { toChatJsonLines } from '../src/domain/media/chat-transcript';
 import {
   groupZoomSegments,
   parseZoomChat,

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  aacCodecString,
-  avcCodecString,
-  buildCopyRenditionArgs,
-  buildLadderArgs,
-  buildMasterPlaylist,
-  buildThumbnailsVtt,
-  chatToVtt,
-  formatClock,
-  isFastPathEligible,
-  looksLikeIsoBmff,
-  measureBandwidth,
-  parseMediaPlaylist,
-  planLadder,
-  planSprite,
-  posterTimeSeconds,
-  type MediaProbe,
-} from '../src/domain/media/ladder';
+import { chatToVtt } from '../src/domain/media/chat-transcript';
+import { buildCopyRenditionArgs, buildLadderArgs } from '../src/domain/media/ffmpeg-args/vod';
+import { aacCodecString, avcCodecString, buildMasterPlaylist, measureBandwidth, parseMediaPlaylist } from '../src/domain/media/hls';
+import { isFastPathEligible, planLadder, planSprite, posterTimeSeconds } from '../src/domain/media/ladder';
+import { looksLikeIsoBmff, type MediaProbe } from '../src/domain/media/probe';
+import { buildThumbnailsVtt, formatClock } from '../src/domain/media/webvtt';
 import { assertStorageKey, InvalidStorageKey } from '../src/adapters/storage/media-storage';
 
 function source(video: Partial<NonNullable<MediaProbe['video']>> | null, audio: Partial<NonNullable<MediaProbe['audio']>> | null = {}): MediaProbe {

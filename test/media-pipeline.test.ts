@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../src/adapters/media/ffmpeg-process';
+import { ffmpegRunner, runFfmpeg } from '../src/adapters/media/ffmpeg-process';
 import { probeMedia } from '../src/adapters/media/ffprobe';
 import { LocalMediaStorage } from '../src/adapters/storage/local-storage';
-import { parseMediaPlaylist, type MediaProbe } from '../src/domain/media/ladder';
+import { parseMediaPlaylist } from '../src/domain/media/hls';
+import type { MediaProbe } from '../src/domain/media/probe';
 import {
   createMediaPipeline,
   isRetryable,
@@ -178,7 +179,7 @@ async function expectPublished(out: PipelineOutput, source: MediaProbe, expected
 }
 
 async function run(recordingId: string, sourceKey: string, extra: { chatKey?: string } = {}) {
-  const pipeline = createMediaPipeline({ storage, scratchDir, logger });
+  const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger });
   const progress: PipelineProgress[] = [];
   const started = Date.now();
   let firstPlayable: { at: number; output: PipelineOutput; master: string } | null = null;
@@ -197,7 +198,7 @@ async function run(recordingId: string, sourceKey: string, extra: { chatKey?: st
 }
 
 async function expectFailure(recordingId: string, sourceKey: string, message: RegExp): Promise<MediaProcessingFailed> {
-  const pipeline = createMediaPipeline({ storage, scratchDir, logger });
+  const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger });
   const err = await pipeline.process({ recordingId, sourceKey }, { onProgress: () => undefined, onFirstPlayable: () => undefined }).then(
     () => null,
     (e: unknown) => e,
@@ -388,7 +389,7 @@ describe('media pipeline on local storage', () => {
     const file = await makeMedia('room.m4a', { seconds: 2, audio: ['-c:a', 'aac'] });
     const sourceKey = await putSource('disk', file);
     const size = (await stat(file)).size;
-    const pipeline = createMediaPipeline({ storage, scratchDir, logger, freeDiskBytes: async () => size });
+    const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger, freeDiskBytes: async () => size });
     const err = await pipeline.process({ recordingId: 'disk', sourceKey }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MediaProcessingFailed);
     expect((err as Error).message).toMatch(/^not enough free disk space: need [\d.]+ GB, have [\d.]+ GB$/);
@@ -406,7 +407,7 @@ describe('media pipeline on local storage', () => {
     });
     const sourceKey = await putSource('cancel', file);
     const controller = new AbortController();
-    const pipeline = createMediaPipeline({ storage, scratchDir, logger });
+    const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger });
     let publishedBeforeCancel = 0;
     const err = await pipeline
       .process(

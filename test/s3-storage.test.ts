@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFfmpeg } from '../src/adapters/media/ffmpeg-process';
+import { ffmpegRunner, runFfmpeg } from '../src/adapters/media/ffmpeg-process';
 import { probeMedia } from '../src/adapters/media/ffprobe';
 import { StorageObjectNotFound } from '../src/adapters/storage/media-storage';
 import { S3MediaStorage } from '../src/adapters/storage/s3-storage';
-import { parseMediaPlaylist } from '../src/domain/media/ladder';
+import { parseMediaPlaylist } from '../src/domain/media/hls';
 import { createMediaPipeline, MediaProcessingFailed } from '../src/services/media-pipeline';
 
 /** The parts of @20minutes/s3rver (an untyped CommonJS module) this test uses. */
@@ -120,7 +120,7 @@ describe('S3 media storage', () => {
 
     const scratchDir = path.join(root, 'scratch');
     await mkdir(scratchDir, { recursive: true });
-    const pipeline = createMediaPipeline({ storage, scratchDir, logger: pino({ level: 'silent' }) });
+    const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger: pino({ level: 'silent' }) });
     let firstPlayable: string[] = [];
     const out = await pipeline.process(
       { recordingId: 's3rec', sourceKey: 'recordings/s3rec/source.mp4' },
@@ -165,7 +165,7 @@ describe('S3 media storage', () => {
     // Leftovers of an earlier attempt are removed too.
     await storage.putBuffer('recordings/s3bad/hls/master.m3u8', '#EXTM3U\n');
     const scratchDir = path.join(root, 'scratch-bad');
-    const pipeline = createMediaPipeline({ storage, scratchDir, logger: pino({ level: 'silent' }) });
+    const pipeline = createMediaPipeline({ storage, ffmpeg: ffmpegRunner, probe: probeMedia, scratchDir, logger: pino({ level: 'silent' }) });
     const err = await pipeline.process({ recordingId: 's3bad', sourceKey: 'recordings/s3bad/source.mp4' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MediaProcessingFailed);
     expect((err as Error).message).toMatch(/^no video or audio stream found/);

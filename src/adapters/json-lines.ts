@@ -42,3 +42,6 @@ export function createJsonLinesJournals<T>(dir: string, fileName: string): JsonL
     append: (key, entry) => appendFile(fileOf(key), `${JSON.stringify(entry)}\n`),
   };
 }
+
+/** How services read a journal: handed {@link readJsonLines} by the composition root. */
+export type ReadJsonLines = <T>(file: string) => Promise<T[]>;

@@ -30,7 +30,5 @@ export interface RecordingMetadata {
   sizeBytes: number | null;
 }
 
-/** Every file of one recording lives under this prefix, so purging media is one prefix delete. */
-export function recordingPrefix(recordingId: string): string {
-  return `recordings/${recordingId}/`;
-}
+// The key layout lives in the media domain; importers of the old name keep working.
+export { recordingPrefix } from './media/recording-layout';

@@ -1,4 +1,5 @@
-import { type MediaStorage, readStoredBytes, type StoredObjectInfo } from '../adapters/storage/media-storage';
+import type { MediaStorage, StoredObjectInfo } from '../adapters/storage/media-storage';
+import { readStoredBytes } from '../domain/stored-objects';
 
 export interface MediaObject {
   info: StoredObjectInfo;

@@ -1,9 +1,23 @@
 import type { Logger } from 'pino';
+import type { FfmpegRunner } from '../adapters/media/ffmpeg-process';
+import type { ProbeMedia } from '../adapters/media/ffprobe';
 import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { MediaStorage } from '../adapters/storage/media-storage';
 import type { RecordingMedia, RecordingMetadata } from '../domain/recording-media';
-import type { RecordingMediaProcessor } from '../jobs/handlers/process-recording';
 import { createMediaPipeline, isRetryable, type PipelineOutput } from './media-pipeline';
+
+/** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
+export interface RecordingMediaProcessor {
+  process(
+    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; signal: AbortSignal },
+    hooks: {
+      onProgress(p: { stage: string; percent: number }): Promise<void>;
+      onFirstPlayable(media: RecordingMedia, metadata: RecordingMetadata): Promise<void>;
+    },
+  ): Promise<{ media: RecordingMedia; metadata: RecordingMetadata }>;
+  /** A failure worth trying again later (disk full, timeout) rather than a bad source. */
+  isRetryable(err: unknown): boolean;
+}
 
 function toMedia(out: PipelineOutput, captionsKey: string | null): { media: RecordingMedia; metadata: RecordingMetadata } {
   return {
@@ -22,13 +36,13 @@ function toMedia(out: PipelineOutput, captionsKey: string | null): { media: Reco
 
 /** Binds the media pipeline to the recording job's needs. */
 export function createMediaProcessor(deps: {
-  storage: MediaStorage; scratchDir: string; logger: Logger;
+  storage: MediaStorage; ffmpeg: Pick<FfmpegRunner, 'run'>; probe: ProbeMedia; scratchDir: string; logger: Logger;
   onFfmpegRun?: (stage: string, mediaSeconds: number, wallSeconds: number) => void;
   sidecarText?: Pick<SidecarText, 'prepareChat'>;
 }): RecordingMediaProcessor {
   const sidecarText = deps.sidecarText;
   const pipeline = createMediaPipeline({
-    storage: deps.storage, scratchDir: deps.scratchDir, logger: deps.logger, onFfmpegRun: deps.onFfmpegRun,
+    storage: deps.storage, ffmpeg: deps.ffmpeg, probe: deps.probe, scratchDir: deps.scratchDir, logger: deps.logger, onFfmpegRun: deps.onFfmpegRun,
     prepareChat: sidecarText && ((bytes) => sidecarText.prepareChat(bytes, null)),
   });
   return {

@@ -4,7 +4,7 @@ import type { CueMatchRow, SearchRepository } from '../adapters/db/search-reposi
 import type { Principal } from '../domain/identity';
 import { containsPattern } from '../domain/search-pattern';
 import { parseChatLines } from '../domain/media/ladder';
-import { cueText, parseVtt } from '../domain/webvtt';
+import { cueText, parseVtt } from '../domain/media/webvtt';
 import type { RecordingParts } from './recording-parts';
 import type { ViewerAccess } from './viewer-access';
 

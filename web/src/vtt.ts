@@ -1,7 +1,7 @@
 /** The two tracks Aula's player draws itself: seek thumbnails and chat replay. */
-import { cueText, parseVtt } from '../../src/domain/webvtt';
+import { cueText, parseVtt } from '../../src/domain/media/webvtt';
 
-export { cueText, parseVtt, parseVttTime, type VttCue } from '../../src/domain/webvtt';
+export { cueText, parseVtt, parseVttTime, type VttCue } from '../../src/domain/media/webvtt';
 
 export interface ThumbnailCue {
   start: number;

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { FfmpegFailed } from '../../domain/media/ffmpeg-failure';
+
+export { FfmpegFailed, type FfmpegFailureKind } from '../../domain/media/ffmpeg-failure';
 
 export interface RunFfmpegOptions {
   timeoutMs?: number | undefined;
@@ -11,32 +14,6 @@ export interface RunFfmpegOptions {
 export interface FfmpegResult {
   stdout: string;
   stderrTail: string;
-}
-
-export type FfmpegFailureKind = 'exit' | 'timeout' | 'aborted' | 'spawn';
-
-export class FfmpegFailed extends Error {
-  override name = 'FfmpegFailed';
-  constructor(
-    readonly kind: FfmpegFailureKind,
-    readonly binary: string,
-    readonly exitCode: number | null,
-    readonly exitSignal: NodeJS.Signals | null,
-    readonly stderrTail: string,
-  ) {
-    const last = lastLines(stderrTail, 3);
-    const why =
-      kind === 'timeout'
-        ? 'timed out'
-        : kind === 'aborted'
-          ? 'was cancelled'
-          : kind === 'spawn'
-            ? 'could not be started'
-            : exitSignal
-              ? `was killed by ${exitSignal}`
-              : `exited with code ${exitCode}`;
-    super(`${binary} ${why}${last ? `: ${last}` : ''}`);
-  }
 }
 
 const STDERR_TAIL_BYTES = 64 * 1024;
@@ -137,20 +114,88 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
   });
 }
 
+export interface StartFfmpegOptions {
+  /** How much of stderr to keep for reports, in characters. */
+  stderrTailChars?: number | undefined;
+  /**
+   * Whether Aula exiting kills the process group (the default). A live encoder is left running instead: its stdin
+   * closes with Aula, it reads EOF, writes its last segment and ends by itself.
+   */
+  killOnExit?: boolean | undefined;
+  /** Told when stdin fails (the process stopped reading); writes after that are dropped. */
+  onStdinError?: ((err: Error) => void) | undefined;
+}
+
+export interface FfmpegExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all. */
+  spawnError: Error | null;
+}
+
+/** A long-lived ffmpeg fed through stdin. */
+export interface RunningFfmpeg {
+  /** Queues bytes on stdin; returns how many bytes wait to be read, or null once stdin is closed. */
+  write(chunk: Buffer): number | null;
+  /** Closes stdin: ffmpeg reads EOF and finishes its output. */
+  endInput(): void;
+  /** Kills the process group at once if it still runs. */
+  kill(): void;
+  /** The last of stderr, for reports. */
+  stderrTail(): string;
+  /** Settles once the process has ended (or failed to start); never rejects. */
+  readonly exited: Promise<FfmpegExit>;
+}
+
+/** Starts ffmpeg with an argument array (never a shell) in its own process group, reading stdin. */
+export function startFfmpeg(args: string[], opts: StartFfmpegOptions = {}): RunningFfmpeg {
+  const tailChars = opts.stderrTailChars ?? 8_000;
+  const child = spawn('ffmpeg', args, { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
+  const killOnExit = opts.killOnExit ?? true;
+  if (killOnExit && child.pid !== undefined) trackGroup(child.pid);
+  let stderrTail = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-tailChars);
+  });
+  child.stdin.on('error', (err) => opts.onStdinError?.(err));
+  const exited = new Promise<FfmpegExit>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal, spawnError: null }));
+    child.once('error', (err) => resolve({ code: null, signal: null, spawnError: err }));
+  }).finally(() => {
+    if (child.pid !== undefined) liveGroups.delete(child.pid);
+  });
+  return {
+    write(chunk) {
+      if (child.stdin.destroyed || child.stdin.writableEnded) return null;
+      child.stdin.write(chunk);
+      return child.stdin.writableLength;
+    },
+    endInput() {
+      child.stdin.end();
+    },
+    kill() {
+      if (child.pid === undefined || child.exitCode !== null) return;
+      killGroup(child.pid);
+    },
+    stderrTail: () => stderrTail,
+    exited,
+  };
+}
+
+/** Runs ffmpeg and ffprobe for the services that take it as a dependency. */
+export interface FfmpegRunner {
+  run(args: string[], opts?: RunFfmpegOptions): Promise<FfmpegResult>;
+  start(args: string[], opts?: StartFfmpegOptions): RunningFfmpeg;
+}
+
+export const ffmpegRunner: FfmpegRunner = { run: runFfmpeg, start: startFfmpeg };
+
 /** Output position from one `-progress` line (`out_time_us` and, despite its name, `out_time_ms` are µs). */
 export function parseProgressLine(line: string): number | null {
   const match = /^out_time_(?:us|ms)=(\d+)\s*$/.exec(line);
   if (!match?.[1]) return null;
   return Number(match[1]) / 1_000_000;
-}
-
-function lastLines(text: string, n: number): string {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-    .slice(-n)
-    .join(' | ');
 }
 
 export type MediaToolsCheck = { available: true; version: string } | { available: false; reason: string };

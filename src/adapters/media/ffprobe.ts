@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { buildProbeArgs, type AudioStreamProbe, type MediaProbe, type VideoStreamProbe } from '../../domain/media/ladder';
+import { buildProbeArgs } from '../../domain/media/ffmpeg-args/vod';
+import type { AudioStreamProbe, MediaProbe, VideoStreamProbe } from '../../domain/media/probe';
 import { runFfmpeg } from './ffmpeg-process';
 
-export type { AudioStreamProbe, MediaProbe, VideoStreamProbe } from '../../domain/media/ladder';
+export type { AudioStreamProbe, MediaProbe, VideoStreamProbe } from '../../domain/media/probe';
 
 // ffprobe prints most numbers as strings and "N/A" when unknown.
 const num = z
@@ -49,6 +50,9 @@ export interface ProbeOptions {
   signal?: AbortSignal | undefined;
   timeoutMs?: number | undefined;
 }
+
+/** How services reach ffprobe: handed {@link probeMedia} by the composition root. */
+export type ProbeMedia = (path: string, opts?: ProbeOptions) => Promise<MediaProbe>;
 
 /** Facts about a media file from ffprobe. Throws FfmpegFailed when ffprobe cannot read it. */
 export async function probeMedia(path: string, opts: ProbeOptions = {}): Promise<MediaProbe> {

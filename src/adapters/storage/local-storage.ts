@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { errnoCode } from '../../domain/errno';
 import {
   assertStorageKey,
   assertStoragePrefix,
@@ -166,8 +167,4 @@ export class LocalMediaStorage implements MediaStorage {
     await mkdir(dir, { recursive: true });
     return path.join(dir, randomUUID());
   }
-}
-
-function errnoCode(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
 }

@@ -1,3 +1,8 @@
+import { StorageObjectNotFound, readStoredBytes, readStoredText } from '../../domain/stored-objects';
+
+// Shared with services through the domain; re-exported for the adapters and callers that import them from here.
+export { StorageObjectNotFound, readStoredBytes, readStoredText };
+
 export interface StoredObjectInfo {
   size: number;
   lastModified: Date;
@@ -13,13 +18,6 @@ export class InvalidStorageKey extends Error {
   override name = 'InvalidStorageKey';
   constructor(readonly key: string, reason: string) {
     super(`Invalid storage key ${JSON.stringify(key)}: ${reason}`);
-  }
-}
-
-export class StorageObjectNotFound extends Error {
-  override name = 'StorageObjectNotFound';
-  constructor(readonly key: string) {
-    super(`Stored object ${key} not found`);
   }
 }
 
@@ -39,17 +37,6 @@ export interface MediaStorage {
   deletePrefix(prefix: string): Promise<number>;
   /** Keys starting with prefix, sorted. */
   list(prefix: string): Promise<string[]>;
-}
-
-/** Reads a whole stored object into memory: for small files (playlists, chat logs, captions, cached segments). */
-export async function readStoredBytes(storage: Pick<MediaStorage, 'read'>, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of (await storage.read(key)) as AsyncIterable<Buffer | string>) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
-}
-
-export async function readStoredText(storage: Pick<MediaStorage, 'read'>, key: string): Promise<string> {
-  return (await readStoredBytes(storage, key)).toString('utf8');
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chatToVtt, toChatJsonLines } from './ladder';
+import { chatToVtt, toChatJsonLines } from './chat-transcript';
 
 /**
  * Limits and checks for the text files staff attach beside a recording (a chat log, captions). Everything here is

@@ -5,8 +5,8 @@
 import { Unprocessable } from '../errors';
 import type { RecordingTrimView } from '../../contracts/api/recordings';
 import type { RecordingMedia } from '../recording-media';
-import { parseVtt } from '../webvtt';
-import { formatVttTime, parseMediaPlaylist } from './ladder';
+import { formatVttTime, parseVtt } from './webvtt';
+import { parseMediaPlaylist } from './hls';
 
 export interface TrimWindow {
   startSeconds: number;

@@ -1,21 +1,9 @@
 import type { Logger } from 'pino';
 import type { RecordingRecord, RecordingRepository } from '../../adapters/db/recording-repository';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
+import type { RecordingMediaProcessor } from '../../services/media-processor';
 import type { RecordingService } from '../../services/recordings';
 import type { JobHandler } from '../queue';
-
-/** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
-export interface RecordingMediaProcessor {
-  process(
-    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; signal: AbortSignal },
-    hooks: {
-      onProgress(p: { stage: string; percent: number }): Promise<void>;
-      onFirstPlayable(media: RecordingMedia, metadata: RecordingMetadata): Promise<void>;
-    },
-  ): Promise<{ media: RecordingMedia; metadata: RecordingMetadata }>;
-  /** A failure worth trying again later (disk full, timeout) rather than a bad source. */
-  isRetryable(err: unknown): boolean;
-}
 
 export class NoMediaCaptured extends Error {}
 

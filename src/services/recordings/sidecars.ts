@@ -3,7 +3,7 @@ import type { MediaStorage } from '../../adapters/storage/media-storage';
 import { Conflict, DomainError, Unprocessable } from '../../domain/errors';
 import type { Principal } from '../../domain/identity';
 import type { SidecarRefusal } from '../../domain/media/sidecar-text';
-import { recordingPrefix } from '../../domain/recording-media';
+import { recordingLayout } from '../../domain/media/recording-layout';
 import type { RecordingContext } from './context';
 import { captionsKeyOf } from './source-files';
 import type { RecordingServiceDeps } from './types';
@@ -34,7 +34,8 @@ export function createRecordingSidecars(
       }
       track = stored;
     }
-    const keys = { json: `${recordingPrefix(id)}chat.jsonl`, vtt: `${recordingPrefix(id)}chat.vtt` };
+    const layout = recordingLayout(id);
+    const keys = { json: layout.chatJson, vtt: layout.chatVtt };
     await deps.storage.putBuffer(keys.json, track.jsonl, 'application/x-ndjson');
     await deps.storage.putBuffer(keys.vtt, track.vtt, 'text/vtt');
     const current = await mustGet(id);
@@ -75,7 +76,7 @@ export function createRecordingSidecars(
       if (rec.status === 'deleted' || rec.purgedAt) throw new Conflict(`Recording ${id} is deleted; restore it before attaching a chat`);
       const chat = await deps.sidecarText.prepareChat(jsonl, rec.durationSeconds);
       if (!chat.ok) throw sidecarRefusal(chat);
-      const chatKey = `${recordingPrefix(id)}source/chat.jsonl`;
+      const chatKey = recordingLayout(id).sourceChat;
       await deps.storage.putBuffer(chatKey, chat.jsonl, 'application/x-ndjson');
       await recordings.updateProcessing(id, { chatKey, now: isoNow(clock) });
       await publishChatTrack(id, chat);

@@ -1,0 +1,223 @@
+import { appendFile, readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { RecordingRecord } from '../../../adapters/db/recording-repository';
+import type { FfmpegExit, RunningFfmpeg } from '../../../adapters/media/ffmpeg-process';
+import { chatJsonLine } from '../../../domain/media/chat-transcript';
+import { buildLiveEncodeArgs } from '../../../domain/media/ffmpeg-args/live';
+import { buildLivePlaylist, buildMasterPlaylist, parseMediaPlaylist } from '../../../domain/media/hls';
+import { CONTENT_TYPES, renditionUri, SEGMENT_FILE } from '../../../domain/media/recording-layout';
+import type { ChatMessage, RecordableRoom, RoomTrack } from '../../live-room';
+import { appendSegment, captureFiles, captureKeys, copyForUpload, probeSegment, type CaptureFiles } from './capture-files';
+import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, LATENCY_MS, type QueuedBlock, SCREEN_TRACK, TICK_MS, VideoChannel } from './channels';
+import { MatroskaClusterWriter, matroskaHeader } from './matroska';
+import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
+
+/**
+ * One recording being captured: the room's frames go through the channels into a live Matroska stream on the
+ * encoder's stdin; each HLS segment the encoder finishes is appended to the growing source, uploaded, and listed in
+ * the live playlist at once.
+ */
+export class Capture {
+  private readonly mkv = new MatroskaClusterWriter();
+  private readonly camera: VideoChannel;
+  private readonly screen: VideoChannel;
+  private readonly audio: AudioChannel[];
+  private readonly queue: QueuedBlock[] = [];
+  private readonly encoder: RunningFfmpeg;
+  private readonly exited: Promise<FfmpegExit>;
+  private readonly files: CaptureFiles;
+  private readonly ticker: NodeJS.Timeout;
+  private readonly poller: NodeJS.Timeout;
+  private uploading: Promise<void> = Promise.resolve();
+  private readonly uploaded: JournalLine[] = [];
+  private sourceBytes = 0;
+  private chatDirty = false;
+  private chatCount = 0;
+  private inputEnded = false;
+  private backlogWarned = false;
+  private readonly roomListeners: Array<() => void> = [];
+  readonly log: Logger;
+  stopping: Promise<RecordingRecord> | null = null;
+
+  constructor(
+    readonly meta: CaptureMeta,
+    readonly dir: string,
+    private readonly room: RecordableRoom,
+    private readonly deps: LiveRecorderDeps,
+    private readonly options: LiveRecorderOptions,
+  ) {
+    this.log = deps.logger.child({ recordingId: meta.recordingId, room: meta.liveClassId });
+    const emit: Emit = (b) => this.queue.push(b);
+    this.camera = new VideoChannel(CAMERA_TRACK, meta.t0, emit);
+    this.screen = new VideoChannel(SCREEN_TRACK, meta.t0, emit);
+    this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, meta.t0, emit));
+
+    this.files = captureFiles(dir);
+    const args = buildLiveEncodeArgs({ hlsDir: this.files.hlsDir, audioInputs: AUDIO_SLOTS, ...options });
+    // Not killed when Aula exits: its stdin closes with Aula, it reads EOF, writes the last segment and ends by
+    // itself, and the next start makes that segment part of the recording.
+    this.encoder = deps.ffmpeg.start(args, {
+      killOnExit: false,
+      stderrTailChars: 8_000,
+      onStdinError: (err) => this.log.warn({ err }, 'the live encoder stopped reading'),
+    });
+    this.exited = this.encoder.exited.then((exit) => {
+      if (exit.spawnError) this.log.error({ err: exit.spawnError }, 'the live encoder could not start');
+      else if (!this.inputEnded) this.log.error({ code: exit.code, signal: exit.signal, stderr: this.encoder.stderrTail().slice(-2_000) }, 'the live encoder stopped during the class; the recording keeps what it wrote');
+      return exit;
+    });
+    this.write(matroskaHeader([
+      { number: CAMERA_TRACK, kind: 'video', width: options.width, height: options.height },
+      { number: SCREEN_TRACK, kind: 'video', width: 16, height: 16 },
+      ...this.audio.map((a) => ({ number: a.trackNumber, kind: 'audio' as const })),
+    ]));
+
+    for (const t of room.liveTracks()) this.onTrack(t);
+    const onTrack = (t: RoomTrack) => this.onTrack(t);
+    const onEnded = (t: RoomTrack) => this.onTrackEnded(t);
+    const onChat = (m: ChatMessage) => void this.onChat(m);
+    room.on('track', onTrack);
+    room.on('track-ended', onEnded);
+    room.on('chat', onChat);
+    this.roomListeners.push(() => room.off('track', onTrack), () => room.off('track-ended', onEnded), () => room.off('chat', onChat));
+
+    this.ticker = setInterval(() => this.tick(), TICK_MS);
+    this.poller = setInterval(() => this.pollSegments(), 500);
+  }
+
+  private write(chunk: Buffer): void {
+    if (this.inputEnded) return;
+    const waiting = this.encoder.write(chunk);
+    if (waiting !== null && waiting > 64 * 1024 * 1024 && !this.backlogWarned) {
+      this.backlogWarned = true;
+      this.log.warn({ bytes: waiting }, 'the live encoder is falling behind real time');
+    }
+  }
+
+  // ---------------------------------------------------------------- sources
+
+  private onTrack(t: RoomTrack): void {
+    if (t.track.kind === 'video') {
+      if (t.role !== 'host') return;
+      const channel = t.track.source === 'screen' ? this.screen : this.camera;
+      channel.attach(t);
+      this.log.info({ source: t.track.source, participantId: t.participantId }, 'recording a picture source');
+      return;
+    }
+    if (this.audio.some((a) => a.source?.track === t.track)) return;
+    // The instructor's microphone takes the first slot; speakers share the others.
+    const free = t.role === 'host' && !this.audio[0]?.source ? this.audio[0] : this.audio.find((a, i) => i > 0 && !a.source) ?? (this.audio[0]?.source ? undefined : this.audio[0]);
+    if (!free) {
+      this.log.warn({ participantId: t.participantId }, 'every microphone slot of the recording is taken; this voice is not recorded');
+      return;
+    }
+    free.attach(t);
+    this.log.info({ participantId: t.participantId, slot: free.trackNumber - FIRST_AUDIO_TRACK }, 'recording a microphone');
+  }
+
+  private onTrackEnded(t: RoomTrack): void {
+    for (const c of [this.camera, this.screen, ...this.audio]) if (c.source?.track === t.track) c.detach();
+  }
+
+  private async onChat(m: ChatMessage): Promise<void> {
+    const t = Math.max(0, (Date.parse(m.at) - this.meta.t0) / 1000);
+    const line = chatJsonLine({ t: Math.round(t * 1000) / 1000, author: m.author, text: m.text });
+    this.chatCount++;
+    this.chatDirty = true;
+    await appendFile(this.files.chat, line).catch((err: unknown) => this.log.warn({ err }, 'could not keep a chat line'));
+  }
+
+  // ---------------------------------------------------------------- the clock
+
+  private tick(): void {
+    const now = Date.now();
+    const horizon = now - this.meta.t0 - LATENCY_MS;
+    for (const c of [this.camera, this.screen, ...this.audio]) c.tick(horizon, now);
+    this.flush(horizon);
+  }
+
+  private flush(upTo: number): void {
+    if (this.queue.length === 0) return;
+    this.queue.sort((a, b) => a.ts - b.ts);
+    let n = 0;
+    while (n < this.queue.length && this.queue[n]!.ts <= upTo) n++;
+    if (n === 0) return;
+    const chunks = this.queue.splice(0, n).map((b) => this.mkv.block(b.track, b.ts, b.keyframe, b.data));
+    this.write(Buffer.concat(chunks));
+  }
+
+  // ---------------------------------------------------------------- segments
+
+  private pollSegments(): void {
+    this.uploading = this.uploading.then(() => this.uploadNewSegments(false)).catch((err: unknown) => this.log.warn({ err }, 'could not upload a live segment; will retry'));
+  }
+
+  private async uploadNewSegments(final: boolean): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.files.playlist, 'utf8');
+    } catch {
+      return;
+    }
+    const listed = parseMediaPlaylist(text).segments;
+    let added = false;
+    for (const seg of listed.slice(this.uploaded.length)) {
+      if (!SEGMENT_FILE.test(seg.uri)) continue;
+      if (!this.probed) this.probed = await probeSegment(this.deps.probe, this.files.segment(seg.uri), this.log);
+      const line = await appendSegment(this.files, seg.uri, seg.durationSeconds, this.sourceBytes, this.keys.segment(seg.uri), this.deps.storage);
+      this.sourceBytes = line.sourceBytes;
+      this.uploaded.push(line);
+      added = true;
+      if (this.uploaded.length === 1) this.log.info('first live segment uploaded');
+    }
+    if (added && !final) {
+      await this.deps.storage.putBuffer(this.keys.playlist, buildLivePlaylist(this.uploaded, false), CONTENT_TYPES.m3u8);
+      await this.putMaster();
+    }
+    if (this.chatDirty && !final) {
+      this.chatDirty = false;
+      await this.deps.storage.putFile(this.keys.chat, await copyForUpload(this.files.chat), CONTENT_TYPES.chatLog);
+    }
+  }
+
+  private masterWritten = false;
+  /** Codecs and size of the first segment, for the master playlist. */
+  probed: ProbedRendition | null = null;
+  private async putMaster(): Promise<void> {
+    if (this.masterWritten) return;
+    this.masterWritten = true;
+    const p = this.probed ?? { codecs: DEFAULT_CODECS, width: this.meta.width, height: this.meta.height };
+    await this.deps.storage.putBuffer(this.keys.master, buildMasterPlaylist([{ uri: renditionUri(this.meta.rendition), bandwidth: this.options.maxKbps * 1000, averageBandwidth: this.options.maxKbps * 800, width: p.width, height: p.height, codecs: p.codecs }]), CONTENT_TYPES.m3u8);
+  }
+
+  get keys() {
+    return captureKeys(this.meta.recordingId, this.meta.rendition);
+  }
+
+  // ---------------------------------------------------------------- ending
+
+  /** Ends the input at `now`, lets FFmpeg finish the last segment, uploads everything; returns what was captured. */
+  async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean }> {
+    const endMs = Date.now() - this.meta.t0;
+    for (const off of this.roomListeners.splice(0)) off();
+    clearInterval(this.ticker);
+    for (const c of [this.camera, this.screen]) c.tick(endMs, Date.now());
+    for (const a of this.audio) a.finish(endMs);
+    for (const c of [this.camera, this.screen, ...this.audio]) c.detach();
+    this.flush(Number.POSITIVE_INFINITY);
+    this.inputEnded = true;
+    this.encoder.endInput();
+    const timer = setTimeout(() => this.kill(), 30_000);
+    const { code, signal } = await this.exited;
+    clearTimeout(timer);
+    clearInterval(this.poller);
+    if (code !== 0) this.log.warn({ code, signal, stderr: this.encoder.stderrTail().slice(-2_000) }, 'the live encoder ended with an error; keeping what it wrote');
+    await this.uploading.catch(() => undefined);
+    await this.uploadNewSegments(true);
+    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0 };
+  }
+
+  kill(): void {
+    this.encoder.kill();
+  }
+}
