@@ -9,7 +9,7 @@ import { createMediaPipeline, isRetryable, type PipelineOutput } from './media-p
 /** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
 export interface RecordingMediaProcessor {
   process(
-    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; signal: AbortSignal },
+    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; outputFolder?: string; signal: AbortSignal },
     hooks: {
       onProgress(p: { stage: string; percent: number }): Promise<void>;
       onFirstPlayable(media: RecordingMedia, metadata: RecordingMetadata): Promise<void>;
@@ -48,7 +48,7 @@ export function createMediaProcessor(deps: {
   return {
     async process(input, hooks) {
       const out = await pipeline.process(
-        { recordingId: input.recordingId, sourceKey: input.sourceKey, chatKey: input.chatKey, signal: input.signal },
+        { recordingId: input.recordingId, sourceKey: input.sourceKey, chatKey: input.chatKey, outputFolder: input.outputFolder, signal: input.signal },
         {
           onProgress: (p) => hooks.onProgress(p),
           onFirstPlayable: async (first) => {

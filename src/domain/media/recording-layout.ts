@@ -33,8 +33,8 @@ export function renditionUri(rendition: string): string {
   return `${rendition}/${VARIANT_PLAYLIST}`;
 }
 
-export function recordingLayout(recordingId: string) {
-  const prefix = recordingPrefix(recordingId);
+export function recordingLayout(recordingId: string, folder = '') {
+  const prefix = recordingPrefix(recordingId) + folder;
   const hlsPrefix = `${prefix}hls/`;
   return {
     prefix,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { RecordingListItem } from '../../adapters/db/recording-repository';
 import type { Principal } from '../../domain/identity';
 import { LIVE_CLASS_STATUSES, PROVIDERS, RECORDING_STATUSES } from '../../domain/recording-state';
+import { trimView } from '../../domain/media/trim';
 import type { LiveClassService } from '../../services/live-classes';
 import type { RecordingService } from '../../services/recordings';
 import type { HttpApp } from '../app';
@@ -50,6 +51,12 @@ const RecordingPage = z.object({ limit: z.coerce.number().int().min(1).max(200).
 export type RecordingPresenter = (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => Promise<unknown>;
 
 type LiveClassRouteDeps = { liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number };
+
+/** A recording as `GET /api/v1/recordings/{id}` shows it: with its class, its job and its trim as people see it. */
+export async function recordingDetail(recordings: Pick<RecordingService, 'get'>, viewer: Principal, id: string) {
+  const { recording, liveClass, job } = await recordings.get(viewer, id);
+  return { ...recording, trim: trimView(recording.trim), liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId }, job };
+}
 
 export function registerLiveClassRoutes(app: HttpApp, deps: LiveClassRouteDeps) {
   registerClassRoutes(app, deps);
@@ -180,10 +187,7 @@ function registerRecordingRoutes(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'r
     },
     async (req) => recordings.listForStaff(principalOf(req), req.query),
   );
-  app.get('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => {
-    const { recording, liveClass, job } = await recordings.get(principalOf(req), req.params.id);
-    return { ...recording, liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId }, job };
-  });
+  app.get('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordingDetail(recordings, principalOf(req), req.params.id));
   app.patch('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam, body: z.strictObject({ title: z.string().trim().min(1).max(300) }) } }, async (req) =>
     recordings.rename(principalOf(req), req.params.id, req.body.title),
   );

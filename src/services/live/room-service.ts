@@ -11,6 +11,8 @@ import type { Admission, LiveRoom, LiveRoomDeps } from './room';
 import { RoomDirectory } from './room-directory';
 
 export interface LiveRoomServiceDeps extends Omit<LiveRoomDeps, 'recorderStart' | 'liveClassRepo' | 'recordingsRepo'> {
+  /** Records a room's recordings while the class runs. */
+  recorder: RoomRecorderPort;
   liveClassRepo: Pick<LiveClassRepository, 'get' | 'list'>;
   recordingsRepo: Pick<RecordingRepository, 'activeForClass' | 'get'>;
   access: ViewerAccess;
@@ -27,17 +29,18 @@ export interface LiveRoomService {
   attendance(viewer: Principal, liveClassId: string): Promise<AttendanceReport>;
   /** After a restart: rooms for classes still live, each waiting for its instructor's return. */
   resumeLiveClasses(): Promise<number>;
-  setRecorder(recorder: RoomRecorderPort): void;
   /** Rooms open in this process and participants connected to them, for metrics. */
   stats(): { rooms: number; participants: number };
   close(): Promise<void>;
 }
 
-type RoomServiceDeps = LiveRoomServiceDeps & Pick<LiveRoomDeps, 'recorderStart'>;
-
 export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomService {
-  const deps: RoomServiceDeps = { ...input };
-  const { logger } = deps;
+  const { logger, recorder } = input;
+  const deps: LiveRoomServiceDeps & Pick<LiveRoomDeps, 'recorderStart'> = {
+    ...input,
+    recorderStart: (room, recording) =>
+      recorder.start(room, recording).catch((err: unknown) => logger.error({ err, recordingId: recording.id, room: room.liveClassId }, 'could not start recording the room')),
+  };
   const rooms = new RoomDirectory(deps);
   let closed = false;
 
@@ -72,11 +75,6 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
       } while (cursor);
       if (resumed) logger.info({ rooms: resumed }, 'live classes resumed after a restart; each waits for its instructor');
       return resumed;
-    },
-
-    setRecorder(recorder) {
-      deps.recorderStart = (room, recording) =>
-        recorder.start(room, recording).catch((err: unknown) => logger.error({ err, recordingId: recording.id, room: room.liveClassId }, 'could not start recording the room'));
     },
 
     async close() {

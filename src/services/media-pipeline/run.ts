@@ -49,7 +49,7 @@ export class PipelineRun {
     readonly input: PipelineInput,
     private readonly hooks: Partial<PipelineHooks>,
   ) {
-    this.keys = recordingLayout(input.recordingId);
+    this.keys = recordingLayout(input.recordingId, input.outputFolder);
     this.storage = deps.storage;
     this.log = deps.logger.child({ recordingId: input.recordingId });
     this.signal = this.controller.signal;

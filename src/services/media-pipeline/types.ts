@@ -31,6 +31,8 @@ export interface PipelineInput {
   recordingId: string;
   sourceKey: string;
   chatKey?: string | null | undefined;
+  /** A folder under the recording's prefix for every output (a trim's cut), instead of the recording's own keys. */
+  outputFolder?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 

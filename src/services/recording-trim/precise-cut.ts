@@ -19,6 +19,7 @@ export interface PreciseCutDeps {
   storage: Pick<MediaStorage, 'putBuffer' | 'deletePrefix'>;
   readText(key: string): Promise<string>;
   media: TrimMedia;
+  announce(recordingId: string): Promise<void>;
   clock: Clock;
   logger: Logger;
 }
@@ -36,7 +37,7 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
   async function markFailed(recordingId: string, reason: string): Promise<void> {
     const rec = await deps.repo.get(recordingId);
     if (rec?.trim?.state !== 'cutting') return;
-    await deps.repo.saveTrim(recordingId, rec.trim, { trim: { ...rec.trim, state: 'failed', error: reason } }, isoNow(deps.clock));
+    if (await deps.repo.saveTrim(recordingId, rec.trim, { trim: { ...rec.trim, state: 'failed', error: reason } }, isoNow(deps.clock))) await deps.announce(recordingId);
   }
 
   async function shiftedText(folder: string, trim: RecordingTrim): Promise<{ chatKey: string | null; captionsKey: string | null }> {
@@ -49,7 +50,7 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
       await deps.storage.putBuffer(chatKey, shiftChatLines(lines, trim.startSeconds, length).map((l) => JSON.stringify(l)).join('\n') + '\n', 'application/x-ndjson');
     }
     if (trim.original.captionsKey) {
-      captionsKey = `${folder}source/captions.vtt`;
+      captionsKey = `${folder}captions.vtt`;
       await deps.storage.putBuffer(captionsKey, shiftVtt(await deps.readText(trim.original.captionsKey), trim.startSeconds, length), 'text/vtt');
     }
     return { chatKey, captionsKey };
@@ -81,6 +82,7 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
         await deps.storage.deletePrefix(folder);
         return { outcome: 'skipped', detail: 'the trim changed while it was cut' };
       }
+      await deps.announce(recordingId);
       deps.logger.info({ recordingId, version: trim.version, seconds: result.metadata.durationSeconds }, 'trimmed recording cut precisely');
       return { outcome: 'done' };
     },

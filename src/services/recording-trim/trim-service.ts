@@ -13,6 +13,8 @@ export interface TrimServiceDeps {
   access: { assertCanManage(viewer: Principal, batchId: string): Promise<void> };
   liveClassBatch(liveClassId: string): Promise<string | null>;
   storage: Pick<MediaStorage, 'deletePrefix'>;
+  /** Tells followers of the recording (consoles, playback's cache) that it changed. */
+  announce(recordingId: string): Promise<void>;
   queue: Pick<JobQueue, 'enqueue'>;
   clock: Clock;
   logger: Logger;
@@ -54,6 +56,7 @@ export function createTrimService(deps: TrimServiceDeps) {
       // The untrimmed media is what the quick cut is made from, so it comes back while the new cut runs.
       const swap = rec.trim?.state === 'done' ? { swap: { media: original.media, durationSeconds: original.durationSeconds, chatKey: original.chatKey, captionsKey: original.captionsKey } } : {};
       if (!(await deps.repo.saveTrim(id, rec.trim, { trim, ...swap }, isoNow(deps.clock)))) throw new Conflict(`Recording ${id} was trimmed by someone else meanwhile; reload and try again`);
+      await deps.announce(id);
       await dropCutOutputs(id, rec.trim);
       await deps.queue.enqueue('trim-recording', { recordingId: id }, { dedupeKey: `${trimJobKey(id)}:${trim.version}` });
       return (await deps.repo.get(id))!;
@@ -65,6 +68,7 @@ export function createTrimService(deps: TrimServiceDeps) {
       const o = rec.trim.original;
       const swap = rec.trim.state === 'done' ? { swap: { media: o.media, durationSeconds: o.durationSeconds, chatKey: o.chatKey, captionsKey: o.captionsKey } } : {};
       if (!(await deps.repo.saveTrim(id, rec.trim, { trim: null, ...swap }, isoNow(deps.clock)))) throw new Conflict(`Recording ${id} was trimmed by someone else meanwhile; reload and try again`);
+      await deps.announce(id);
       await dropCutOutputs(id, rec.trim);
       return (await deps.repo.get(id))!;
     },

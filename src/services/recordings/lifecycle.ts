@@ -4,14 +4,12 @@ import { Conflict } from '../../domain/errors';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
 import { actorLabel } from '../viewer-access';
 import type { RecordingContext } from './context';
-import type { Actor, LiveCapture, RecordingServiceDeps } from './types';
+import type { Actor, RecordingServiceDeps } from './types';
 
 /** A recording's life in a class: started, stopped, handed over by a live recorder, processed. */
-export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recordings' | 'access' | 'clock' | 'captures'>, ctx: RecordingContext) {
+export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recordings' | 'access' | 'clock' | 'captures' | 'liveCapture'>, ctx: RecordingContext) {
   const { recordings, clock } = deps;
   const { mustGet, mustClass, transition, enqueueProcessing } = ctx;
-  let liveCapture: LiveCapture | null = null;
-
   return {
     transition,
     mustGet,
@@ -41,6 +39,7 @@ export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recor
       const rec = await mustGet(recordingId);
       if (typeof actor !== 'string') await ctx.assertStaffOf(actor, rec.liveClassId);
       if (rec.status !== 'recording') throw new Conflict(`Recording ${recordingId} is not recording; it is '${rec.status}'`);
+      const liveCapture = deps.liveCapture?.();
       if (liveCapture?.owns(recordingId)) return liveCapture.finish(recordingId, actor, reason);
       const capture = deps.captures?.[rec.source];
       if (capture) {
@@ -51,10 +50,6 @@ export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recor
       const updated = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'queued', percent: 0 } });
       await enqueueProcessing(recordingId);
       return updated;
-    },
-
-    setLiveCapture(capture: LiveCapture | null) {
-      liveCapture = capture;
     },
 
     /**

@@ -29,6 +29,11 @@ export interface RecordingServiceDeps {
   captures?: Partial<Record<RecordingRecord['source'], ProviderCapture>> | undefined;
   /** Deletes media a provider keeps for a recording (Cloudflare "keep" storage) when retention purges it; throws to try again later. */
   purgeHosted?: ((recordingId: string) => Promise<void>) | undefined;
+  /**
+   * The recorder of native live classes, which finishes its own captures. A getter: the recorder is built after
+   * this service, from it.
+   */
+  liveCapture?: (() => LiveCapture) | undefined;
 }
 
 /**

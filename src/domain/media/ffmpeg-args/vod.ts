@@ -175,3 +175,22 @@ export function buildReadThroughArgs(input: string): string[] {
 export function buildProbeArgs(input: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input];
 }
+
+/**
+ * The window of a trim cut from the source to the frame: decoded from the nearest keyframe before `startSeconds`,
+ * re-encoded near-transparently (the pipeline encodes the ladder from it), audio kept in step.
+ */
+export function buildTrimSourceArgs(input: string, output: string, window: { startSeconds: number; endSeconds: number }): string[] {
+  return [
+    ...COMMON, ...PROGRESS,
+    '-ss', window.startSeconds.toFixed(3),
+    '-i', input,
+    '-t', (window.endSeconds - window.startSeconds).toFixed(3),
+    '-map', '0:v:0?', '-map', '0:a:0?',
+    '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '16', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '192k',
+    '-movflags', '+faststart',
+    '-f', 'mp4',
+    output,
+  ];
+}

@@ -21,9 +21,7 @@ const RECOVERY_STALE_MS = 60_000;
  * within seconds however long the class was. A source file for the full pipeline grows alongside.
  */
 export function createLiveRecorder(deps: LiveRecorderDeps): LiveRecorder {
-  const recorder = new LiveRecorderService(deps, { ...DEFAULT_OPTIONS, ...(deps.options ?? {}) });
-  deps.recordings.setLiveCapture(recorder);
-  return recorder;
+  return new LiveRecorderService(deps, { ...DEFAULT_OPTIONS, ...(deps.options ?? {}) });
 }
 
 class LiveRecorderService implements LiveRecorder {
@@ -105,7 +103,6 @@ class LiveRecorderService implements LiveRecorder {
         this.finish(id, 'system', 'Aula shut down during the class').catch((err: unknown) => this.deps.logger.error({ err, recordingId: id }, 'could not finish a live recording on shutdown')),
       ),
     );
-    this.deps.recordings.setLiveCapture(null);
   }
 
   /** Another process may still be recording it: only a capture silent for a while is taken over. */

@@ -16,7 +16,7 @@ export const DEFAULT_OPTIONS: LiveRecorderOptions = { width: 1280, height: 720, 
 
 export interface LiveRecorderDeps {
   storage: MediaStorage;
-  recordings: Pick<RecordingService, 'finishLive' | 'queueLiveProcessing' | 'stop' | 'setLiveCapture'>;
+  recordings: Pick<RecordingService, 'finishLive' | 'queueLiveProcessing' | 'stop'>;
   recordingsRepo: Pick<RecordingRepository, 'get' | 'list'>;
   /** Starts the live encoder of each capture. */
   ffmpeg: Pick<FfmpegRunner, 'start'>;
