@@ -123,6 +123,30 @@ describe('console: manage classes and recordings', () => {
     await page.close();
   });
 
+  it('an instructor trims a ready recording from its row: the row says so at once and again when the cut is done; undo restores it', async () => {
+    const batch = school.batches[0]!;
+    const cls = await scheduleClass(t, { title: 'Trim me', batchId: batch.id });
+    const rec = await uploadRecording(t, cls, await makeTestVideo(path.join(t.dataDir, 'trim.mp4'), { seconds: 12 }));
+    await waitUntilProcessed(t, [rec]);
+    const page = await consoleAs(batch.instructor.token);
+    const item = page.locator(`li.recording-item[data-recording-id="${rec}"]`);
+    await item.locator('button.trim-recording').click();
+    const form = item.locator('form.trim-form');
+    await form.getByLabel('Keep from', { exact: true }).fill('0:02');
+    await form.getByLabel('to', { exact: true }).fill('nonsense');
+    await form.locator('button.save-trim').click();
+    expect(await form.locator('.error').textContent()).toBe('Write times as m:ss, for example 1:30');
+    await form.getByLabel('to', { exact: true }).fill('0:10');
+    await form.locator('button.save-trim').click();
+    await expect.poll(() => item.locator('.trim-state').textContent()).toMatch(/^Trimmed to 0:02–0:10 of 0:12 \((cutting…|cut)\)$/);
+    await expect.poll(() => item.locator('.trim-state').getAttribute('data-trim-state'), { timeout: 60_000 }).toBe('done');
+    expect((await t.api<{ durationSeconds: number }>('GET', `/api/v1/recordings/${rec}`)).body.durationSeconds).toBeCloseTo(8, 0);
+    await item.locator('button.undo-trim').click();
+    await expect.poll(() => item.locator('.trim-state').count()).toBe(0);
+    expect((await t.api<{ trim: unknown; durationSeconds: number }>('GET', `/api/v1/recordings/${rec}`)).body).toMatchObject({ trim: null, durationSeconds: expect.closeTo(12, 0) });
+    await page.close();
+  });
+
   it('an upload shows a real progress bar and can be cancelled, keeping nothing', async () => {
     const batch = school.batches[0]!;
     const cls = await scheduleClass(t, { title: 'Slow upload', batchId: batch.id });

@@ -1,11 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { newId } from '../adapters/crypto';
 import { DomainError } from '../domain/errors';
+import { byteCounter } from '../adapters/byte-counter';
 
 /** Content types accepted as a raw media upload body. */
 export const MEDIA_CONTENT_TYPES = /^(video\/|audio\/|application\/octet-stream|application\/x-matroska)/;
@@ -27,30 +27,23 @@ export async function receiveUpload(req: FastifyRequest, dir: string, maxBytes: 
   }
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${newId()}.part`);
-  let size = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (size > maxBytes) return cb(new DomainError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes (AULA_MAX_UPLOAD_BYTES)`));
-      cb(null, chunk);
-    },
-  });
+  const counter = byteCounter({ maxBytes, tooLarge: () => new DomainError('payload_too_large', `The upload exceeds the limit of ${maxBytes} bytes (AULA_MAX_UPLOAD_BYTES)`) });
   try {
-    await pipeline(req.raw, counter, createWriteStream(file, { flags: 'wx' }));
+    await pipeline(req.raw, counter.stream, createWriteStream(file, { flags: 'wx' }));
   } catch (err) {
     await rm(file, { force: true });
     if (err instanceof DomainError) throw err;
     throw new DomainError('bad_request', 'The upload was interrupted before it finished; nothing was saved');
   }
-  if (Number.isFinite(declared) && declared !== size) {
+  if (Number.isFinite(declared) && declared !== counter.bytes()) {
     await rm(file, { force: true });
-    throw new DomainError('bad_request', `The upload ended after ${size} of ${declared} bytes; nothing was saved`);
+    throw new DomainError('bad_request', `The upload ended after ${counter.bytes()} of ${declared} bytes; nothing was saved`);
   }
-  if (size === 0) {
+  if (counter.bytes() === 0) {
     await rm(file, { force: true });
     throw new DomainError('bad_request', 'The upload is empty');
   }
-  return { path: file, sizeBytes: size, discard: () => rm(file, { force: true }) };
+  return { path: file, sizeBytes: counter.bytes(), discard: () => rm(file, { force: true }) };
 }
 
 /** A file name safe to keep: no directories, no control characters, bounded length. */

@@ -13,8 +13,8 @@ export interface Lesson {
   chapterId: string;
 }
 
-export type { RecordingProgress, RecordingStatus } from '../../src/contracts/api/recordings';
-import type { RecordingProgress, RecordingStatus } from '../../src/contracts/api/recordings';
+export type { RecordingProgress, RecordingStatus, RecordingTrimView } from '../../src/contracts/api/recordings';
+import type { RecordingProgress, RecordingStatus, RecordingTrimView } from '../../src/contracts/api/recordings';
 export type LiveClassStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
 
 export interface LiveClassRef {
@@ -40,6 +40,7 @@ export interface StaffRecording {
   progress: RecordingProgress | null;
   processingError: string | null;
   liveClass: LiveClassRef;
+  trim: RecordingTrimView | null;
 }
 
 /** What `GET /api/v1/recordings/{id}/playback` answers: the contract the server is typed by, so the two cannot drift apart. */

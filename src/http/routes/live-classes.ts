@@ -185,7 +185,10 @@ function registerRecordingRoutes(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'r
         querystring: RecordingPage.extend({ liveClassId: z.string().max(100).optional(), batchId: z.string().max(100).optional(), lessonId: z.string().max(100).optional(), status: z.enum(RECORDING_STATUSES).optional() }),
       },
     },
-    async (req) => recordings.listForStaff(principalOf(req), req.query),
+    async (req) => {
+      const page = await recordings.listForStaff(principalOf(req), req.query);
+      return { ...page, items: page.items.map((r) => ({ ...r, trim: trimView(r.trim) })) };
+    },
   );
   app.get('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordingDetail(recordings, principalOf(req), req.params.id));
   app.patch('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam, body: z.strictObject({ title: z.string().trim().min(1).max(300) }) } }, async (req) =>

@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { CloudflareApiError, errorFor } from './errors';
+import { byteCounter } from '../../byte-counter';
 
 /** Downloads of Cloudflare's media, from its own hosts only. */
 export function createCloudflareDownloads(opts: { apiBase: string; downloadHosts: readonly string[] }) {
@@ -39,20 +40,15 @@ export function createCloudflareDownloads(opts: { apiBase: string; downloadHosts
       if (!res.ok || !res.body) throw errorFor(res.status, what, '');
       const declared = Number(res.headers.get('content-length') ?? NaN);
       if (Number.isFinite(declared) && declared > o.maxBytes) throw new CloudflareApiError('too_large', res.status, `${what}: ${declared} bytes is more than the ${o.maxBytes} allowed`);
-      let bytes = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          bytes += chunk.length;
-          cb(bytes > o.maxBytes ? new CloudflareApiError('too_large', res.status, `${what}: more than the ${o.maxBytes} bytes allowed`) : null, chunk);
-        },
-      });
+      const counter = byteCounter({ maxBytes: o.maxBytes, tooLarge: () => new CloudflareApiError('too_large', res.status, `${what}: more than the ${o.maxBytes} bytes allowed`) });
       try {
-        await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter, createWriteStream(dest), ...(o.signal ? [{ signal: o.signal }] : []));
+        await pipeline(Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>), counter.stream, createWriteStream(dest), ...(o.signal ? [{ signal: o.signal }] : []));
       } catch (err) {
         await rm(dest, { force: true });
         if (err instanceof CloudflareApiError || o.signal?.aborted) throw err;
         throw new CloudflareApiError('network', res.status, `${what}: ${(err as Error).message}`);
       }
+      const bytes = counter.bytes();
       if (Number.isFinite(declared) && bytes !== declared) {
         await rm(dest, { force: true });
         throw new CloudflareApiError('truncated', res.status, `${what}: received ${bytes} of ${declared} bytes`);

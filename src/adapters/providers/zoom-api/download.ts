@@ -1,9 +1,10 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { errorDetail, errorFor, networkError, ZoomApiError } from './errors';
+import { byteCounter } from '../../byte-counter';
 
 /** Hops a download may take through Zoom's own redirects (to its storage hosts). */
 const MAX_REDIRECTS = 5;
@@ -56,22 +57,17 @@ export function createZoomDownloads(opts: { apiBase: string; oauthBase: string; 
       // With a content encoding, fetch hands over decoded bytes and Content-Length counts encoded ones.
       const encoded = !['', 'identity'].includes((res.headers.get('content-encoding') ?? '').toLowerCase());
       const declared = encoded ? NaN : Number(res.headers.get('content-length') ?? NaN);
-      let bytes = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          bytes += chunk.length;
-          cb(null, chunk);
-        },
-      });
+      const counter = byteCounter();
       try {
         const source = Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>);
-        if (o.signal) await pipeline(source, counter, createWriteStream(dest), { signal: o.signal });
-        else await pipeline(source, counter, createWriteStream(dest));
+        if (o.signal) await pipeline(source, counter.stream, createWriteStream(dest), { signal: o.signal });
+        else await pipeline(source, counter.stream, createWriteStream(dest));
       } catch (err) {
         await rm(dest, { force: true });
         if (o.signal?.aborted) throw err;
         throw networkError(what, err);
       }
+      const bytes = counter.bytes();
       const expected = Number.isFinite(declared) ? declared : (o.expectedBytes ?? null);
       if (expected !== null && expected > 0 && bytes !== expected) {
         await rm(dest, { force: true });

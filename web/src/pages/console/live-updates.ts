@@ -22,6 +22,15 @@ async function applyClassChange(board: ConsoleBoard, change: LiveClassChange) {
 
 async function applyRecordingChange(board: ConsoleBoard, change: RecordingChange) {
   const known = board.recordings.get(change.recordingId);
+  // A ready recording that changed and stayed ready was trimmed (or its cut finished): the change does not say how.
+  if (known?.status === 'ready' && change.status === 'ready' && known.progress?.stage === change.progress?.stage && known.progress?.percent === change.progress?.percent) {
+    try {
+      board.upsertRecording(await api<StaffRecording>('GET', `/api/v1/recordings/${encodeURIComponent(change.recordingId)}`));
+    } catch {
+      /* deleted meanwhile, or not ours to see */
+    }
+    return;
+  }
   if (known) {
     board.upsertRecording({ ...known, status: change.status, progress: change.progress, processingError: change.processingError });
     return;

@@ -1,7 +1,7 @@
 import { api } from '../../api';
 import { type ClassPhase, classPhase } from '../../../../src/domain/live-class-rules';
 import type { LiveClassProvider } from '../../../../src/domain/recording-state';
-import type { LiveClass, Page, RecordingProgress, RecordingStatus } from '../../types';
+import type { LiveClass, Page, RecordingProgress, RecordingStatus, RecordingTrimView } from '../../types';
 
 /** What a console row needs of a recording; the API's recording shapes all carry these. */
 export interface ConsoleRecording {
@@ -13,6 +13,8 @@ export interface ConsoleRecording {
   durationSeconds: number | null;
   progress: RecordingProgress | null;
   processingError: string | null;
+  /** Absent where a listing does not say (the live feed); null when not trimmed. */
+  trim?: RecordingTrimView | null;
 }
 
 const MAX_PAGES = 5;

@@ -4,6 +4,7 @@ import { formatDateTime } from '../../format';
 import type { ConsoleBoard } from './board';
 import { badgeText, type ConsoleRecording } from './model';
 import { recordingActions } from './recording-actions';
+import { trimControls } from './trim-form';
 
 function paintBadge(badge: HTMLElement, rec: ConsoleRecording) {
   badge.className = `badge ${rec.status}`;
@@ -49,6 +50,9 @@ export function fillRecordingItem(board: ConsoleBoard, li: HTMLLIElement, badge:
     board.dismissed.add(rec.id);
     li.remove();
   }));
+  if (rec.status === 'ready' && rec.durationSeconds) {
+    children.push(trimControls(rec, (button, work) => void board.act(rec.liveClassId, button, work), (changed) => board.upsertRecording({ ...rec, ...changed, liveClassId: rec.liveClassId })));
+  }
   if (rec.status === 'failed' && rec.processingError) children.push(el('span', { class: 'error processing-error' }, rec.processingError));
   li.replaceChildren(...children);
 }
