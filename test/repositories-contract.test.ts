@@ -10,6 +10,8 @@ import { createIdentityRepository } from '../src/adapters/db/identity-repository
 import { createLiveClassRepository } from '../src/adapters/db/live-class-repository';
 import { createLtiRepository } from '../src/adapters/db/lti-repository';
 import { createNotificationRepository } from '../src/adapters/db/notification-repository';
+import { createProviderInboxRepository } from '../src/adapters/db/provider-inbox-repository';
+import { createProviderAccountStore } from '../src/adapters/db/provider-repository';
 import { createRecordingRepository } from '../src/adapters/db/recording-repository';
 import type { ConstraintViolation } from '../src/domain/errors';
 import { freshPostgresDatabase, postgresUrl } from './support/services';
@@ -366,6 +368,64 @@ describe.each(BACKENDS)('repositories on %s', (_name, backend) => {
       expect(await notifications.getSettings(user)).toMatchObject({ email: false, emailRefusedAt: at(1) });
       await notifications.setEmailEnabled(user, true, at(3));
       expect(await notifications.getSettings(user)).toEqual({ email: true, emailRefusedAt: null, emailRefusedReason: null });
+    });
+  });
+  describe('providers', () => {
+    test('a provider delivery is kept once by its delivery id, claimed by one handler at a time, listed until handled and pruned after', async () => {
+      const inbox = createProviderInboxRepository(database.db);
+      const deliveryId = `d-${newId()}`;
+      const delivery = { id: newId(), provider: 'zoom', accountId: 'acct', deliveryId, eventType: 'recording.completed', bodyEncrypted: 'sealed', receivedAt: at(1) };
+      expect(await inbox.insert(delivery)).toBe(true);
+      expect(await inbox.insert({ ...delivery, id: newId() })).toBe(false);
+      expect(await inbox.get(delivery.id)).toMatchObject({ deliveryId, status: 'received', attempts: 0, outcome: null });
+      expect(await inbox.claim(delivery.id, at(2), at(7))).toBe(true);
+      expect(await inbox.claim(delivery.id, at(3), at(8))).toBe(false);
+      expect(await inbox.listUnhandled(at(5), 10)).not.toContain(delivery.id);
+      await inbox.release(delivery.id);
+      expect(await inbox.listUnhandled(at(5), 10)).toContain(delivery.id);
+      expect(await inbox.claim(delivery.id, at(4), at(9))).toBe(true);
+      await inbox.finish(delivery.id, 'done', { imported: 1 }, at(5));
+      expect(await inbox.get(delivery.id)).toMatchObject({ status: 'done', attempts: 2, outcome: { imported: 1 } });
+      expect(await inbox.claim(delivery.id, at(30), at(35))).toBe(false);
+      expect(await inbox.prune(at(2))).toBeGreaterThanOrEqual(1);
+      expect(await inbox.get(delivery.id)).toBeNull();
+    });
+
+    test('provider accounts are stored, listed by provider, found and deleted only under their own provider', async () => {
+      const accounts = createProviderAccountStore(database.db);
+      const id = newId();
+      await accounts.insert({ id, provider: 'livekit', name: 'School LiveKit', settings: { url: 'wss://lk.example' }, secretsEncrypted: 'sealed', createdAt: at(0) });
+      expect(await accounts.get(id)).toEqual({ id, provider: 'livekit', name: 'School LiveKit', settings: { url: 'wss://lk.example' }, secretsEncrypted: 'sealed', createdAt: at(0) });
+      expect((await accounts.list('livekit')).map((a) => a.id)).toContain(id);
+      expect((await accounts.list('zoom')).map((a) => a.id)).not.toContain(id);
+      expect(await accounts.delete('zoom', id)).toBe(false);
+      expect(await accounts.delete('livekit', id)).toBe(true);
+      expect(await accounts.get(id)).toBeNull();
+    });
+
+    test('a live class is found by its provider meeting', async () => {
+      const id = await newLiveClass(await newBatch());
+      const meetingId = `m-${newId()}`;
+      await liveClasses.update(id, { providerMeetingId: meetingId, now: at(1) });
+      expect((await liveClasses.getByProviderMeeting('upload', meetingId))?.id).toBe(id);
+      expect(await liveClasses.getByProviderMeeting('zoom', meetingId)).toBeNull();
+    });
+  });
+
+  describe('recording trim', () => {
+    test('a trim is written compare-and-set on the trim as read, swapping the media with it', async () => {
+      const id = await newRecording(await newLiveClass(await newBatch()));
+      const original = { media: null as never, durationSeconds: 20, chatKey: null, captionsKey: null };
+      const first = { startSeconds: 5, endSeconds: 15, state: 'cutting' as const, version: 1, error: null, original };
+      expect(await recordings.saveTrim(id, null, { trim: first }, at(1))).toBe(true);
+      expect(await recordings.saveTrim(id, null, { trim: { ...first, version: 2 } }, at(2))).toBe(false);
+      expect((await recordings.get(id))?.trim).toEqual(first);
+      const done = { ...first, state: 'done' as const };
+      expect(await recordings.saveTrim(id, first, { trim: done, swap: { media: null, durationSeconds: 10, chatKey: 'k/chat.jsonl', captionsKey: null } }, at(3))).toBe(true);
+      expect(await recordings.get(id)).toMatchObject({ trim: done, durationSeconds: 10, chatKey: 'k/chat.jsonl' });
+      expect(await recordings.saveTrim(id, first, { trim: null }, at(4))).toBe(false);
+      expect(await recordings.saveTrim(id, done, { trim: null }, at(4))).toBe(true);
+      expect((await recordings.get(id))?.trim).toBeNull();
     });
   });
 });

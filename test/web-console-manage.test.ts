@@ -138,7 +138,7 @@ describe('console: manage classes and recordings', () => {
     expect(await form.locator('.error').textContent()).toBe('Write times as m:ss, for example 1:30');
     await form.getByLabel('to', { exact: true }).fill('0:10');
     await form.locator('button.save-trim').click();
-    await expect.poll(() => item.locator('.trim-state').textContent()).toMatch(/^Trimmed to 0:02–0:10 of 0:12 \((cutting…|cut)\)$/);
+    await expect.poll(() => item.locator('.trim-state').textContent()).toMatch(/^Trimmed to 00:02–00:10 of 00:12 \((cutting…|cut)\)$/);
     await expect.poll(() => item.locator('.trim-state').getAttribute('data-trim-state'), { timeout: 60_000 }).toBe('done');
     expect((await t.api<{ durationSeconds: number }>('GET', `/api/v1/recordings/${rec}`)).body.durationSeconds).toBeCloseTo(8, 0);
     await item.locator('button.undo-trim').click();

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
-import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
+import { redisUrl } from './support/services';
 import { waitFor, waitForIdleJobs } from './support/wait';
 import { type EmulatedFileInput, sendZoomWebhook, ZoomEmulator, zoomUuid } from './support/zoom-emulator';
 
@@ -27,13 +27,12 @@ const webhookSecret = 'webhook-secret-token-1';
 const classYear = new Date().getUTCFullYear() + 1;
 
 
-/** The same behaviour on each database Aula runs on; PostgreSQL when the test server is there. */
+/**
+ * Zoom's behaviour end to end on Aula's default database. The repositories it relies on hold the same contract on
+ * PostgreSQL (test/repositories-contract.test.ts) and the queue on BullMQ (test/queue-contract.test.ts).
+ */
 const databases: { name: string; open(): Promise<{ env: Record<string, string>; drop(): Promise<void> }> }[] = [
   { name: 'SQLite', open: async () => ({ env: {}, drop: async () => undefined }) },
-  ...(postgresUrl ? [{ name: 'PostgreSQL', open: async () => {
-    const database = await freshPostgresDatabase();
-    return { env: { DATABASE_URL: database.url }, drop: () => database.drop() };
-  } }] : []),
 ];
 
 describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud recording imports', (database) => {

@@ -57,7 +57,7 @@ async function runPipeline(run: PipelineRun): Promise<PipelineOutput> {
 
     let ladderPlan = plan;
     if (plan.copy) await fastPath(run, source.path, plan, probe);
-    else if (wantsQuickStart(plan, probe)) ladderPlan = await quickStart(run, source.path, plan, probe);
+    else if (wantsQuickStart(plan, probe, run.deps.quickStartMinSeconds)) ladderPlan = await quickStart(run, source.path, plan, probe);
     await makePoster(run, source.path, probe);
     const thumbnails = await encodeLadder(run, source.path, ladderPlan, probe);
     if (thumbnails) await makeSprite(run, thumbnails);

@@ -11,8 +11,8 @@ import type { PipelineRun } from './run';
 /** Sources this long or longer, with more than one rung to encode, get their smallest rung first. */
 export const QUICK_START_MIN_SECONDS = 60;
 
-export function wantsQuickStart(plan: LadderPlan, probe: MediaProbe): boolean {
-  return plan.copy === null && plan.encode.length >= 2 && (probe.durationSeconds ?? 0) >= QUICK_START_MIN_SECONDS;
+export function wantsQuickStart(plan: LadderPlan, probe: MediaProbe, minSeconds = QUICK_START_MIN_SECONDS): boolean {
+  return plan.copy === null && plan.encode.length >= 2 && (probe.durationSeconds ?? 0) >= minSeconds;
 }
 
 /** The source's own streams copied into the top rendition, playable within seconds. */

@@ -50,6 +50,11 @@ export interface MediaPipelineDeps {
   probe: ProbeMedia;
   scratchDir: string;
   logger: Logger;
+  /**
+   * Sources at least this long (seconds) that need two or more encoded rungs publish their smallest rung first;
+   * QUICK_START_MIN_SECONDS unless given.
+   */
+  quickStartMinSeconds?: number | undefined;
   /** Per ffmpeg run; by default scaled to the source's duration. */
   ffmpegTimeoutMs?: number | undefined;
   /** Free bytes on the scratch filesystem; statfs unless replaced. */
