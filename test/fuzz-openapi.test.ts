@@ -5,7 +5,8 @@ import { encodeLoose, type JsonSchema, mutatedBody, pathValue, queryValue, seede
 type Operation = { method: string; path: string; params: { in: string; name: string; schema: JsonSchema }[]; body: JsonSchema | null; rawBody: boolean };
 
 const SEED = Number(process.env.AULA_FUZZ_SEED ?? 20261201);
-const TIME_BUDGET_MS = 45_000;
+// A bounded run for every test run; a longer one with AULA_FUZZ_SECONDS (and another seed with AULA_FUZZ_SEED).
+const TIME_BUDGET_MS = Number(process.env.AULA_FUZZ_SECONDS ?? 20) * 1000;
 const REQUESTS_PER_OPERATION = 220;
 const CONCURRENCY = 6;
 
