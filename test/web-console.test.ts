@@ -43,6 +43,26 @@ describe('instructor console in Chromium', () => {
     await page.close();
   });
 
+  it('a native class is started in its room, with camera and microphone: its row opens the room instead of starting an empty class', async () => {
+    const school = await seedSchool(t);
+    const instructor = school.batches[0]!.instructor;
+    const cls = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
+      token: instructor.token,
+      body: { title: 'Room class', batchId: school.batches[0]!.id, provider: 'native', startsAt: new Date(Date.now() + 60_000).toISOString(), durationMinutes: 30, autoRecord: true },
+    });
+    const page = await chrome.browser.newPage();
+    await page.goto(`${t.url}/console?token=${instructor.token}`);
+    const row = page.locator(`[data-live-class-id="${cls.body.id}"]`);
+    await row.locator('a.open-room').waitFor();
+    expect(await row.locator('button.start-class').count()).toBe(0);
+    expect(await row.locator('a.open-room').getAttribute('href')).toBe(`/live/${cls.body.id}`);
+    await row.locator('a.open-room').click();
+    await page.waitForURL(`${t.url}/live/${cls.body.id}`);
+    await page.waitForSelector('#start-class:not([hidden])', { timeout: 20_000 });
+    expect((await t.api<{ status: string }>('GET', `/api/v1/live-classes/${cls.body.id}`)).body.status).toBe('scheduled');
+    await page.close();
+  });
+
   it('follows classes scheduled, started, ended and cancelled elsewhere without a reload', async () => {
     const school = await seedSchool(t);
     const batch = school.batches[0]!;

@@ -6,15 +6,16 @@ import { classEditor } from './class-editor';
 import type { ConsoleRecording } from './model';
 import { uploadControl } from './uploads';
 
-/** "Start class" and "Edit or cancel", for a scheduled class. */
+/**
+ * The native room of a class, where its instructor starts it with camera and microphone: a class started from the
+ * console without them would record nothing.
+ */
+function openRoom(cls: LiveClass): HTMLElement {
+  return el('a', { href: `/live/${encodeURIComponent(cls.id)}`, class: 'button-link primary open-room' }, 'Open room');
+}
+
+/** "Start class" (or "Open room" for a native class) and "Edit or cancel", for a scheduled class. */
 function scheduledActions(board: ConsoleBoard, cls: LiveClass): HTMLElement[] {
-  const start = el('button', { type: 'button', class: 'start-class' }, 'Start class');
-  start.addEventListener('click', () => void board.act(cls.id, start, async () => {
-    const r = await api<{ liveClass: LiveClass; recording: ConsoleRecording | null }>('POST', `/api/v1/live-classes/${encodeURIComponent(cls.id)}/start`);
-    board.classById.set(cls.id, { ...cls, ...r.liveClass });
-    if (r.recording) board.recordings.set(r.recording.id, { ...r.recording, liveClassId: cls.id });
-    board.paintSections();
-  }));
   const editor = classEditor(cls, (saved) => {
     board.classById.set(saved.id, saved);
     board.paintSections();
@@ -22,12 +23,20 @@ function scheduledActions(board: ConsoleBoard, cls: LiveClass): HTMLElement[] {
     board.classById.delete(cls.id);
     board.paintSections();
   });
+  if (cls.provider === 'native') return [openRoom(cls), editor];
+  const start = el('button', { type: 'button', class: 'start-class' }, 'Start class');
+  start.addEventListener('click', () => void board.act(cls.id, start, async () => {
+    const r = await api<{ liveClass: LiveClass; recording: ConsoleRecording | null }>('POST', `/api/v1/live-classes/${encodeURIComponent(cls.id)}/start`);
+    board.classById.set(cls.id, { ...cls, ...r.liveClass });
+    if (r.recording) board.recordings.set(r.recording.id, { ...r.recording, liveClassId: cls.id });
+    board.paintSections();
+  }));
   return [start, editor];
 }
 
 /** "Record" (unless a recording runs) and "End class", for a live class. */
 function liveActions(board: ConsoleBoard, cls: LiveClass): HTMLElement[] {
-  const buttons: HTMLElement[] = [];
+  const buttons: HTMLElement[] = cls.provider === 'native' ? [openRoom(cls)] : [];
   if (!board.recordingsOf(cls.id).some((r) => r.status === 'recording')) {
     const rec = el('button', { type: 'button', class: 'start-recording secondary' }, '● Record');
     rec.addEventListener('click', () => void board.act(cls.id, rec, async () => {
