@@ -150,7 +150,7 @@ describe('native live class in Chromium', () => {
   let chrome: Awaited<ReturnType<typeof launchChromium>>;
 
   beforeAll(async () => {
-    t = await startAula({ AULA_LIVE_GRACE_SECONDS: '300' });
+    t = await startAula({ AULA_LIVE_GRACE_SECONDS: '300', AULA_LIVE_QUALITY_SECONDS: '2' });
     school = await seedSchool(t, { batches: 2, studentsPerBatch: 2 });
     chrome = await launchChromium({ media: true });
   });
@@ -424,7 +424,8 @@ describe('native live class in Chromium', () => {
     expect((await heartbeat(2, 'pause')).status).toBe(200);
 
     // Attendance: every enrolled student, with time present and, beside it, time watched of the recordings.
-    const report = await t.api<{ items: { userId: string; name: string; secondsPresent: number; sessions: unknown[]; enrolled: boolean; recordingWatch: { watchedSeconds: number; watchedPercent: number } }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });
+    interface Connection { samples: number; medianRttMs: number | null; maxRttMs: number | null; upLossPercent: number | null; downLossPercent: number | null; upKbps: number; downKbps: number }
+    const report = await t.api<{ items: { userId: string; name: string; secondsPresent: number; sessions: unknown[]; enrolled: boolean; recordingWatch: { watchedSeconds: number; watchedPercent: number }; connection: Connection | null }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });
     expect(report.status).toBe(200);
     const rows = new Map(report.body.items.map((r) => [r.userId, r]));
     expect(rows.size).toBe(2);
@@ -437,10 +438,23 @@ describe('native live class in Chromium', () => {
     expect(rows.get(alice.id)!.recordingWatch.watchedSeconds).toBeCloseTo(2, 0);
     expect(rows.get(alice.id)!.recordingWatch.watchedPercent).toBeGreaterThan(0);
     expect(rows.get(bob.id)!.recordingWatch).toEqual({ watchedSeconds: 0, watchedPercent: 0, timeSpentSeconds: 0 });
+    // Connection quality from the SFU's own stats: both students received the class (bitrate to them), on loopback
+    // with next to no loss and a round trip measured from their receiver reports.
+    for (const student of [alice, bob]) {
+      const c = rows.get(student.id)!.connection!;
+      expect(c, `connection of ${student.id}`).not.toBeNull();
+      expect(c.samples).toBeGreaterThanOrEqual(2);
+      expect(c.downKbps).toBeGreaterThan(50);
+      expect(c.downLossPercent ?? 0).toBeLessThan(5);
+      expect(c.medianRttMs).not.toBeNull();
+      expect(c.medianRttMs!).toBeGreaterThanOrEqual(0);
+      expect(c.medianRttMs!).toBeLessThan(1_000);
+    }
     const csv = await t.api<string>('GET', `/api/v1/live-classes/${classId}/attendance?format=csv`, { token: batch.instructor.token });
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
     const lines = csv.body.trim().split(/\r?\n/);
-    expect(lines[0]).toBe('user_id,name,email,enrolled,first_joined_at,last_left_at,seconds_present,sessions,recording_watched_seconds,recording_watched_percent');
+    expect(lines[0]).toBe('user_id,name,email,enrolled,first_joined_at,last_left_at,seconds_present,sessions,recording_watched_seconds,recording_watched_percent,connection_median_rtt_ms,connection_max_rtt_ms,connection_upload_loss_percent,connection_download_loss_percent,connection_upload_kbps,connection_download_kbps');
+    expect(lines.find((l) => l.startsWith(alice.id))).toContain(`,${rows.get(alice.id)!.connection!.downKbps}`);
     expect(lines).toHaveLength(3);
     expect(lines.find((l) => l.startsWith(alice.id))).toContain(`,${rows.get(alice.id)!.secondsPresent},`);
     // Students do not see the register.

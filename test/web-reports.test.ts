@@ -74,6 +74,7 @@ describe('reports: watch report columns, analytics of a failed recording, attend
     expect(await rows.count()).toBe(2);
     expect(await rows.first().locator('td').first().textContent()).toBe('Did not join');
     expect(await rows.first().locator('td.present').textContent()).toBe('0 s');
+    expect(await rows.first().locator('td.connection').textContent()).toBe('–');
     expect((await t.api('GET', `/api/v1/live-classes/${cls}/attendance`, { token: school.batches[0]!.students[0]!.token })).status).toBe(403);
     await page.close();
   });

@@ -1,11 +1,13 @@
 import type { ChatMessage, RoomRole } from '../contracts/live-signaling';
+import type { QualitySample } from './connection-quality';
 
 /** One line of a live class's journal: who came and went, what was said, and signs of life in between. */
 export type RoomJournalEntry =
   | { type: 'join'; at: string; userId: string; name: string; role: RoomRole }
   | { type: 'leave'; at: string; userId: string }
   | { type: 'chat'; at: string; message: ChatMessage }
-  | { type: 'tick'; at: string };
+  | { type: 'tick'; at: string }
+  | QualitySample;
 
 export interface PresenceSession {
   joinedAt: string;

@@ -28,7 +28,7 @@ export function wireLiveRooms(f: Foundation, classes: Classes, viewing: Pick<Vie
   const rooms = createLiveRoomService({
     sfu, iceServers: config.ice.servers, liveClasses: classes.liveClasses, liveClassRepo: f.liveClassRepo, recordings: classes.recordings, recordingsRepo: f.recordingsRepo,
     access: f.access, members: f.catalogRepo, feed: f.feed, clock: f.clock, logger, recorder,
-    journal: createJsonLinesJournals(path.join(config.dataDir, 'live', 'classes'), 'journal.jsonl'), graceSeconds: config.liveGraceSeconds,
+    journal: createJsonLinesJournals(path.join(config.dataDir, 'live', 'classes'), 'journal.jsonl'), graceSeconds: config.liveGraceSeconds, qualityIntervalMs: config.liveQualitySeconds * 1000,
     watchOfClass: (id) => viewing.analytics.watchOfClass(id),
     providerPresence: async (id) => (await classes.providerAttendance.listForClass(id)).flatMap((r) => (r.userId ? [{ userId: r.userId, name: r.name, joinedAt: r.joinedAt, leftAt: r.leftAt }] : [])),
   });

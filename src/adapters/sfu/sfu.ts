@@ -66,7 +66,8 @@ export interface SfuPeerEvents {
 
 export interface PeerStats {
   publish: { packetsReceived: number; packetsLost: number; bytesReceived: number };
-  subscribe: { packetsSent: number; bytesSent: number; packetsLostReported: number };
+  /** `roundTripSeconds` from the browser's receiver reports of what the SFU sends it; null before the first. */
+  subscribe: { packetsSent: number; bytesSent: number; packetsLostReported: number; roundTripSeconds: number | null };
 }
 
 export interface SfuPeer extends EventEmitter<SfuPeerEvents> {

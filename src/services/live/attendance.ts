@@ -8,6 +8,7 @@ import type { Principal } from '../../domain/identity';
 import type { LiveClassStatus } from '../../domain/recording-state';
 import type { ViewerAccess } from '../viewer-access';
 import type { ClassWatch } from '../watch-analytics';
+import { type ConnectionQualitySummary, type QualitySample, summarizeQuality } from '../../domain/connection-quality';
 
 export interface AttendanceRow {
   userId: string;
@@ -21,6 +22,8 @@ export interface AttendanceRow {
   secondsPresent: number;
   /** What they watched of this class's recordings afterwards. */
   recordingWatch: ClassWatch;
+  /** Their connection to the room over the class, from the SFU's stats; null when none was sampled. */
+  connection: ConnectionQualitySummary | null;
 }
 
 export interface AttendanceReport {
@@ -41,6 +44,17 @@ export interface AttendanceDeps {
   journalOf(liveClassId: string): { roomOpen: boolean; entries(): RoomJournalEntry[] | Promise<RoomJournalEntry[]> };
 }
 
+function qualityByUser(entries: readonly RoomJournalEntry[]): Map<string, QualitySample[]> {
+  const byUser = new Map<string, QualitySample[]>();
+  for (const e of entries) {
+    if (e.type !== 'quality') continue;
+    const list = byUser.get(e.userId);
+    if (list) list.push(e);
+    else byUser.set(e.userId, [e]);
+  }
+  return byUser;
+}
+
 const NOTHING_WATCHED: ClassWatch = { watchedSeconds: 0, watchedPercent: 0, timeSpentSeconds: 0 };
 
 /** Per-student time present in a class next to their watch time of its recordings, for the batch's instructors. */
@@ -57,11 +71,13 @@ export function createAttendanceReport(deps: AttendanceDeps): (viewer: Principal
     const lastSeen = entries.at(-1)?.at ?? isoNow(deps.clock);
     const until = cls.endedAt ?? (journal?.roomOpen !== false ? isoNow(deps.clock) : lastSeen);
     const people = computeAttendance(entries, { from: cls.startedAt, until });
+    const quality = qualityByUser(entries);
     const toRow = (userId: string, name: string, email: string | null, sessions: PresenceSession[]): AttendanceRow => ({
       userId, name, email, role: 'student', enrolled: enrolledIds.has(userId), sessions,
       firstJoinedAt: sessions[0]?.joinedAt ?? null, lastLeftAt: sessions.at(-1)?.leftAt ?? null,
       secondsPresent: secondsPresent(sessions),
       recordingWatch: watch.get(userId) ?? { ...NOTHING_WATCHED },
+      connection: summarizeQuality(quality.get(userId) ?? []),
     });
     const rows: AttendanceRow[] = enrolled.map((m) => toRow(m.id, m.name, m.email, people.get(m.id)?.sessions ?? []));
     for (const [userId, p] of people) {

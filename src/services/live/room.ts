@@ -21,6 +21,7 @@ import { RoomMedia } from './room-media';
 import { RoomMember } from './room-member';
 import { RoomRefusal } from './room-refusal';
 import { RoomRoster } from './room-roster';
+import { ConnectionSampler } from './connection-sampler';
 
 // The signaling contract spells the class statuses out itself (it imports nothing); the two lists must stay one.
 const statusesAgree: [LiveClassStatus, SignaledClassStatus] extends [SignaledClassStatus, LiveClassStatus] ? true : never = true;
@@ -42,6 +43,8 @@ export interface LiveRoomDeps {
   graceSeconds: number;
   /** How often an open room checks that its class is still live (ended through the API, deleted). */
   watchIntervalMs?: number | undefined;
+  /** How often each participant's connection quality is sampled into the journal (attendance shows it). */
+  qualityIntervalMs?: number | undefined;
   recorderStart?: ((room: RecordableRoom, recording: RecordingRef) => Promise<void>) | undefined;
 }
 
@@ -71,6 +74,8 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
   private readonly commands: RoomCommands;
   private readonly tickTimer: NodeJS.Timeout;
   private readonly watchTimer: NodeJS.Timeout;
+  private readonly qualityTimer: NodeJS.Timeout;
+  private readonly sampler = new ConnectionSampler();
   private readonly log: Logger;
   private ending: Promise<void> | null = null;
 
@@ -97,6 +102,21 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     this.tickTimer.unref();
     this.watchTimer = setInterval(() => void this.checkClass(), deps.watchIntervalMs ?? 5_000);
     this.watchTimer.unref();
+    this.qualityTimer = setInterval(() => void this.sampleQuality(), this.qualityIntervalMs);
+    this.qualityTimer.unref();
+  }
+
+  private get qualityIntervalMs(): number {
+    return this.deps.qualityIntervalMs ?? 10_000;
+  }
+
+  /** Each connected participant's connection since the last sample, from the SFU's stats, into the journal. */
+  private async sampleQuality(): Promise<void> {
+    const samples = await this.sampler.sample(this.roster.connected(), this.deps.clock.now().getTime(), this.qualityIntervalMs / 1000).catch((err: unknown) => {
+      this.log.warn({ err }, 'could not read connection stats');
+      return [];
+    });
+    for (const sample of samples) this.journal.record(sample);
   }
 
   // ---------------------------------------------------------------- state views
@@ -286,7 +306,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     this.closed = true;
     clearInterval(this.tickTimer);
     clearInterval(this.watchTimer);
+    clearInterval(this.qualityTimer);
     this.grace.cancel();
+    // The last stretch of everyone still connected, before their connections close.
+    await this.sampleQuality();
     const now = isoNow(this.deps.clock);
     for (const p of this.roster.all()) {
       const c = p.connection;

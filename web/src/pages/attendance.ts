@@ -1,4 +1,5 @@
 import { ApiError, api, downloadWithToken, type Me } from '../api';
+import type { ConnectionQualitySummary } from '../../../src/domain/connection-quality';
 import { el, render } from '../dom';
 import { errorMessage, formatDateTime, formatPercent, formatWatchTime } from '../format';
 
@@ -8,7 +9,17 @@ interface AttendanceReport {
     userId: string; name: string; email: string | null; enrolled: boolean;
     sessions: { joinedAt: string; leftAt: string }[]; firstJoinedAt: string | null; lastLeftAt: string | null; secondsPresent: number;
     recordingWatch: { watchedSeconds: number; watchedPercent: number; timeSpentSeconds: number };
+    connection: ConnectionQualitySummary | null;
   }[];
+}
+
+const percent = (value: number | null) => (value === null ? '–' : `${value.toFixed(value < 1 ? 2 : 1)} %`);
+
+/** A participant's connection in one line: round trip, loss each way and bitrate each way ("↑" from them, "↓" to them). */
+function connectionText(c: ConnectionQualitySummary | null): string {
+  if (!c) return '–';
+  const rtt = c.medianRttMs === null ? 'RTT –' : `RTT ${c.medianRttMs} ms (max ${c.maxRttMs} ms)`;
+  return `${rtt} · loss ↑ ${percent(c.upLossPercent)} ↓ ${percent(c.downLossPercent)} · ↑ ${c.upKbps} kb/s ↓ ${c.downKbps} kb/s`;
 }
 
 /** One class's attendance: who came and for how long, and how much of its recordings each watched afterwards. */
@@ -39,6 +50,7 @@ export async function renderAttendancePage(target: HTMLElement, me: Me, liveClas
       el('td', {}, r.lastLeftAt ? formatDateTime(r.lastLeftAt) : '–'),
       el('td', { class: 'num present' }, formatWatchTime(r.secondsPresent)),
       el('td', { class: 'num' }, String(r.sessions.length)),
+      el('td', { class: 'connection' }, connectionText(r.connection)),
       el('td', { class: 'num watched' }, `${formatPercent(r.recordingWatch.watchedPercent)} (${formatWatchTime(r.recordingWatch.watchedSeconds)})`)));
   render(target,
     el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('a', { href: '/console' }, 'Console'), ' › ', el('span', { 'aria-current': 'page' }, 'Attendance')),
@@ -50,7 +62,8 @@ export async function renderAttendancePage(target: HTMLElement, me: Me, liveClas
         el('thead', {}, el('tr', {},
           el('th', { scope: 'col' }, 'Student'), el('th', { scope: 'col' }, 'First joined'), el('th', { scope: 'col' }, 'Last left'),
           el('th', { scope: 'col', class: 'num' }, 'Time present'), el('th', { scope: 'col', class: 'num' }, 'Sessions'),
+          el('th', { scope: 'col' }, 'Connection', el('span', {}, 'median round trip, packets lost and bitrate, from them ↑ and to them ↓')),
           el('th', { scope: 'col', class: 'num' }, 'Recordings watched afterwards', el('span', {}, 'share of all its recordings (time)')))),
         el('tbody', {}, ...rows))),
-    el('p', { class: 'muted' }, 'Time present counts overlapping sessions (two tabs) once. Connection quality is not recorded yet.'));
+    el('p', { class: 'muted' }, 'Time present counts overlapping sessions (two tabs) once. Connection is measured by Aula\'s media server while they were in the room: high loss or round trip means a bad line rather than leaving.'));
 }

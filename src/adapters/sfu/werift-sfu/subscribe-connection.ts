@@ -149,7 +149,8 @@ export class SubscribeConnection {
   }
 
   async stats(): Promise<PeerStats['subscribe']> {
-    const result: PeerStats['subscribe'] = { packetsSent: 0, bytesSent: 0, packetsLostReported: 0 };
+    const result: PeerStats['subscribe'] = { packetsSent: 0, bytesSent: 0, packetsLostReported: 0, roundTripSeconds: null };
+    const roundTrips: number[] = [];
     for (const s of (await this.pc.getStats()).values()) {
       const r = s as unknown as Record<string, unknown>;
       if (r.type === 'outbound-rtp') {
@@ -157,8 +158,10 @@ export class SubscribeConnection {
         result.bytesSent += num(r.bytesSent);
       } else if (r.type === 'remote-inbound-rtp') {
         result.packetsLostReported += num(r.packetsLost);
+        if (typeof r.roundTripTime === 'number' && Number.isFinite(r.roundTripTime)) roundTrips.push(r.roundTripTime);
       }
     }
+    if (roundTrips.length) result.roundTripSeconds = roundTrips.reduce((a, b) => a + b, 0) / roundTrips.length;
     return result;
   }
 

@@ -9,9 +9,11 @@ export function attendanceCsv(items: AttendanceRow[]): string {
     const s = v === null ? '' : String(v);
     return /[",\n\r]/.test(s) || /^[=+\-@]/.test(s) ? `"${s.replace(/^([=+\-@])/, "'$1").replace(/"/g, '""')}"` : s;
   };
-  const header = ['user_id', 'name', 'email', 'enrolled', 'first_joined_at', 'last_left_at', 'seconds_present', 'sessions', 'recording_watched_seconds', 'recording_watched_percent'];
+  const header = ['user_id', 'name', 'email', 'enrolled', 'first_joined_at', 'last_left_at', 'seconds_present', 'sessions', 'recording_watched_seconds', 'recording_watched_percent',
+    'connection_median_rtt_ms', 'connection_max_rtt_ms', 'connection_upload_loss_percent', 'connection_download_loss_percent', 'connection_upload_kbps', 'connection_download_kbps'];
   const lines = items.map((r) =>
-    [r.userId, r.name, r.email, r.enrolled, r.firstJoinedAt, r.lastLeftAt, r.secondsPresent, r.sessions.length, r.recordingWatch.watchedSeconds, r.recordingWatch.watchedPercent].map(esc).join(','),
+    [r.userId, r.name, r.email, r.enrolled, r.firstJoinedAt, r.lastLeftAt, r.secondsPresent, r.sessions.length, r.recordingWatch.watchedSeconds, r.recordingWatch.watchedPercent,
+      r.connection?.medianRttMs ?? null, r.connection?.maxRttMs ?? null, r.connection?.upLossPercent ?? null, r.connection?.downLossPercent ?? null, r.connection?.upKbps ?? null, r.connection?.downKbps ?? null].map(esc).join(','),
   );
   return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }
