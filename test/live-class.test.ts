@@ -227,6 +227,9 @@ describe('native live class in Chromium', () => {
     const host = await openLive(chrome, t, classId, batch.instructor.token);
     host.on('dialog', (d) => void d.accept());
     await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
+    // Before the start the chat says it opens with the class, and takes nothing.
+    expect(await host.isDisabled('#chat-input')).toBe(true);
+    expect(await host.getAttribute('#chat-input', 'placeholder')).toBe('The chat opens when the class starts');
     await host.click('#start-class');
     const classStartedAt = Date.now();
     await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
@@ -280,6 +283,11 @@ describe('native live class in Chromium', () => {
     expect(playingAfter).toBeLessThan(5);
     await viewer.close();
     await expect.poll(() => student.textContent('#live-message'), { timeout: 10_000 }).toMatch(/ended/);
+    // After the end the page closes everything: no hand, no chat, no stale "Waiting for video…".
+    await expect.poll(() => student.isDisabled('#chat-input')).toBe(true);
+    expect(await student.isHidden('#raise-hand')).toBe(true);
+    expect(await student.textContent('#stage .placeholder')).toBe('The class has ended');
+    expect(await student.getAttribute('#chat-input', 'placeholder')).toBe('The chat is closed');
 
     const cls = await t.api<{ startedAt: string; endedAt: string; status: string }>('GET', `/api/v1/live-classes/${classId}`);
     expect(cls.body.status).toBe('ended');

@@ -112,7 +112,7 @@ function bindControls(state: RoomState, view: LiveView, send: Signaling['send'],
   view.chatForm.addEventListener('submit', (e) => {
     e.preventDefault();
     const text = view.chatInput.value.trim();
-    if (!text) return;
+    if (!text || view.chatInput.disabled) return;
     send({ type: 'chat', text });
     view.chatInput.value = '';
   });

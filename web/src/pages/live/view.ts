@@ -33,7 +33,8 @@ export class LiveView {
   readonly participantsList = el('ul', { id: 'participants', class: 'plain' });
   readonly chatLog = el('ul', { id: 'chat-log', class: 'plain', 'aria-live': 'polite' });
   readonly chatInput = el('input', { id: 'chat-input', type: 'text', maxlength: '2000', placeholder: 'Write a message', autocomplete: 'off', 'aria-label': 'Chat message' });
-  readonly chatForm = el('form', { class: 'chat-form' }, this.chatInput, el('button', { type: 'submit', id: 'chat-send' }, 'Send'));
+  readonly chatSend = el('button', { type: 'submit', id: 'chat-send' }, 'Send');
+  readonly chatForm = el('form', { class: 'chat-form' }, this.chatInput, this.chatSend);
 
   constructor(
     target: HTMLElement,
@@ -74,20 +75,29 @@ export class LiveView {
     this.statusBadge.textContent = state.status;
     this.statusBadge.className = `badge ${state.status}`;
     this.recBadge.hidden = !state.recording;
-    this.startBtn.hidden = !host || state.status !== 'scheduled';
-    this.endBtn.hidden = !host || state.status !== 'live';
-    this.recordBtn.hidden = !host || state.status !== 'live';
+    // Only what the room allows now is offered: nothing once the page has left the room for good (ended, removed).
+    const inClass = !state.stopped && state.status === 'live';
+    this.startBtn.hidden = !host || state.stopped || state.status !== 'scheduled';
+    this.endBtn.hidden = !host || !inClass;
+    this.recordBtn.hidden = !host || !inClass;
     this.recordBtn.textContent = state.recording ? 'Stop recording' : 'Start recording';
-    this.shareBtn.hidden = !host || state.status !== 'live';
+    this.shareBtn.hidden = !host || !inClass;
     this.shareBtn.textContent = media.sharingScreen ? 'Stop sharing' : 'Share screen';
-    this.muteBtn.hidden = !canSpeak(state) || !media.hasMicrophone;
+    this.muteBtn.hidden = state.stopped || !canSpeak(state) || !media.hasMicrophone;
     this.muteBtn.textContent = state.you?.audioMuted ? 'Unmute' : 'Mute';
-    this.handBtn.hidden = host || !state.you;
+    this.handBtn.hidden = host || !state.you || !inClass;
     this.handBtn.textContent = state.you?.handRaised ? 'Lower hand' : 'Raise hand';
+    // The chat takes messages only while the class is live, and says why otherwise (nothing typed is lost to it).
+    this.chatInput.disabled = !inClass;
+    this.chatSend.disabled = !inClass;
+    this.chatInput.placeholder = inClass ? 'Write a message' : state.stopped || state.status !== 'scheduled' ? 'The chat is closed' : 'The chat opens when the class starts';
+    if (state.stopped) this.participantsList.replaceChildren();
+    this.renderStagePlaceholder();
   }
 
   renderParticipants(list: ParticipantView[]): void {
     const { state } = this;
+    if (state.stopped) return;
     const mine = list.find((p) => p.id === state.you?.id);
     if (mine && state.you) state.you = { ...state.you, ...mine };
     this.participantsList.replaceChildren(...list.map((p) => this.participantItem(p)));
@@ -128,7 +138,11 @@ export class LiveView {
     const hasVideo = stage.querySelector('video');
     const placeholder = stage.querySelector('.placeholder');
     if (hasVideo && placeholder) placeholder.remove();
-    if (!hasVideo && !placeholder) stage.append(el('p', { class: 'placeholder' }, this.state.status === 'live' ? 'Waiting for video…' : 'The class has not started yet'));
+    if (hasVideo) return;
+    const { status, stopped } = this.state;
+    const text = status === 'ended' ? 'The class has ended' : stopped ? 'You are no longer in this class' : status === 'live' ? 'Waiting for video…' : 'The class has not started yet';
+    if (placeholder) placeholder.textContent = text;
+    else stage.append(el('p', { class: 'placeholder' }, text));
   }
 
   showLocalPreview(track: MediaStreamTrack | undefined): void {
