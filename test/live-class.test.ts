@@ -218,6 +218,22 @@ describe('native live class in Chromium', () => {
     await expect.poll(() => s2.evaluate(() => window.aulaLive?.state), { timeout: 15_000 }).toBe('joined');
     await expect.poll(async () => (await mediaCounters(s2)).framesDecoded, { timeout: 20_000, interval: 500 }).toBeGreaterThan(10);
 
+    // The instructor reloads: the class stays live, and both students see and hear them again without a reload.
+    await host.reload();
+    await expect.poll(() => host.evaluate(() => window.aulaLive?.state), { timeout: 15_000 }).toBe('joined');
+    expect(await host.textContent('#class-status')).toBe('live');
+    const backAt = Date.now();
+    for (const page of [s1, s2]) {
+      const before = await mediaCounters(page);
+      await expect
+        .poll(async () => {
+          const now = await mediaCounters(page);
+          return now.framesDecoded > before.framesDecoded + 10 && now.audioEnergy > before.audioEnergy;
+        }, { timeout: 15_000, interval: 250 })
+        .toBe(true);
+    }
+    console.log(`students' video and audio back ${((Date.now() - backAt) / 1000).toFixed(1)} s after the instructor rejoined`);
+
     for (const page of [s1, s2, host, outsider]) await page.close();
   }, 110_000);
 

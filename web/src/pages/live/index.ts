@@ -1,4 +1,5 @@
 import type { Me } from '../../api';
+import { MediaWatch } from './media-watch';
 import { ServerMessages } from './messages';
 import { Publisher } from './publisher';
 import { Signaling } from './signaling';
@@ -67,7 +68,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     get reconnects() { return signaling.reconnects; },
   };
 
-  const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc]);
+  const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc], () => subscriber.pc);
   bindControls(state, view, send, () => void publisher.toggleScreen());
 
   window.addEventListener('pagehide', () => {
@@ -80,10 +81,14 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
 }
 
 /** Once a second: rejoin when media stops flowing, and count down the instructor's grace period. */
-function startWatchdog(state: RoomState, view: LiveView, signaling: Signaling, connections: () => Array<RTCPeerConnection | null>): number {
+function startWatchdog(state: RoomState, view: LiveView, signaling: Signaling, connections: () => Array<RTCPeerConnection | null>, receiving: () => RTCPeerConnection | null): number {
   let disconnectedSince = 0;
+  const media = new MediaWatch();
   return window.setInterval(() => {
     if (state.stopped || signaling.phase !== 'joined') return;
+    void media.check(receiving()).then((stuck) => {
+      if (stuck && !state.stopped && signaling.phase === 'joined') signaling.rejoin('a subscribed video never started');
+    });
     const states = connections().map((pc) => pc?.connectionState).filter((s): s is RTCPeerConnectionState => s !== undefined);
     if (states.some((s) => s === 'failed' || s === 'closed')) {
       signaling.rejoin('media connection lost');
