@@ -79,6 +79,17 @@ async function mediaCounters(page: Page): Promise<MediaCounters> {
   });
 }
 
+/** Waits until the page decodes new video frames and hears new sound on what it receives. */
+async function expectPictureAndSoundRising(page: Page, timeoutMs: number): Promise<void> {
+  const before = await mediaCounters(page);
+  await expect
+    .poll(async () => {
+      const now = await mediaCounters(page);
+      return now.framesDecoded > before.framesDecoded + 10 && now.audioEnergy > before.audioEnergy;
+    }, { timeout: timeoutMs, interval: 250 })
+    .toBe(true);
+}
+
 async function openLive(chrome: Awaited<ReturnType<typeof launchChromium>>, t: TestAula, classId: string, token: string): Promise<Page> {
   const page = await chrome.browser.newPage();
   // The LMS way in: the token arrives as ?token= and the page keeps it in localStorage (aula.token).
@@ -181,13 +192,7 @@ describe('native live class in Chromium', () => {
       await page.waitForSelector('video.remote', { timeout: 20_000 });
     }
     for (const page of [s1, s2]) {
-      const first = await mediaCounters(page);
-      await expect
-        .poll(async () => {
-          const now = await mediaCounters(page);
-          return now.framesDecoded > first.framesDecoded + 10 && now.audioEnergy > first.audioEnergy;
-        }, { timeout: 20_000, interval: 500 })
-        .toBe(true);
+      await expectPictureAndSoundRising(page, 20_000);
       const counters = await mediaCounters(page);
       expect(counters.videoTracks).toBeGreaterThanOrEqual(1);
       expect(counters.audioTracks).toBeGreaterThanOrEqual(1);
@@ -223,15 +228,7 @@ describe('native live class in Chromium', () => {
     await expect.poll(() => host.evaluate(() => window.aulaLive?.state), { timeout: 15_000 }).toBe('joined');
     expect(await host.textContent('#class-status')).toBe('live');
     const backAt = Date.now();
-    for (const page of [s1, s2]) {
-      const before = await mediaCounters(page);
-      await expect
-        .poll(async () => {
-          const now = await mediaCounters(page);
-          return now.framesDecoded > before.framesDecoded + 10 && now.audioEnergy > before.audioEnergy;
-        }, { timeout: 15_000, interval: 250 })
-        .toBe(true);
-    }
+    for (const page of [s1, s2]) await expectPictureAndSoundRising(page, 15_000);
     console.log(`students' video and audio back ${((Date.now() - backAt) / 1000).toFixed(1)} s after the instructor rejoined`);
 
     for (const page of [s1, s2, host, outsider]) await page.close();
