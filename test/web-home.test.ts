@@ -108,6 +108,11 @@ describe('student home, lesson navigation and the recording page', () => {
     await page.click('.lesson-nav-next');
     await page.waitForURL((u) => u.pathname === `/lessons/${school.lessons[1]!.id}`);
     await page.waitForSelector('.lesson-nav-prev[href]');
+    // That lesson's upcoming class is on its page too, and only there.
+    const lessonClass = page.locator(`#lesson-classes [data-class-id="${soonId}"]`);
+    await lessonClass.waitFor();
+    expect(await lessonClass.locator('.starts-in').textContent()).toMatch(/^Starts in \d+ min$/);
+    expect(await page.locator(`#lesson-classes [data-class-id="${liveId}"]`).count()).toBe(0);
     expect(await page.locator('.lesson-nav-where').textContent()).toBe('Chapter 1 · lesson 2 of 3');
     await page.context().close();
   });

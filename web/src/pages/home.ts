@@ -1,9 +1,10 @@
 import { api, type Me } from '../api';
 import { el, render } from '../dom';
-import { PROVIDER_LABELS, formatClock, formatDateTime, formatStartsIn, formatPercent, recordingLabel } from '../format';
+import { classItem } from '../class-item';
+import { formatClock, formatDateTime, formatPercent, recordingLabel } from '../format';
 import { recordingHref } from '../links';
 import { progressBar, recordingThumb } from '../recording-card';
-import type { CourseOutline, HomeClass, HomeRecording, ViewerHome } from '../types';
+import type { CourseOutline, HomeRecording, ViewerHome } from '../types';
 
 function recordingTile(rec: HomeRecording, extra: Node[] = [], href = recordingHref(rec)): HTMLLIElement {
   const thumb = recordingThumb(rec.posterUrl, formatClock(rec.durationSeconds));
@@ -16,19 +17,6 @@ function recordingTile(rec: HomeRecording, extra: Node[] = [], href = recordingH
         ...extra)));
 }
 
-function classItem(c: HomeClass): HTMLLIElement {
-  const when = c.phase === 'live' ? el('span', { class: 'badge live' }, 'Live now')
-    : c.phase === 'due' ? el('span', { class: 'badge scheduled' }, 'Starting — waiting for the instructor')
-      : el('span', { class: 'badge scheduled starts-in' }, formatStartsIn(c.startsAt));
-  const actions: Node[] = [];
-  if (c.joinPath) actions.push(el('a', { class: 'button-link primary join', href: c.joinPath }, 'Join'));
-  else if (c.lessonId) actions.push(el('a', { href: `/lessons/${encodeURIComponent(c.lessonId)}` }, 'Lesson'));
-  return el('li', { class: 'class-item card', 'data-class-id': c.id, 'data-phase': c.phase },
-    el('div', { class: 'class-item-main' },
-      el('h3', {}, c.title),
-      el('p', { class: 'muted' }, el('time', { datetime: c.startsAt }, formatDateTime(c.startsAt)), ` · ${c.durationMinutes} min · ${PROVIDER_LABELS[c.provider] ?? c.provider}`)),
-    el('div', { class: 'class-item-side' }, when, ...actions));
-}
 
 function section(id: string, title: string, body: Node, note?: string): HTMLElement {
   return el('section', { class: 'home-section', id, 'aria-labelledby': `${id}-title` }, el('h2', { id: `${id}-title` }, title), note ? el('p', { class: 'muted' }, note) : '', body);
@@ -44,7 +32,7 @@ export async function renderHomePage(target: HTMLElement, me: Me): Promise<void>
   const counts = new Map(home.lessons.map((l) => [l.lessonId, l]));
   const parts: Node[] = [el('h1', {}, `Welcome, ${me.name ?? 'admin'}`)];
 
-  if (home.classes.length > 0) parts.push(section('classes', 'Live and upcoming classes', el('ul', { class: 'plain class-list' }, ...home.classes.map(classItem))));
+  if (home.classes.length > 0) parts.push(section('classes', 'Live and upcoming classes', el('ul', { class: 'plain class-list' }, ...home.classes.map((c) => classItem(c)))));
   if (home.continueWatching.length > 0) {
     parts.push(section('continue', 'Continue watching', el('ul', { class: 'plain recording-list' }, ...home.continueWatching.map((r) =>
       recordingTile(r, [

@@ -1,6 +1,7 @@
 import { api, type Me } from '../../api';
+import { classItem } from '../../class-item';
 import { el, render } from '../../dom';
-import type { CourseOutline, LessonRecording, Lesson, Page } from '../../types';
+import type { CourseOutline, LessonRecording, Lesson, Page, ViewerHome } from '../../types';
 import { errorText } from './error-text';
 import { fillLessonNav } from './lesson-nav';
 import { createPlayerSlot } from './player-slot';
@@ -43,6 +44,15 @@ async function linkedRecording(list: RecordingList, lessonId: string): Promise<{
   return found ? { rec: found, startAt: Number.isFinite(startAt) && startAt > 0 ? startAt : undefined } : null;
 }
 
+/** This lesson's live and upcoming classes, from the viewer's home (which knows their phase and how to join). */
+async function fillLessonClasses(section: HTMLElement, lessonId: string): Promise<void> {
+  const home = await api<ViewerHome>('GET', '/api/v1/me/home').catch(() => null);
+  const mine = home?.classes.filter((c) => c.lessonId === lessonId) ?? [];
+  if (mine.length === 0) return;
+  section.append(el('h2', { id: 'lesson-classes-title' }, 'Live and upcoming classes'), el('ul', { class: 'plain class-list' }, ...mine.map((c) => classItem(c, { lessonLink: false }))));
+  section.hidden = false;
+}
+
 /** The lesson page: every ready recording of the lesson, newest first, and the player above the list. */
 export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: string): Promise<void> {
   let lesson: Lesson;
@@ -63,6 +73,8 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
   loadMoreOnClick(list, lessonId);
 
   const lessonNav = el('nav', { class: 'lesson-nav', 'aria-label': 'Lessons of this course' });
+  const classes = el('section', { class: 'lesson-classes', id: 'lesson-classes', 'aria-labelledby': 'lesson-classes-title', hidden: '' });
+  void fillLessonClasses(classes, lessonId);
   const crumbs = el('nav', { class: 'breadcrumb', 'aria-label': 'Breadcrumb' }, el('a', { href: '/' }, 'Courses'), ' › ', el('span', { 'aria-current': 'page' }, lesson.title));
   void api<CourseOutline>('GET', `/api/v1/courses/${encodeURIComponent(lesson.courseId)}`).then((outline) => fillLessonNav(lessonNav, crumbs, outline, lesson), () => undefined);
   render(
@@ -70,6 +82,7 @@ export async function renderLessonPage(target: HTMLElement, me: Me, lessonId: st
     crumbs,
     el('h1', {}, lesson.title),
     lesson.description ? el('p', { class: 'muted lesson-description' }, lesson.description) : '',
+    classes,
     slot.element,
     el('section', { class: 'recordings', 'aria-label': 'Recordings' }, el('h2', {}, 'Recordings ', list.count), list.empty, list.list, list.more),
     lessonNav,
