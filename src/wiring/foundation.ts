@@ -39,7 +39,7 @@ export async function openFoundation(config: AppConfig, options: AulaOptions) {
   const announcedAddress = config.ice.announcedAddress === undefined ? undefined : await resolveAnnouncedAddress(config.ice.announcedAddress);
   const media: MediaToolsCheck = await checkMediaTools();
   if (!media.available) logger.warn({ reason: media.reason }, 'media processing is unavailable');
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, (err) => logger.warn({ err }, 'an idle database connection broke; the pool replaces it'));
   const { db } = database;
   const catalogRepo = createCatalogRepository(db);
   const storage = createMediaStorage(config.storage);

@@ -15,7 +15,10 @@ export interface OpenDatabase {
 /** Which database to open: a SQLite file, or a PostgreSQL server by its connection URL. */
 export type DatabaseOptions = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 
-export async function openDatabase(options: DatabaseOptions): Promise<OpenDatabase> {
+/** Told of an idle PostgreSQL connection that broke (the server restarted or ended it); the pool replaces it. */
+export type IdleConnectionError = (err: Error) => void;
+
+export async function openDatabase(options: DatabaseOptions, onIdleError: IdleConnectionError = () => undefined): Promise<OpenDatabase> {
   let db: Db;
   if (options.kind === 'sqlite') {
     const sqlite = new SQLite(options.file);
@@ -29,7 +32,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenDataba
     // int8 and numeric come back as strings by default; Aula's sizes fit in a double.
     pg.types.setTypeParser(20, (v) => Number(v));
     pg.types.setTypeParser(1700, (v) => Number(v));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.url, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    // Without a listener a broken idle connection would be an uncaught 'error' and take the process down.
+    pool.on('error', onIdleError);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const dialect: SqlDialectName = options.kind;
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
