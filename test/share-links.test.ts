@@ -70,7 +70,8 @@ describe('share links', () => {
       const status = await page.evaluate(async () => {
         const v = window.aulaPlayer!.video;
         const master = (window.aulaPlayer!.hls?.url ?? v.currentSrc);
-        return (await fetch(master)).status;
+        // Past the browser cache (playlists may be kept 2 s): the question is what the server answers now.
+        return (await fetch(master, { cache: 'no-store' })).status;
       });
       expect(status).toBe(403);
       await page.reload();

@@ -20,7 +20,6 @@ import type { JobQueue } from '../jobs/queue';
 import { createInProcessChangeFeed } from '../services/change-feed';
 import type { JobScratch } from '../services/providers/job-scratch';
 import { createCatalogService } from '../services/catalog';
-import { createRecordingAnnouncer } from '../services/recording-trim/announce';
 import { createIdentityService } from '../services/identity';
 import { createViewerAccess } from '../services/viewer-access';
 
@@ -59,7 +58,6 @@ export async function openFoundation(config: AppConfig, options: AulaOptions) {
     }),
     catalog: createCatalogService({ catalog: catalogRepo, users: usersRepo, clock }),
     liveClassRepo,
-    announceRecording: createRecordingAnnouncer({ recordings: recordingsRepo, liveClasses: liveClassRepo, feed, clock }),
     access: createViewerAccess(catalogRepo),
     readText: (key: string) => readStoredText(storage, key),
     /** Each job works in a folder of its own under its area's scratch folder. */

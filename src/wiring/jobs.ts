@@ -28,7 +28,7 @@ export async function startJobs(f: Foundation, classes: Classes, viewing: Viewin
   queue.start(withAttemptCounting({
     'process-recording': processRecordingHandler({ recordings, repo: recordingsRepo, processor, logger }),
     'trim-recording': trimRecordingHandler({
-      repo: recordingsRepo, storage: f.storage, readText: f.readText, announce: f.announceRecording, clock: f.clock, logger,
+      repo: recordingsRepo, storage: f.storage, readText: f.readText, announce: recordings.announce, clock: f.clock, logger,
       media: createTrimMedia({ storage: f.storage, ffmpeg: ffmpegRunner, processor, scratch: f.jobScratch('trim') }),
     }),
     ...Object.assign({}, ...classes.providerModules.map((m) => m.jobs)),

@@ -41,7 +41,7 @@ export function wireViewing(f: Foundation, classes: Classes) {
   const parts = createRecordingParts(homeRepo);
   const presentRecordings = createRecordingPresenter({ playback, analytics, parts });
   const trims = createTrimService({
-    repo: recordingsRepo, access, liveClassBatch: async (id) => (await f.liveClassRepo.get(id))?.batchId ?? null, storage, queue: f.queue, clock, logger, announce: f.announceRecording,
+    repo: recordingsRepo, access, liveClassBatch: async (id) => (await f.liveClassRepo.get(id))?.batchId ?? null, storage, queue: f.queue, clock, logger, announce: classes.recordings.announce,
   });
   return {
     audit, notifications, playback, lti, analytics, presentRecordings, trims,

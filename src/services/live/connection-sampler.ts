@@ -28,10 +28,9 @@ export class ConnectionSampler {
       const seconds = Math.max(0.001, (nowMs - sinceMs) / 1000);
       samples.push(qualitySample(p.id, new Date(nowMs).toISOString(), seconds, counters, before?.counters ?? null));
     }
+    // Readings of those who left go: a rejoin is a new peer, counted from zero anyway.
+    const present = new Set(participants.map((p) => p.id));
+    for (const id of this.last.keys()) if (!present.has(id)) this.last.delete(id);
     return samples;
-  }
-
-  forget(participantId: string): void {
-    this.last.delete(participantId);
   }
 }

@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { isoNow, type Clock } from '../../adapters/clock';
 import type { MediaStorage } from '../../adapters/storage/media-storage';
 import { type RecordingTrim, shiftChatLines, shiftVtt, type TrimWindow, trimOutputFolder } from '../../domain/media/trim';
-import { recordingPrefix, type RecordingMedia, type RecordingMetadata } from '../../domain/recording-media';
+import { parseChatLines, toChatJsonLines } from '../../domain/media/chat-transcript';
+import { CONTENT_TYPES, recordingLayout, type RecordingLayout } from '../../domain/media/recording-layout';
+import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
 import type { JobHandler } from '../../jobs/queue';
 import type { TrimRepository } from './ports';
 
@@ -24,10 +26,6 @@ export interface PreciseCutDeps {
   logger: Logger;
 }
 
-interface ChatLine {
-  t: number;
-}
-
 /**
  * The precise cut of a trim: the window re-encoded from the original source, run through the pipeline into the
  * trim's own folder, its chat and captions moved onto the cut; then the recording's media swaps to it in one write.
@@ -40,21 +38,23 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
     if (await deps.repo.saveTrim(recordingId, rec.trim, { trim: { ...rec.trim, state: 'failed', error: reason } }, isoNow(deps.clock))) await deps.announce(recordingId);
   }
 
-  async function shiftedText(folder: string, trim: RecordingTrim): Promise<{ chatKey: string | null; captionsKey: string | null }> {
+  /** The trim's chat and captions moved onto the cut, stored where the trim's outputs live. */
+  async function shiftedText(layout: RecordingLayout, trim: RecordingTrim): Promise<{ chatKey: string | null; captionsKey: string | null }> {
     const length = trim.endSeconds - trim.startSeconds;
     let chatKey: string | null = null;
     let captionsKey: string | null = null;
     if (trim.original.chatKey) {
-      const lines = (await deps.readText(trim.original.chatKey)).split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ChatLine);
-      chatKey = `${folder}source/chat.jsonl`;
-      await deps.storage.putBuffer(chatKey, shiftChatLines(lines, trim.startSeconds, length).map((l) => JSON.stringify(l)).join('\n') + '\n', 'application/x-ndjson');
+      const { messages } = parseChatLines(await deps.readText(trim.original.chatKey));
+      chatKey = layout.sourceChat;
+      await deps.storage.putBuffer(chatKey, toChatJsonLines(shiftChatLines(messages, trim.startSeconds, length)), CONTENT_TYPES.jsonl);
     }
     if (trim.original.captionsKey) {
-      captionsKey = `${folder}captions.vtt`;
-      await deps.storage.putBuffer(captionsKey, shiftVtt(await deps.readText(trim.original.captionsKey), trim.startSeconds, length), 'text/vtt');
+      captionsKey = layout.captionsVtt;
+      await deps.storage.putBuffer(captionsKey, shiftVtt(await deps.readText(trim.original.captionsKey), trim.startSeconds, length), CONTENT_TYPES.vtt);
     }
     return { chatKey, captionsKey };
   }
+
 
   return {
     async run({ recordingId }, ctx) {
@@ -66,11 +66,12 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
         await markFailed(recordingId, 'The recording has no source media to cut');
         return { outcome: 'done', detail: 'no source' };
       }
-      const folder = recordingPrefix(recordingId) + trimOutputFolder(trim.version);
-      const sourceKey = `${folder}source/source.mp4`;
+      const outputFolder = trimOutputFolder(trim.version);
+      const layout = recordingLayout(recordingId, outputFolder);
+      const sourceKey = layout.source('mp4');
       await deps.media.cutSource({ sourceKey: originalSource, window: trim, targetKey: sourceKey, jobId: ctx.jobId, signal: ctx.signal });
-      const text = await shiftedText(folder, trim);
-      const result = await deps.media.process({ recordingId, sourceKey, ...text, outputFolder: trimOutputFolder(trim.version), signal: ctx.signal });
+      const text = await shiftedText(layout, trim);
+      const result = await deps.media.process({ recordingId, sourceKey, ...text, outputFolder, signal: ctx.signal });
       const media: RecordingMedia = { ...result.media, captionsVttKey: text.captionsKey };
       const swapped = await deps.repo.saveTrim(
         recordingId,
@@ -79,7 +80,7 @@ export function trimRecordingHandler(deps: PreciseCutDeps): JobHandler<'trim-rec
         isoNow(deps.clock),
       );
       if (!swapped) {
-        await deps.storage.deletePrefix(folder);
+        await deps.storage.deletePrefix(layout.prefix);
         return { outcome: 'skipped', detail: 'the trim changed while it was cut' };
       }
       await deps.announce(recordingId);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { FfmpegRunner } from '../../adapters/media/ffmpeg-process';
 import type { MediaStorage } from '../../adapters/storage/media-storage';
 import { buildTrimSourceArgs } from '../../domain/media/ffmpeg-args/vod';
+import { CONTENT_TYPES } from '../../domain/media/recording-layout';
 import type { RecordingMediaProcessor } from '../media-processor';
 import type { JobScratch } from '../providers/job-scratch';
 import type { TrimMedia } from './precise-cut';
@@ -23,7 +24,7 @@ export function createTrimMedia(deps: {
           const out = path.join(dir, 'cut.mp4');
           const seconds = window.endSeconds - window.startSeconds;
           await deps.ffmpeg.run(buildTrimSourceArgs(local.path, out, window), { signal, timeoutMs: Math.max(120_000, seconds * 1000 * (deps.timeoutFactor ?? 4)) });
-          await deps.storage.putFile(targetKey, out, 'video/mp4');
+          await deps.storage.putFile(targetKey, out, CONTENT_TYPES.mp4);
         } finally {
           await local.cleanup();
         }

@@ -4,7 +4,7 @@ import type { MediaStorage } from '../../adapters/storage/media-storage';
 import type { Principal } from '../../domain/identity';
 import { Conflict, NotFound, Unprocessable } from '../../domain/errors';
 import { type RecordingTrim, trimOutputFolder, validTrimWindow } from '../../domain/media/trim';
-import { recordingPrefix } from '../../domain/recording-media';
+import { recordingLayout } from '../../domain/media/recording-layout';
 import type { JobQueue } from '../../jobs/queue';
 import type { TrimmableRecording, TrimRepository } from './ports';
 
@@ -41,7 +41,21 @@ export function createTrimService(deps: TrimServiceDeps) {
   /** Outputs of an earlier cut, left behind by a new trim or an undo. */
   async function dropCutOutputs(recordingId: string, trim: RecordingTrim | null): Promise<void> {
     if (!trim) return;
-    await deps.storage.deletePrefix(recordingPrefix(recordingId) + trimOutputFolder(trim.version)).catch((err: unknown) => deps.logger.warn({ err, recordingId }, 'could not remove the outputs of an earlier trim'));
+    await deps.storage.deletePrefix(recordingLayout(recordingId, trimOutputFolder(trim.version)).prefix).catch((err: unknown) => deps.logger.warn({ err, recordingId }, 'could not remove the outputs of an earlier trim'));
+  }
+
+  /**
+   * Puts `next` in place of the recording's trim, compare-and-set: a trim whose cut was done gave the recording its
+   * cut's media, so the original (kept in the trim, in the same shape) comes back with it. The earlier cut's outputs go.
+   */
+  async function replaceTrim(rec: TrimmableRecording, next: RecordingTrim | null): Promise<TrimmableRecording> {
+    const swap = rec.trim?.state === 'done' ? { swap: rec.trim.original } : {};
+    if (!(await deps.repo.saveTrim(rec.id, rec.trim, { trim: next, ...swap }, isoNow(deps.clock)))) {
+      throw new Conflict(`Recording ${rec.id} was trimmed by someone else meanwhile; reload and try again`);
+    }
+    await deps.announce(rec.id);
+    await dropCutOutputs(rec.id, rec.trim);
+    return (await deps.repo.get(rec.id))!;
   }
 
   return {
@@ -51,26 +65,17 @@ export function createTrimService(deps: TrimServiceDeps) {
       const original = rec.trim?.original ?? { media: rec.media, durationSeconds: rec.durationSeconds, chatKey: rec.chatKey, captionsKey: rec.captionsKey };
       if (original.durationSeconds === null) throw new Unprocessable(`Recording ${id} has no known length to trim`);
       const window = validTrimWindow(requested, original.durationSeconds);
-      if (!window) return this.undo(viewer, id);
-      const trim: RecordingTrim = { ...window, state: 'cutting', version: (rec.trim?.version ?? 0) + 1, error: null, original };
-      // The untrimmed media is what the quick cut is made from, so it comes back while the new cut runs.
-      const swap = rec.trim?.state === 'done' ? { swap: { media: original.media, durationSeconds: original.durationSeconds, chatKey: original.chatKey, captionsKey: original.captionsKey } } : {};
-      if (!(await deps.repo.saveTrim(id, rec.trim, { trim, ...swap }, isoNow(deps.clock)))) throw new Conflict(`Recording ${id} was trimmed by someone else meanwhile; reload and try again`);
-      await deps.announce(id);
-      await dropCutOutputs(id, rec.trim);
-      await deps.queue.enqueue('trim-recording', { recordingId: id }, { dedupeKey: `${trimJobKey(id)}:${trim.version}` });
-      return (await deps.repo.get(id))!;
+      // A window that keeps everything is no trim at all.
+      if (!window) return rec.trim ? replaceTrim(rec, null) : rec;
+      const next: RecordingTrim = { ...window, state: 'cutting', version: (rec.trim?.version ?? 0) + 1, error: null, original };
+      const updated = await replaceTrim(rec, next);
+      await deps.queue.enqueue('trim-recording', { recordingId: id }, { dedupeKey: `${trimJobKey(id)}:${next.version}` });
+      return updated;
     },
 
     async undo(viewer: Principal, id: string): Promise<TrimmableRecording> {
       const rec = await load(viewer, id);
-      if (!rec.trim) return rec;
-      const o = rec.trim.original;
-      const swap = rec.trim.state === 'done' ? { swap: { media: o.media, durationSeconds: o.durationSeconds, chatKey: o.chatKey, captionsKey: o.captionsKey } } : {};
-      if (!(await deps.repo.saveTrim(id, rec.trim, { trim: null, ...swap }, isoNow(deps.clock)))) throw new Conflict(`Recording ${id} was trimmed by someone else meanwhile; reload and try again`);
-      await deps.announce(id);
-      await dropCutOutputs(id, rec.trim);
-      return (await deps.repo.get(id))!;
+      return rec.trim ? replaceTrim(rec, null) : rec;
     },
   };
 }

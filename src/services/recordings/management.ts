@@ -10,6 +10,12 @@ export function createRecordingManagement(deps: Pick<RecordingServiceDeps, 'reco
   const { mustGet, transition, enqueueProcessing } = ctx;
 
   return {
+    /** Tells the class's consoles and every process's playback that the recording changed (a trim, say). */
+    async announce(id: string) {
+      const rec = await recordings.get(id);
+      if (rec) await ctx.publishToClass(rec);
+    },
+
     async rename(viewer: Principal, id: string, title: string) {
       const rec = await mustGet(id);
       await ctx.assertStaffOf(viewer, rec.liveClassId);

@@ -6,6 +6,8 @@
  */
 export class MediaWatch {
   private readonly firstSeen = new Map<string, number>();
+  /** Tracks seen flowing once: not checked again (they may go quiet, as a static slide does). */
+  private readonly started = new Set<string>();
   private lastRejoin = 0;
   private unconnectedSince = 0;
 
@@ -28,7 +30,9 @@ export class MediaWatch {
     this.unconnectedSince = 0;
     const videoMids = pc.getTransceivers().filter((t) => t.mid !== null && t.receiver.track.kind === 'video' && t.currentDirection !== 'inactive' && t.currentDirection !== 'stopped').map((t) => t.mid!);
     for (const mid of [...this.firstSeen.keys()]) if (!videoMids.includes(mid)) this.firstSeen.delete(mid);
+    for (const mid of [...this.started]) if (!videoMids.includes(mid)) this.started.delete(mid);
     const waiting = videoMids.filter((mid) => {
+      if (this.started.has(mid)) return false;
       if (!this.firstSeen.has(mid)) this.firstSeen.set(mid, now);
       return now - this.firstSeen.get(mid)! > this.graceMs;
     });
@@ -37,6 +41,7 @@ export class MediaWatch {
     (await pc.getStats()).forEach((r: { type: string; kind?: string; mid?: string; packetsReceived?: number }) => {
       if (r.type === 'inbound-rtp' && r.kind === 'video' && r.mid && (r.packetsReceived ?? 0) > 0) flowing.add(r.mid);
     });
+    for (const mid of flowing) this.started.add(mid);
     if (waiting.every((mid) => flowing.has(mid))) return false;
     return this.rejoinAllowed(now);
   }
@@ -45,6 +50,7 @@ export class MediaWatch {
     if (now - this.lastRejoin < this.rejoinEveryMs) return false;
     this.lastRejoin = now;
     this.firstSeen.clear();
+    this.started.clear();
     this.unconnectedSince = 0;
     return true;
   }
