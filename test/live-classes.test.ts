@@ -93,8 +93,17 @@ describe('live classes and the recording lifecycle', () => {
   it('auto-records when the class starts, stops when it ends, and each manual start→stop is its own recording', async () => {
     const instructor = school.batches[0]!.instructor.token;
     const cls = await schedule(0, 'Live algebra', instructor, { provider: 'native', autoRecord: true });
-    const started = await t.api<{ liveClass: { status: string }; recording: Recording }>('POST', `/api/v1/live-classes/${cls}/start`, { token: instructor });
+    // The LMS hands its students one join URL, the same in every answer about the class, for any viewer.
+    const student = school.batches[0]!.students[0]!.token;
+    const shown = await t.api<{ joinUrl: string | null }>('GET', `/api/v1/live-classes/${cls}`, { token: student });
+    expect(shown.body.joinUrl).toBe(`${t.url}/live/${cls}`);
+    const listed = await t.api<{ items: { id: string; joinUrl: string | null }[] }>('GET', `/api/v1/live-classes?batchId=${school.batches[0]!.id}`, { token: student });
+    expect(listed.body.items.find((c) => c.id === cls)?.joinUrl).toBe(`${t.url}/live/${cls}`);
+    const uploadClass = await schedule(0, 'Uploaded lecture', instructor);
+    expect((await t.api<{ joinUrl: string | null }>('GET', `/api/v1/live-classes/${uploadClass}`, { token: instructor })).body.joinUrl).toBeNull();
+    const started = await t.api<{ liveClass: { status: string; joinUrl: string | null }; recording: Recording }>('POST', `/api/v1/live-classes/${cls}/start`, { token: instructor });
     expect(started.body.liveClass.status).toBe('live');
+    expect(started.body.liveClass.joinUrl).toBe(`${t.url}/live/${cls}`);
     expect(started.body.recording.status).toBe('recording');
     const twice = await t.api<ErrorBody>('POST', `/api/v1/live-classes/${cls}/start`, { token: instructor });
     expect(twice.status).toBe(409);

@@ -42,7 +42,7 @@ export async function createRoutes(f: Foundation, classes: Classes, viewing: Vie
   registerHomeRoutes(http, viewing.viewerHome);
   registerSearchRoutes(http, viewing.search);
   registerRecordingViewRoutes(http, viewing.recordingViews);
-  registerLiveClassRoutes(http, { liveClasses, recordings, present: viewing.presentRecordings, uploadDir: path.join(f.scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes });
+  registerLiveClassRoutes(http, { liveClasses, recordings, present: viewing.presentRecordings, uploadDir: path.join(f.scratchDir, 'uploads'), maxUploadBytes: config.maxUploadBytes, publicUrl: config.publicUrl });
   registerRecordingTrimRoutes(http, { trims: viewing.trims, view: (viewer, id) => recordingDetail(recordings, viewer, id) });
   registerProviderRoutes(http, { modules: classes.providerModules, accounts: classes.accounts, intake: classes.intake });
   registerZoomRoutes(http, classes.zoom.sync);

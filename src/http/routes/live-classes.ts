@@ -50,7 +50,19 @@ const RecordingPage = z.object({ limit: z.coerce.number().int().min(1).max(200).
 /** Adds what a viewer's list shows beside each recording: a signed poster URL and their own progress. */
 export type RecordingPresenter = (viewer: Principal, page: { items: RecordingListItem[]; nextCursor: string | null }) => Promise<unknown>;
 
-type LiveClassRouteDeps = { liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number };
+type LiveClassRouteDeps = {
+  liveClasses: LiveClassService; recordings: RecordingService; present: RecordingPresenter; uploadDir: string; maxUploadBytes: number;
+  /** Aula's address as people reach it, for the join URL an LMS hands its students. */
+  publicUrl: string;
+};
+
+/**
+ * A class as the API shows it: with `joinUrl`, the one page that takes anyone in (Aula's room, LiveKit's, or the
+ * provider's link, whichever the class uses) — null for uploads, which have no live part.
+ */
+function withJoinUrl<T extends { id: string; provider: string }>(publicUrl: string, cls: T): T & { joinUrl: string | null } {
+  return { ...cls, joinUrl: cls.provider === 'upload' ? null : `${publicUrl}/live/${encodeURIComponent(cls.id)}` };
+}
 
 /** A recording as `GET /api/v1/recordings/{id}` shows it: with its class, its job and its trim as people see it. */
 export async function recordingDetail(recordings: Pick<RecordingService, 'get'>, viewer: Principal, id: string) {
@@ -66,26 +78,28 @@ export function registerLiveClassRoutes(app: HttpApp, deps: LiveClassRouteDeps) 
 }
 
 /** Scheduling, starting, ending and joining classes, their speakers, and recording one by hand. */
-function registerClassRoutes(app: HttpApp, { liveClasses, recordings }: Pick<LiveClassRouteDeps, 'liveClasses' | 'recordings'>) {
+function registerClassRoutes(app: HttpApp, { liveClasses, recordings, publicUrl }: Pick<LiveClassRouteDeps, 'liveClasses' | 'recordings' | 'publicUrl'>) {
+  const shown = <T extends { id: string; provider: string }>(cls: T) => withJoinUrl(publicUrl, cls);
   app.post('/api/v1/live-classes', { schema: { tags: ['live-classes'], summary: 'Schedule a live class (admin or the batch\'s instructor)', body: LiveClassBody } }, async (req, reply) => {
     reply.status(201);
-    return liveClasses.create(principalOf(req), req.body);
+    return shown(await liveClasses.create(principalOf(req), req.body));
   });
   app.get('/api/v1/live-classes', { schema: { tags: ['live-classes'], summary: 'Live classes visible to the caller, filtered by batch, lesson, status and start time', querystring: ListQuery } }, async (req) => {
     const { limit, cursor, from, to, ...filter } = req.query;
-    return liveClasses.list(principalOf(req), { ...filter, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString() }, { limit, cursor });
+    const page = await liveClasses.list(principalOf(req), { ...filter, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString() }, { limit, cursor });
+    return { ...page, items: page.items.map(shown) };
   });
-  app.get('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req) => liveClasses.get(principalOf(req), req.params.id));
-  app.patch('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam, body: LiveClassPatch } }, async (req) => liveClasses.update(principalOf(req), req.params.id, req.body));
+  app.get('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req) => shown(await liveClasses.get(principalOf(req), req.params.id)));
+  app.patch('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam, body: LiveClassPatch } }, async (req) => shown(await liveClasses.update(principalOf(req), req.params.id, req.body)));
   app.delete('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req, reply) => {
     await liveClasses.remove(principalOf(req), req.params.id);
     return reply.status(204).send();
   });
   app.post('/api/v1/live-classes/:id/start', { schema: { tags: ['live-classes'], summary: 'Start the class (and its recording when auto-record is on)', params: IdParam } }, async (req) =>
-    liveClasses.start(principalOf(req), req.params.id),
+    liveClasses.start(principalOf(req), req.params.id).then((r) => ({ ...r, liveClass: shown(r.liveClass) })),
   );
   app.post('/api/v1/live-classes/:id/end', { schema: { tags: ['live-classes'], summary: 'End the class; running recordings stop and are processed', params: IdParam } }, async (req) =>
-    liveClasses.end(principalOf(req), req.params.id),
+    liveClasses.end(principalOf(req), req.params.id).then((r) => ({ ...r, liveClass: shown(r.liveClass) })),
   );
   app.get('/api/v1/live-classes/:id/join', { schema: { tags: ['live-classes'], summary: 'How the caller joins the class: Aula\'s room page, the provider\'s meeting link, or a LiveKit token for this viewer only', params: IdParam } }, async (req) =>
     liveClasses.join(principalOf(req), req.params.id),
