@@ -28,6 +28,8 @@ export interface ChatMessage {
   authorId: string;
   author: string;
   text: string;
+  /** The sender's own id for the message, so a message resent after a lost connection is shown once. */
+  clientId?: string | undefined;
 }
 
 export interface ParticipantView {
@@ -75,7 +77,7 @@ export type ClientCommand =
   | { type: 'sources'; sources: Record<string, TrackSource | null> }
   | { type: 'subscriber-answer'; description: SessionDescription }
   | { type: 'resubscribe'; iceRestart?: boolean | undefined }
-  | { type: 'chat'; text: string }
+  | { type: 'chat'; text: string; clientId?: string | undefined }
   | { type: 'raise-hand'; raised: boolean }
   | { type: 'start-class' }
   | { type: 'end-class' }

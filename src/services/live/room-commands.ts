@@ -14,6 +14,8 @@ import type { RoomRoster } from './room-roster';
 const MAX_CHAT_LENGTH = 2000;
 const CHAT_WINDOW_MS = 10_000;
 const CHAT_MAX_IN_WINDOW = 20;
+/** How far back a resent message is looked for: every message of a busy class's last minutes. */
+const RESEND_WINDOW_MESSAGES = 1000;
 
 let messageCounter = 0;
 
@@ -61,7 +63,7 @@ export class RoomCommands {
         p.peer?.renegotiate({ iceRestart: command.iceRestart === true });
         return;
       case 'chat':
-        return this.chat(p, command.text);
+        return this.chat(p, command.text, command.clientId);
       case 'raise-hand':
         p.handRaised = command.raised;
         this.parts.roster.broadcastParticipants();
@@ -93,17 +95,28 @@ export class RoomCommands {
     p.connection?.send({ type: 'publish-answer', description });
   }
 
-  private chat(p: Participant, raw: string): void {
+  private chat(p: Participant, raw: string, clientId: string | undefined): void {
     const text = raw.trim().slice(0, MAX_CHAT_LENGTH);
     if (!text) return;
+    // A page resends what it could not confirm after a lost connection: the message already kept is only confirmed.
+    const kept = clientId ? this.keptChat(p.id, clientId) : undefined;
+    if (kept) {
+      p.connection?.send({ type: 'chat', message: kept });
+      return;
+    }
     const now = Date.now();
     p.chatTimes = p.chatTimes.filter((t) => now - t < CHAT_WINDOW_MS);
     if (p.chatTimes.length >= CHAT_MAX_IN_WINDOW) throw new DomainError('bad_request', 'You are sending messages too fast; wait a few seconds');
     p.chatTimes.push(now);
-    const message: ChatMessage = { id: `${Date.now().toString(36)}-${(++messageCounter).toString(36)}`, at: isoNow(this.parts.clock), authorId: p.id, author: p.name, text };
+    const message: ChatMessage = { id: `${Date.now().toString(36)}-${(++messageCounter).toString(36)}`, at: isoNow(this.parts.clock), authorId: p.id, author: p.name, text, ...(clientId ? { clientId } : {}) };
     this.parts.journal.record({ type: 'chat', at: message.at, message });
     this.parts.roster.broadcast({ type: 'chat', message });
     this.parts.room.emit('chat', message);
+  }
+
+  /** The sender's message with this id among the recent ones (a resend arrives within seconds of the first send). */
+  private keptChat(authorId: string, clientId: string): ChatMessage | undefined {
+    return this.parts.journal.recentChat(RESEND_WINDOW_MESSAGES).find((m) => m.clientId === clientId && m.authorId === authorId);
   }
 
   private allowSpeak(p: Participant, command: Command<'allow-speak'>): void {

@@ -11,7 +11,7 @@ export const ClientCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sources'), sources: z.record(Mid, Source.nullable()) }),
   z.strictObject({ type: z.literal('subscriber-answer'), description: Description }),
   z.strictObject({ type: z.literal('resubscribe'), iceRestart: z.boolean().optional() }),
-  z.strictObject({ type: z.literal('chat'), text: z.string().min(1).max(2000) }),
+  z.strictObject({ type: z.literal('chat'), text: z.string().min(1).max(2000), clientId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional() }),
   z.strictObject({ type: z.literal('raise-hand'), raised: z.boolean() }),
   z.strictObject({ type: z.literal('start-class') }),
   z.strictObject({ type: z.literal('end-class') }),

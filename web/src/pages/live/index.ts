@@ -1,4 +1,5 @@
 import type { Me } from '../../api';
+import { ChatOutbox } from './chat-outbox';
 import { MediaWatch } from './media-watch';
 import { ServerMessages } from './messages';
 import { Publisher } from './publisher';
@@ -58,7 +59,8 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
       view.renderControls();
     },
   });
-  const messages = new ServerMessages(state, view, signaling, publisher, subscriber);
+  const outbox = new ChatOutbox(send, view, () => signaling.phase === 'joined' && signaling.socket?.readyState === WebSocket.OPEN);
+  const messages = new ServerMessages(state, view, signaling, publisher, subscriber, outbox);
 
   window.aulaLive = {
     get publisher() { return publisher.pc; },
@@ -69,7 +71,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
   };
 
   const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc], () => subscriber.pc);
-  bindControls(state, view, send, () => void publisher.toggleScreen());
+  bindControls(state, view, send, outbox, () => void publisher.toggleScreen());
 
   window.addEventListener('pagehide', () => {
     clearInterval(watchdog);
@@ -105,7 +107,7 @@ function startWatchdog(state: RoomState, view: LiveView, signaling: Signaling, c
   }, 1000);
 }
 
-function bindControls(state: RoomState, view: LiveView, send: Signaling['send'], toggleScreen: () => void): void {
+function bindControls(state: RoomState, view: LiveView, send: Signaling['send'], outbox: ChatOutbox, toggleScreen: () => void): void {
   view.startBtn.addEventListener('click', () => send({ type: 'start-class' }));
   view.endBtn.addEventListener('click', () => {
     if (confirm('End the class for everyone?')) send({ type: 'end-class' });
@@ -118,7 +120,7 @@ function bindControls(state: RoomState, view: LiveView, send: Signaling['send'],
     e.preventDefault();
     const text = view.chatInput.value.trim();
     if (!text || view.chatInput.disabled) return;
-    send({ type: 'chat', text });
+    outbox.submit(text);
     view.chatInput.value = '';
   });
 }

@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../../../../src/contracts/live-signaling';
+import type { ChatOutbox } from './chat-outbox';
 import type { Publisher } from './publisher';
 import type { Signaling } from './signaling';
 import { canSpeak, type RoomState } from './state';
@@ -15,6 +16,7 @@ export class ServerMessages {
     private readonly signaling: Signaling,
     private readonly publisher: Publisher,
     private readonly subscriber: Subscriber,
+    private readonly outbox: ChatOutbox,
   ) {}
 
   async handle(msg: ServerMessage): Promise<void> {
@@ -26,6 +28,7 @@ export class ServerMessages {
         view.renderParticipants(msg.participants);
         return;
       case 'chat':
+        this.outbox.confirm(msg.message);
         view.addChat(msg.message);
         return;
       case 'class':
@@ -72,6 +75,7 @@ export class ServerMessages {
     view.say('');
     view.chatLog.replaceChildren();
     for (const m of msg.chat) view.addChat(m);
+    this.outbox.rejoined(msg.chat);
     view.renderParticipants(msg.participants);
     view.renderStagePlaceholder();
     if (canSpeak(state)) await this.publisher.publish();

@@ -17,6 +17,8 @@ const STYLE = `
 #chat-log { max-height: 320px; overflow-y: auto; margin: 0 0 .5rem; }
 #chat-log li { padding: .2rem 0; }
 #chat-log .author { font-weight: 600; margin-right: .3rem; }
+#chat-log .pending { opacity: .7; }
+#chat-log .sending { font-size: .8em; margin-right: .3rem; font-style: italic; }
 #chat-log time { color: #6b7385; font-size: .8em; margin-right: .3rem; }
 .chat-form { display: flex; gap: .4rem; }
 .chat-form input { flex: 1; min-width: 0; }

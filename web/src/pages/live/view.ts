@@ -128,8 +128,24 @@ export class LiveView {
   addChat(m: ChatMessage): void {
     const { chatLog } = this;
     if (chatLog.querySelector(`[data-id="${CSS.escape(m.id)}"]`)) return;
+    const item = el('li', { class: 'chat-message', 'data-id': m.id }, el('time', { datetime: m.at }, timeOf(m.at)), el('span', { class: 'author' }, m.author), el('span', { class: 'text' }, m.text));
+    // The sender's own message was shown as on its way; it takes that place once the room has it.
+    const pending = m.clientId ? chatLog.querySelector(`[data-client-id="${CSS.escape(m.clientId)}"]`) : null;
+    if (pending) return pending.replaceWith(item);
+    this.appendChatItem(item);
+  }
+
+  /** A message of this page's the room has not confirmed yet: shown at once, marked as sending. */
+  addPendingChat(clientId: string, text: string): void {
+    if (this.chatLog.querySelector(`[data-client-id="${CSS.escape(clientId)}"]`)) return;
+    this.appendChatItem(el('li', { class: 'chat-message pending', 'data-client-id': clientId },
+      el('span', { class: 'sending' }, 'Sending…'), el('span', { class: 'author' }, this.state.you?.name ?? 'You'), el('span', { class: 'text' }, text)));
+  }
+
+  private appendChatItem(item: HTMLElement): void {
+    const { chatLog } = this;
     const atBottom = chatLog.scrollTop + chatLog.clientHeight >= chatLog.scrollHeight - 8;
-    chatLog.append(el('li', { class: 'chat-message', 'data-id': m.id }, el('time', { datetime: m.at }, timeOf(m.at)), el('span', { class: 'author' }, m.author), el('span', { class: 'text' }, m.text)));
+    chatLog.append(item);
     if (atBottom) chatLog.scrollTop = chatLog.scrollHeight;
   }
 
