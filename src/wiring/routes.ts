@@ -55,7 +55,7 @@ export async function createRoutes(f: Foundation, classes: Classes, viewing: Vie
   registerShareLinkRoutes(http, viewing.shareLinks);
   registerEventRoutes(http, { feed: f.feed, access: f.access, authenticate: (bearer) => identity.authenticate(bearer) });
   registerLiveRoomGauges(f.metrics, () => rooms.stats());
-  registerLiveRoomRoutes(http, { rooms, authenticate: (bearer) => identity.authenticate(bearer) });
+  registerLiveRoomRoutes(http, { rooms, authenticate: (bearer) => identity.authenticate(bearer), grantKey: deriveKey(config.secret, 'room-grant'), clock: f.clock });
   registerWebRoutes(http, webDistDir);
   return http;
 }

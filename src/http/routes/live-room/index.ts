@@ -1,8 +1,6 @@
-import type { Principal } from '../../../domain/identity';
-import type { LiveRoomService } from '../../../services/live-room';
 import type { HttpApp } from '../../app';
 import { registerAttendanceRoute } from './attendance';
-import { registerSignalingRoute } from './signaling';
+import { registerSignalingRoute, type SignalingDeps } from './signaling';
 
 export { attendanceCsv } from './attendance';
 export { ClientCommandSchema } from './commands-schema';
@@ -11,7 +9,7 @@ export { ClientCommandSchema } from './commands-schema';
  * The live room's signaling WebSocket and its attendance report. A browser cannot set headers on a
  * WebSocket, so the bearer token travels as `?token=`.
  */
-export function registerLiveRoomRoutes(app: HttpApp, deps: { rooms: LiveRoomService; authenticate(bearer: string): Promise<Principal> }) {
+export function registerLiveRoomRoutes(app: HttpApp, deps: SignalingDeps) {
   registerAttendanceRoute(app, deps.rooms);
   registerSignalingRoute(app, deps);
 }
