@@ -56,9 +56,11 @@ export class HostRelay {
     const url = `${hostUrl.replace(/^http/, 'ws')}/api/v1/live-classes/${encodeURIComponent(liveClassId)}/signal`;
     this.peer = new PeerWebSocket(url, { headers: { [ROOM_GRANT_HEADER]: grant }, maxPayload, handshakeTimeout: HANDSHAKE_MS });
     let settled = false;
+    let connected = false;
     this.opened = new Promise((resolve) => {
       this.peer.on('open', () => {
         settled = true;
+        connected = true;
         resolve('open');
       });
       this.peer.on('unexpected-response', (_req, res) => {
@@ -76,7 +78,8 @@ export class HostRelay {
     });
     this.peer.on('message', (data) => this.client.send(data.toString('utf8')));
     this.peer.on('close', (code, reason) => {
-      if (!settled || this.clientGone) return;
+      // A connection that never opened is reported through `opened`; the participant's socket stays for a retry.
+      if (!connected || this.clientGone) return;
       const text = reason.toString('utf8') || 'The connection to the class was lost; this page reconnects by itself';
       this.client.close(RESERVED.has(code) ? CLOSE_CODES.serverClosing : code, text.slice(0, 120));
     });
