@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeParticipant, startSyntheticMedia } from '../bench/sfu';
 import { deriveKey } from '../src/adapters/crypto';
-import { signRoomGrant } from '../src/domain/room-grant';
+import { createRedisRoomHosts } from '../src/adapters/room-hosts/redis-room-hosts';
+import { signRoomGrant, verifyRoomGrant } from '../src/domain/room-grant';
 import { freePort, seedSchool, startAula, type TestAula } from './support/aula';
 import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
 import { waitFor } from './support/wait';
@@ -234,4 +235,49 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
     student.send({ type: 'chat', text: 'still here' });
     expect(await atInstructor).toBe('still here');
   }, 60_000);
+});
+
+describe.skipIf(!redisUrl)('room claims in Redis', () => {
+  it('gives a class to exactly one of two processes claiming it at once, and frees it only for its holder', async () => {
+    const one = createRedisRoomHosts({ redisUrl: redisUrl!, self: 'http://10.0.0.1:8080', leaseSeconds: 5 });
+    const two = createRedisRoomHosts({ redisUrl: redisUrl!, self: 'http://10.0.0.2:8080', leaseSeconds: 5 });
+    try {
+      const id = `claims-${Date.now()}`;
+      const [c1, c2] = await Promise.all([one.claim(id), two.claim(id)]);
+      expect([c1.ours, c2.ours].filter(Boolean)).toHaveLength(1);
+      const [holder, loser] = c1.ours ? [one, two] : [two, one];
+      expect(c1.ours ? c2 : c1).toEqual({ ours: false, host: holder.self });
+      expect(await holder.claim(id)).toEqual({ ours: true });
+      expect(await holder.renew([id])).toEqual([]);
+      // Another process's release or eviction of someone else leaves the claim in place.
+      await loser.release(id);
+      await loser.evict(id, loser.self);
+      expect(await loser.claim(id)).toEqual({ ours: false, host: holder.self });
+      // Evicted (its holder found not answering): the other takes the class, and the old holder learns it lost it.
+      await loser.evict(id, holder.self);
+      expect(await loser.claim(id)).toEqual({ ours: true });
+      expect(await holder.renew([id])).toEqual([id]);
+      await loser.release(id);
+      expect(await holder.claim(id)).toEqual({ ours: true });
+      await holder.release(id);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});
+
+describe('room grants', () => {
+  const key = deriveKey(SECRET, 'room-grant');
+  const grant = { liveClassId: 'class-1', host: 'http://10.0.0.2:8080', principal: { kind: 'user' as const, userId: 'u1', role: 'student' as const, name: 'Ada' }, expiresAtUnix: 2_000 };
+  it('are honoured by the process they name until they expire, and by no other', () => {
+    const token = signRoomGrant(grant, key);
+    expect(verifyRoomGrant(token, key, grant.host, 1_999)).toEqual({ ok: true, grant });
+    expect(verifyRoomGrant(token, key, grant.host, 2_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyRoomGrant(token, key, 'http://10.0.0.1:8080', 1_000)).toEqual({ ok: false, reason: 'wrong-host' });
+    const [v, body, sig] = token.split('.');
+    const promoted = Buffer.from(JSON.stringify({ ...grant, principal: { ...grant.principal, role: 'admin' } })).toString('base64url');
+    expect(verifyRoomGrant(`${v}.${promoted}.${sig}`, key, grant.host, 1_000)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyRoomGrant(`${v}.${body}`, key, grant.host, 1_000)).toEqual({ ok: false, reason: 'malformed' });
+  });
 });
