@@ -173,6 +173,16 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
     instructor.send({ type: 'chat', text: 'welcome across' });
     expect(await atStudent).toBe('welcome across');
 
+    // Attendance asked of the process without the room is the host's (each process has its own data folder here).
+    const attendance = await other.api<{ items: { userId: string; firstJoinedAt: string | null }[] }>('GET', `/api/v1/live-classes/${classId}/attendance`, { token: batch.instructor.token });
+    expect(attendance.status).toBe(200);
+    expect(attendance.body.items.filter((r) => r.firstJoinedAt !== null).map((r) => r.userId).sort()).toEqual(batch.students.map((st) => st.id).sort());
+    const csv = await other.api<string>('GET', `/api/v1/live-classes/${classId}/attendance?format=csv`, { token: batch.instructor.token });
+    expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="attendance-${classId}.csv"`);
+    expect(csv.body.split('\r\n')[0]).toMatch(/^user_id,name,email/);
+    const forged = await other.api('GET', `/api/v1/live-classes/${classId}/attendance`, { token: null, headers: { 'x-aula-room-grant': 'forged' } });
+    expect(forged.status).toBe(401);
+
     await waitFor('the instructor\'s video and audio at the student on the other process', () => {
       const kinds = [...student.counters.entries()].filter(([, c]) => c.received > 30).map(([k]) => k.split(':')[0]);
       return kinds.includes('video') && kinds.includes('audio');

@@ -30,6 +30,7 @@ export function createRedisRoomHosts(input: { redisUrl: string; self: string; le
       const holder = await holderAfter(CLAIM, liveClassId);
       return holder === self ? { ours: true } : { ours: false, host: holder };
     },
+    holder: (liveClassId) => redis.get(PREFIX + liveClassId),
     async renew(liveClassIds) {
       const lost: string[] = [];
       for (const id of liveClassIds) if ((await holderAfter(CLAIM, id)) !== self) lost.push(id);

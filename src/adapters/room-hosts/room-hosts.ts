@@ -10,6 +10,8 @@ export interface RoomHosts {
   readonly self: string;
   /** Claims the class for this process (or keeps a claim it already holds), or names the process that holds it. */
   claim(liveClassId: string): Promise<RoomClaim>;
+  /** The internal address of the process holding the class, or null when none does. */
+  holder(liveClassId: string): Promise<string | null>;
   /** Renews this process's claims; returns the classes among them now held by another process. */
   renew(liveClassIds: readonly string[]): Promise<string[]>;
   /** Gives up this process's claim (a claim held by another process is left alone). */
@@ -24,6 +26,7 @@ export function createSoleRoomHosts(self: string): RoomHosts {
   return {
     self,
     claim: async () => ({ ours: true }),
+    holder: async () => null,
     renew: async () => [],
     release: async () => undefined,
     evict: async () => undefined,

@@ -32,6 +32,8 @@ export interface LiveRoomService {
   get(liveClassId: string): LiveRoom | undefined;
   /** This process's internal address, where the others forward the signaling of rooms hosted here. */
   readonly self: string;
+  /** The internal address of another process hosting the class's room now, or null when it is open here or nowhere. */
+  hostElsewhere(liveClassId: string): Promise<string | null>;
   /** The process at `host` did not answer for the class: its claim is dropped so another process can take the class. */
   evictHost(liveClassId: string, host: string): Promise<void>;
   attendance(viewer: Principal, liveClassId: string): Promise<AttendanceReport>;
@@ -66,6 +68,11 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
     attendance,
     get: (liveClassId) => rooms.get(liveClassId),
     self: deps.hosts.self,
+    async hostElsewhere(liveClassId) {
+      if (rooms.get(liveClassId)) return null;
+      const holder = await deps.hosts.holder(liveClassId);
+      return holder && holder !== deps.hosts.self ? holder : null;
+    },
     async evictHost(liveClassId, host) {
       logger.warn({ liveClassId, host }, 'the Aula process hosting this class does not answer; another takes the class');
       await deps.hosts.evict(liveClassId, host);

@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import type { FastifyBaseLogger } from 'fastify';
 import { CLOSE_CODES } from '../../../domain/live-close-codes';
+import { ROOM_GRANT_HEADER } from './grants';
 
-/** The header a forwarding process sets with its signed room grant. */
-export const ROOM_GRANT_HEADER = 'x-aula-room-grant';
 
 /** The part of a `ws` client socket the relay uses. */
 interface PeerSocket {

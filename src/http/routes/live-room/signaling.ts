@@ -1,16 +1,15 @@
 import websocket from '@fastify/websocket';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Clock } from '../../../adapters/clock';
 import type { ServerMessage } from '../../../contracts/live-signaling';
 import { DomainError } from '../../../domain/errors';
 import { CLOSE_CODES } from '../../../domain/live-close-codes';
 import type { Principal } from '../../../domain/identity';
-import { signRoomGrant, verifyRoomGrant } from '../../../domain/room-grant';
 import { type LiveRoomService, RoomHostedElsewhere, type RoomMember, RoomRefusal } from '../../../services/live-room';
 import type { HttpApp } from '../../app';
 import { ClientCommandSchema } from './commands-schema';
-import { HostRelay, ROOM_GRANT_HEADER } from './host-relay';
+import { ROOM_GRANT_HEADER, type RoomGrants } from './grants';
+import { HostRelay } from './host-relay';
 
 /** The part of a `ws` socket this route uses. */
 interface SignalSocket {
@@ -28,9 +27,8 @@ interface SignalSocket {
 export interface SignalingDeps {
   rooms: LiveRoomService;
   authenticate(bearer: string): Promise<Principal>;
-  /** Signs and checks the grants with which processes forward signaling to the host of a room. */
-  grantKey: Buffer;
-  clock: Clock;
+  /** The grants with which processes forward a room's signaling and requests to its host. */
+  grants: RoomGrants;
 }
 
 const OPEN = 1;
@@ -38,8 +36,6 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 const HEARTBEAT_MS = 15_000;
 /** Messages kept while admission is still under way. */
 const MAX_EARLY_MESSAGES = 50;
-/** A grant only has to outlive the forwarding process's connection attempt. */
-const GRANT_SECONDS = 30;
 
 function toText(data: Buffer | ArrayBuffer | Buffer[]): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
@@ -151,14 +147,13 @@ class SignalingSession {
   private async identify(id: string): Promise<{ principal: Principal; forwarded: boolean } | null> {
     const grant = this.req.headers[ROOM_GRANT_HEADER];
     if (grant !== undefined) {
-      const nowUnix = Math.floor(this.deps.clock.now().getTime() / 1000);
-      const check = typeof grant === 'string' ? verifyRoomGrant(grant, this.deps.grantKey, this.deps.rooms.self, nowUnix) : null;
-      if (!check?.ok || check.grant.liveClassId !== id) {
-        this.log.warn({ reason: check && !check.ok ? check.reason : 'other-class' }, 'refused a forwarded signaling socket');
+      const check = this.deps.grants.check(grant, id);
+      if (!check.ok) {
+        this.log.warn({ reason: check.reason }, 'refused a forwarded signaling socket');
         this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, 'This forwarded connection carries no valid grant');
         return null;
       }
-      return { principal: check.grant.principal, forwarded: true };
+      return { principal: check.principal, forwarded: true };
     }
     const query = this.req.query as { token?: unknown };
     const token = typeof query.token === 'string' ? query.token : '';
@@ -206,8 +201,7 @@ class SignalingSession {
   /** Carries this socket to the process hosting the room; 'gone' when that process no longer listens. */
   private async relayTo(host: string, liveClassId: string, principal: Principal): Promise<'open' | 'gone' | 'failed'> {
     if (this.gone) return 'failed';
-    const expiresAtUnix = Math.floor(this.deps.clock.now().getTime() / 1000) + GRANT_SECONDS;
-    const grant = signRoomGrant({ liveClassId, host, principal, expiresAtUnix }, this.deps.grantKey);
+    const grant = this.deps.grants.issue(liveClassId, host, principal);
     const relay = new HostRelay(host, liveClassId, grant, MAX_MESSAGE_BYTES, { send: (text) => this.socket.readyState === OPEN && this.socket.send(text), close: (code, reason) => this.socket.close(code, reason) }, this.log);
     this.relay = relay;
     const outcome = await relay.opened;
