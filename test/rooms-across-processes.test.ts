@@ -8,7 +8,11 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeParticipant, startSyntheticMedia } from '../bench/sfu';
 import { deriveKey } from '../src/adapters/crypto';
+import { systemClock } from '../src/adapters/clock';
+import { openDatabase } from '../src/adapters/db/database';
+import { createDatabaseRoomHosts } from '../src/adapters/room-hosts/database-room-hosts';
 import { createRedisRoomHosts } from '../src/adapters/room-hosts/redis-room-hosts';
+import type { RoomHosts } from '../src/adapters/room-hosts/room-hosts';
 import { signRoomGrant, verifyRoomGrant } from '../src/domain/room-grant';
 import { freePort, seedSchool, startAula, type TestAula } from './support/aula';
 import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
@@ -247,10 +251,43 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
   }, 60_000);
 });
 
-describe.skipIf(!redisUrl)('room claims in Redis', () => {
-  it('gives a class to exactly one of two processes claiming it at once, and frees it only for its holder', async () => {
-    const one = createRedisRoomHosts({ redisUrl: redisUrl!, self: 'http://10.0.0.1:8080', leaseSeconds: 5 });
-    const two = createRedisRoomHosts({ redisUrl: redisUrl!, self: 'http://10.0.0.2:8080', leaseSeconds: 5 });
+/** Two processes' registries on one shared backend. */
+type RegistryPair = { one: RoomHosts; two: RoomHosts; close(): Promise<void> };
+const backends: { name: string; available: boolean; open(): Promise<RegistryPair> }[] = [
+  {
+    name: 'Redis',
+    available: Boolean(redisUrl),
+    async open() {
+      const make = (self: string) => createRedisRoomHosts({ redisUrl: redisUrl!, self, leaseSeconds: 5 });
+      const one = make('http://10.0.0.1:8080');
+      const two = make('http://10.0.0.2:8080');
+      return { one, two, close: async () => void (await Promise.all([one.close(), two.close()])) };
+    },
+  },
+  ...(['sqlite', 'postgres'] as const).map((kind) => ({
+    name: `the ${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} database`,
+    available: kind === 'sqlite' || Boolean(postgresUrl),
+    async open(): Promise<RegistryPair> {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-room-hosts-'));
+      const pg = kind === 'postgres' ? await freshPostgresDatabase() : null;
+      const opened = await openDatabase(pg ? { kind: 'postgres', url: pg.url } : { kind: 'sqlite', file: path.join(dir, 'aula.db') }, () => undefined);
+      const make = (self: string) => createDatabaseRoomHosts({ db: opened.db, clock: systemClock, self, leaseSeconds: 5 });
+      return {
+        one: make('http://10.0.0.1:8080'),
+        two: make('http://10.0.0.2:8080'),
+        async close() {
+          await opened.close();
+          await pg?.drop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  })),
+];
+
+describe.each(backends)('room claims in $name', (backend) => {
+  it.skipIf(!backend.available)('gives a class to exactly one of two processes claiming it at once, and frees it only for its holder', async () => {
+    const { one, two, close } = await backend.open();
     try {
       const id = `claims-${Date.now()}`;
       const [c1, c2] = await Promise.all([one.claim(id), two.claim(id)]);
@@ -269,10 +306,11 @@ describe.skipIf(!redisUrl)('room claims in Redis', () => {
       expect(await holder.renew([id])).toEqual([id]);
       await loser.release(id);
       expect(await holder.claim(id)).toEqual({ ours: true });
+      expect(await loser.holder(id)).toBe(holder.self);
       await holder.release(id);
+      expect(await loser.holder(id)).toBeNull();
     } finally {
-      await one.close();
-      await two.close();
+      await close();
     }
   });
 });

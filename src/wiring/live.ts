@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createJsonLinesJournals, readJsonLines } from '../adapters/json-lines';
 import { ffmpegRunner } from '../adapters/media/ffmpeg-process';
+import { createDatabaseRoomHosts } from '../adapters/room-hosts/database-room-hosts';
 import { createRedisRoomHosts } from '../adapters/room-hosts/redis-room-hosts';
 import { createSoleRoomHosts, type RoomHosts } from '../adapters/room-hosts/room-hosts';
 import { probeMedia } from '../adapters/media/ffprobe';
@@ -38,10 +39,11 @@ export function wireLiveRooms(f: Foundation, classes: Classes, viewing: Pick<Vie
   return { sfu, rooms, hosts };
 }
 
-/** With Redis, the processes sharing it agree there on which of them hosts each room; alone, this one hosts them all. */
+/** The processes agree on which of them hosts each room in Redis, else in their shared database; over SQLite there is one. */
 function roomHostsOf(f: Foundation): RoomHosts {
   const { config } = f;
-  if (config.redisUrl) return createRedisRoomHosts({ redisUrl: config.redisUrl, self: config.internalUrl, leaseSeconds: config.roomLeaseSeconds });
-  if (!f.soleProcess) f.logger.warn('without REDIS_URL each Aula process hosts native rooms on its own: run one process, or set REDIS_URL so several share their rooms');
+  const lease = { self: config.internalUrl, leaseSeconds: config.roomLeaseSeconds };
+  if (config.redisUrl) return createRedisRoomHosts({ redisUrl: config.redisUrl, ...lease });
+  if (!f.soleProcess) return createDatabaseRoomHosts({ db: f.db, clock: f.clock, ...lease });
   return createSoleRoomHosts(config.internalUrl);
 }
