@@ -27,7 +27,10 @@ export interface RelayedClient {
   close(code: number, reason: string): void;
 }
 
+const CONNECTING = 0;
 const OPEN = 1;
+/** Messages kept while the connection to the host is being made. */
+const MAX_PENDING = 50;
 const HANDSHAKE_MS = 5_000;
 /** Errors that mean nothing listens at the host's address any more: the process is gone. */
 const GONE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
@@ -41,6 +44,7 @@ const RESERVED = new Set([1004, 1005, 1006, 1015]);
 export class HostRelay {
   private readonly peer: PeerSocket;
   private clientGone = false;
+  private readonly pending: string[] = [];
   /** 'open' once connected; 'gone' when the host does not listen any more; 'failed' for any other refusal. */
   readonly opened: Promise<'open' | 'gone' | 'failed'>;
 
@@ -60,6 +64,7 @@ export class HostRelay {
       this.peer.on('open', () => {
         settled = true;
         connected = true;
+        for (const text of this.pending.splice(0)) this.peer.send(text);
         resolve('open');
       });
       this.peer.on('unexpected-response', (_req, res) => {
@@ -84,9 +89,15 @@ export class HostRelay {
     });
   }
 
-  /** A participant's message, as it came. */
+  /** A participant's message, as it came (kept until the connection to the host is open). */
   forward(text: string): void {
     if (this.peer.readyState === OPEN) this.peer.send(text);
+    else if (this.peer.readyState === CONNECTING && this.pending.length < MAX_PENDING) this.pending.push(text);
+  }
+
+  /** Messages that never reached the host (its connection did not open), for whoever handles the participant next. */
+  unsent(): string[] {
+    return this.pending.splice(0);
   }
 
   /** The participant left: the host sees its socket close as well. */

@@ -102,7 +102,7 @@ class SignalingSession {
       const text = toText(data);
       this.alive = true;
       if (this.member) this.dispatch(text);
-      else if (this.relay && this.early.length === 0) this.relay.forward(text);
+      else if (this.relay) this.relay.forward(text);
       else if (this.early.length < MAX_EARLY_MESSAGES) this.early.push(text);
     });
     void this.admit();
@@ -203,14 +203,16 @@ class SignalingSession {
     if (this.gone) return 'failed';
     const grant = this.deps.grants.issue(liveClassId, host, principal);
     const relay = new HostRelay(host, liveClassId, grant, MAX_MESSAGE_BYTES, { send: (text) => this.socket.readyState === OPEN && this.socket.send(text), close: (code, reason) => this.socket.close(code, reason) }, this.log);
+    // What arrived during admission goes first; later messages follow it through the relay.
+    for (const text of this.early.splice(0)) relay.forward(text);
     this.relay = relay;
     const outcome = await relay.opened;
     if (outcome === 'open') {
       if (this.gone) relay.clientClosed();
-      for (const text of this.early.splice(0)) relay.forward(text);
       return outcome;
     }
     this.relay = null;
+    this.early.unshift(...relay.unsent());
     if (outcome === 'failed') this.refuse('host_unavailable', CLOSE_CODES.serverClosing, 'The server hosting this class is busy; this page reconnects by itself');
     return outcome;
   }
