@@ -229,6 +229,19 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
     await Promise.all(participants.splice(0).map((p) => p.close()));
   }, 30_000);
 
+  it('closes a room whose class another process has taken, so that its pages rejoin there', async () => {
+    const batch = school.batches[0]!;
+    const classId = await newLiveClass('Claim lost');
+    const ws = new RawWebSocket(`${b.url.replace('http', 'ws')}/api/v1/live-classes/${classId}/signal?token=${batch.instructor.token}`);
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => ws.on('message', (data) => JSON.parse(data.toString()).type === 'welcome' && resolve()));
+    expect(await redis.get(HOST_KEY + classId)).toBe(b.url);
+    // As if B could not renew for a whole lease and A took the class meanwhile.
+    await redis.set(HOST_KEY + classId, a.url, 'PX', 60_000);
+    expect(await closed).toBe(4003);
+    expect(await redis.get(HOST_KEY + classId)).toBe(a.url);
+  }, 30_000);
+
   it('reopens the class through the other process when its host goes away', async () => {
     const batch = school.batches[0]!;
     const classId = await newLiveClass('Host goes away');
