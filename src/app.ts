@@ -56,7 +56,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
     });
   }
 
-  const { sfu, rooms } = wireLiveRooms(f, classes, viewing, recorder);
+  const { sfu, rooms, hosts } = wireLiveRooms(f, classes, viewing, recorder);
   const http = await createRoutes(f, classes, viewing, rooms, path.join(projectRoot, 'web', 'dist'));
   void recorder.recoverInterrupted().catch((err: unknown) => logger.error({ err }, 'could not recover interrupted live recordings'));
   void rooms.resumeLiveClasses().catch((err: unknown) => logger.error({ err }, 'could not resume live classes'));
@@ -76,6 +76,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       if (closed) return;
       closed = true;
       await rooms.close();
+      await hosts.close();
       await recorder.close();
       await sfu.close();
       stopTimers();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -53,6 +54,9 @@ const EnvSchema = z.object({
   PORT: portNumber.default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: z.url().optional(),
+  // Where the other Aula processes reach this one (a room hosted here is forwarded to it); unique per process.
+  AULA_INTERNAL_URL: z.url().optional(),
+  AULA_ROOM_LEASE_SECONDS: z.coerce.number().int().min(3).max(300).default(15),
   // Which proxies may set X-Forwarded-For (the client address in the audit log and limits): false, true, or addresses/CIDRs.
   AULA_TRUST_PROXY: z
     .string()
@@ -146,6 +150,10 @@ export interface AppConfig {
   port: number;
   host: string;
   publicUrl: string;
+  /** This process's own address for the other processes; rooms it hosts are reached there. */
+  internalUrl: string;
+  /** How long a room stays claimed by its host process without a renewal (a dead host's rooms move after this). */
+  roomLeaseSeconds: number;
   trustProxy: boolean | string[];
   frameAncestors: string;
   dataDir: string;
@@ -237,6 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port: e.PORT,
     host: e.HOST,
     publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/$/, ''),
+    internalUrl: (e.AULA_INTERNAL_URL ?? `http://${listenAddressForPeers(e.HOST)}:${e.PORT}`).replace(/\/$/, ''),
+    roomLeaseSeconds: e.AULA_ROOM_LEASE_SECONDS,
     trustProxy: e.AULA_TRUST_PROXY,
     frameAncestors: e.AULA_FRAME_ANCESTORS,
     dataDir,
@@ -285,6 +295,12 @@ export async function resolveAnnouncedAddress(address: string): Promise<string> 
   const chosen = found.find((a) => a.family === 4) ?? found[0];
   if (!chosen) throw new ConfigError(`Invalid AULA_ICE_ANNOUNCED_ADDRESS: ${address} does not resolve`);
   return chosen.address;
+}
+
+/** A wildcard bind is not an address: the others reach this process by its host name. IPv6 literals get brackets. */
+function listenAddressForPeers(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return hostname();
+  return isIP(host) === 6 ? `[${host}]` : host;
 }
 
 /** A secret generated once per data dir so signed URLs survive restarts. */

@@ -9,7 +9,7 @@ import { registerEventRoutes } from '../http/routes/events';
 import { registerHomeRoutes } from '../http/routes/home';
 import { registerIdentityRoutes } from '../http/routes/identity';
 import { recordingDetail, registerLiveClassRoutes } from '../http/routes/live-classes';
-import { registerLiveRoomRoutes } from '../http/routes/live-room';
+import { createRoomGrants, registerLiveRoomRoutes } from '../http/routes/live-room';
 import { registerMediaRoutes } from '../http/routes/media';
 import { registerNotificationRoutes } from '../http/routes/notifications';
 import { registerPlaybackRoutes } from '../http/routes/playback';
@@ -55,7 +55,8 @@ export async function createRoutes(f: Foundation, classes: Classes, viewing: Vie
   registerShareLinkRoutes(http, viewing.shareLinks);
   registerEventRoutes(http, { feed: f.feed, access: f.access, authenticate: (bearer) => identity.authenticate(bearer) });
   registerLiveRoomGauges(f.metrics, () => rooms.stats());
-  registerLiveRoomRoutes(http, { rooms, authenticate: (bearer) => identity.authenticate(bearer) });
+  const grants = createRoomGrants({ key: deriveKey(config.secret, 'room-grant'), clock: f.clock, self: rooms.self });
+  registerLiveRoomRoutes(http, { rooms, authenticate: (bearer) => identity.authenticate(bearer), grants });
   registerWebRoutes(http, webDistDir);
   return http;
 }

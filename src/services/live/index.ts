@@ -7,5 +7,6 @@ export type { RecordableRoom, RecordableRoomEvents, RoomRecorderPort, RoomTrack 
 export { type Admission, LiveRoom } from './room';
 export type { RoomJournalStore } from './room-journal';
 export { RoomMember } from './room-member';
+export { RoomHostedElsewhere } from './room-elsewhere';
 export { RoomRefusal } from './room-refusal';
 export { createLiveRoomService, type LiveRoomService, type LiveRoomServiceDeps } from './room-service';

@@ -1,6 +1,7 @@
 import type { CatalogRepository } from '../../adapters/db/catalog-repository';
 import type { LiveClassRepository } from '../../adapters/db/live-class-repository';
 import type { RecordingRepository } from '../../adapters/db/recording-repository';
+import type { RoomHosts } from '../../adapters/room-hosts/room-hosts';
 import type { Principal } from '../../domain/identity';
 import type { ChangeFeed } from '../../contracts/change-feed';
 import type { ViewerAccess } from '../viewer-access';
@@ -9,6 +10,7 @@ import { type AttendanceDeps, type AttendanceReport, createAttendanceReport } fr
 import type { RoomRecorderPort } from './recorder-port';
 import type { Admission, LiveRoom, LiveRoomDeps } from './room';
 import { RoomDirectory } from './room-directory';
+import { RoomHostedElsewhere } from './room-elsewhere';
 
 export interface LiveRoomServiceDeps extends Omit<LiveRoomDeps, 'recorderStart' | 'liveClassRepo' | 'recordingsRepo'> {
   /** Records a room's recordings while the class runs. */
@@ -20,12 +22,20 @@ export interface LiveRoomServiceDeps extends Omit<LiveRoomDeps, 'recorderStart' 
   providerPresence?: AttendanceDeps['providerPresence'];
   watchOfClass?: AttendanceDeps['watchOfClass'];
   feed: ChangeFeed;
+  hosts: RoomHosts;
+  renewEveryMs: number;
 }
 
 export interface LiveRoomService {
   /** Authorises a principal for a class's room (creating the room), or throws RoomRefusal. */
   admit(principal: Principal, liveClassId: string): Promise<Admission>;
   get(liveClassId: string): LiveRoom | undefined;
+  /** This process's internal address, where the others forward the signaling of rooms hosted here. */
+  readonly self: string;
+  /** The internal address of another process hosting the class's room now, or null when it is open here or nowhere. */
+  hostElsewhere(liveClassId: string): Promise<string | null>;
+  /** The process at `host` did not answer for the class: its claim is dropped so another process can take the class. */
+  evictHost(liveClassId: string, host: string): Promise<void>;
   attendance(viewer: Principal, liveClassId: string): Promise<AttendanceReport>;
   /** After a restart: rooms for classes still live, each waiting for its instructor's return. */
   resumeLiveClasses(): Promise<number>;
@@ -57,6 +67,16 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
     admit,
     attendance,
     get: (liveClassId) => rooms.get(liveClassId),
+    self: deps.hosts.self,
+    async hostElsewhere(liveClassId) {
+      if (rooms.get(liveClassId)) return null;
+      const holder = await deps.hosts.holder(liveClassId);
+      return holder && holder !== deps.hosts.self ? holder : null;
+    },
+    async evictHost(liveClassId, host) {
+      logger.warn({ liveClassId, host }, 'the Aula process hosting this class does not answer; another takes the class');
+      await deps.hosts.evict(liveClassId, host);
+    },
     stats: () => rooms.stats(),
 
     async resumeLiveClasses() {
@@ -66,7 +86,12 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
         const page = await deps.liveClassRepo.list({ batchIds: null, status: 'live' }, { limit: 100, cursor });
         for (const cls of page.items) {
           if (cls.provider !== 'native' || cls.deletedAt) continue;
-          const room = await rooms.open(cls);
+          // Another process already resumed it (several processes start together) and hosts it.
+          const room = await rooms.open(cls).catch((err: unknown) => {
+            if (err instanceof RoomHostedElsewhere) return null;
+            throw err;
+          });
+          if (!room) continue;
           room.resumed = true;
           room.hostLeft();
           resumed++;

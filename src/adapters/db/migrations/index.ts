@@ -5,6 +5,7 @@ import { notificationsWebhooksShareLinks } from './0006-notifications';
 import { lti } from './0007-lti';
 import { homeVisitsAndSearchCues } from './0008-home-and-search';
 import { recordingTrim } from './0009-recording-trim';
+import { roomHosts } from './0010-room-hosts';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -275,6 +276,7 @@ const migrations: Record<string, Up> = {
   '0007_lti': lti,
   '0008_home_visits_and_search_cues': homeVisitsAndSearchCues,
   '0009_recording_trim': recordingTrim,
+  '0010_room_hosts': roomHosts,
 };
 
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {

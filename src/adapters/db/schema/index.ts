@@ -1,6 +1,6 @@
 import type { UsersTable, ApiKeysTable, AuthTokensTable } from './identity';
 import type { CoursesTable, ChaptersTable, LessonsTable, BatchesTable, BatchCoursesTable, EnrollmentsTable, BatchInstructorsTable } from './catalog';
-import type { LiveClassesTable, RecordingsTable, RecordingEventsTable, ShareLinksTable } from './recordings';
+import type { LiveClassesTable, RecordingsTable, RecordingEventsTable, ShareLinksTable, RoomHostsTable } from './recordings';
 import type { JobsTable, AuditEventsTable } from './jobs-and-audit';
 import type { WatchSessionsTable, WatchProgressTable, HomeVisitsTable } from './watch';
 import type { ProviderInboxTable, ProviderAttendanceTable, ProviderAccountsTable } from './providers';
@@ -10,7 +10,7 @@ import type { OutboxEventsTable, EmailDeliveriesTable, NotificationSettingsTable
 
 export type { UsersTable, ApiKeysTable, AuthTokensTable } from './identity';
 export type { CoursesTable, ChaptersTable, LessonsTable, BatchesTable, BatchCoursesTable, EnrollmentsTable, BatchInstructorsTable } from './catalog';
-export type { LiveClassesTable, RecordingsTable, RecordingEventsTable, ShareLinksTable } from './recordings';
+export type { LiveClassesTable, RecordingsTable, RecordingEventsTable, ShareLinksTable, RoomHostsTable } from './recordings';
 export type { JobsTable, AuditEventsTable } from './jobs-and-audit';
 export type { WatchSessionsTable, WatchProgressTable, HomeVisitsTable } from './watch';
 export type { ProviderInboxTable, ProviderAttendanceTable, ProviderAccountsTable } from './providers';
@@ -62,4 +62,5 @@ export interface Database {
   webhook_messages: WebhookMessagesTable;
   webhook_attempts: WebhookAttemptsTable;
   share_links: ShareLinksTable;
+  room_hosts: RoomHostsTable;
 }

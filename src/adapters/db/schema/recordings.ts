@@ -82,3 +82,11 @@ export interface ShareLinksTable {
   revoked_at: string | null;
   revoked_by: string | null;
 }
+
+/** The Aula process hosting a native class's open room, until its lease runs out (renewed while the room is open). */
+export interface RoomHostsTable {
+  live_class_id: string;
+  /** The host process's internal address. */
+  host: string;
+  expires_at: string;
+}

@@ -1,17 +1,16 @@
-import type { Principal } from '../../../domain/identity';
-import type { LiveRoomService } from '../../../services/live-room';
 import type { HttpApp } from '../../app';
 import { registerAttendanceRoute } from './attendance';
-import { registerSignalingRoute } from './signaling';
+import { registerSignalingRoute, type SignalingDeps } from './signaling';
 
 export { attendanceCsv } from './attendance';
 export { ClientCommandSchema } from './commands-schema';
+export { createRoomGrants } from './grants';
 
 /**
  * The live room's signaling WebSocket and its attendance report. A browser cannot set headers on a
  * WebSocket, so the bearer token travels as `?token=`.
  */
-export function registerLiveRoomRoutes(app: HttpApp, deps: { rooms: LiveRoomService; authenticate(bearer: string): Promise<Principal> }) {
-  registerAttendanceRoute(app, deps.rooms);
+export function registerLiveRoomRoutes(app: HttpApp, deps: SignalingDeps) {
+  registerAttendanceRoute(app, deps.rooms, deps.grants);
   registerSignalingRoute(app, deps);
 }

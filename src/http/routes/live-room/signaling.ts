@@ -5,9 +5,11 @@ import type { ServerMessage } from '../../../contracts/live-signaling';
 import { DomainError } from '../../../domain/errors';
 import { CLOSE_CODES } from '../../../domain/live-close-codes';
 import type { Principal } from '../../../domain/identity';
-import { type LiveRoomService, type RoomMember, RoomRefusal } from '../../../services/live-room';
+import { type LiveRoomService, RoomHostedElsewhere, type RoomMember, RoomRefusal } from '../../../services/live-room';
 import type { HttpApp } from '../../app';
 import { ClientCommandSchema } from './commands-schema';
+import { ROOM_GRANT_HEADER, type RoomGrants } from './grants';
+import { HostRelay } from './host-relay';
 
 /** The part of a `ws` socket this route uses. */
 interface SignalSocket {
@@ -22,9 +24,11 @@ interface SignalSocket {
   on(event: 'error', listener: (err: Error) => void): void;
 }
 
-interface SignalingDeps {
+export interface SignalingDeps {
   rooms: LiveRoomService;
   authenticate(bearer: string): Promise<Principal>;
+  /** The grants with which processes forward a room's signaling and requests to its host. */
+  grants: RoomGrants;
 }
 
 const OPEN = 1;
@@ -52,12 +56,16 @@ export function registerSignalingRoute(app: HttpApp, deps: SignalingDeps): void 
   });
 }
 
-/** One signaling socket: heartbeat, admission into the room, then the participant's commands in order. */
+/**
+ * One signaling socket: heartbeat, admission into the room, then the participant's commands in order; or, when
+ * another process hosts the room, the socket relayed to it.
+ */
 class SignalingSession {
   private readonly log: FastifyBaseLogger;
   // Messages that arrive before admission finishes are kept, not lost.
   private readonly early: string[] = [];
   private member: RoomMember | null = null;
+  private relay: HostRelay | null = null;
   private gone = false;
   private alive = true;
   private chain: Promise<void> = Promise.resolve();
@@ -88,10 +96,13 @@ class SignalingSession {
       this.gone = true;
       clearInterval(heartbeat);
       this.member?.leave();
+      this.relay?.clientClosed();
     });
     socket.on('message', (data) => {
       const text = toText(data);
+      this.alive = true;
       if (this.member) this.dispatch(text);
+      else if (this.relay) this.relay.forward(text);
       else if (this.early.length < MAX_EARLY_MESSAGES) this.early.push(text);
     });
     void this.admit();
@@ -132,29 +143,77 @@ class SignalingSession {
       });
   }
 
-  private async admit(): Promise<void> {
+  /** Who is connecting: a signed-in user (`?token=`), or one another process forwards here with a grant. */
+  private async identify(id: string): Promise<{ principal: Principal; forwarded: boolean } | null> {
+    const grant = this.req.headers[ROOM_GRANT_HEADER];
+    if (grant !== undefined) {
+      const check = this.deps.grants.check(grant, id);
+      if (!check.ok) {
+        this.log.warn({ reason: check.reason }, 'refused a forwarded signaling socket');
+        this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, 'This forwarded connection carries no valid grant');
+        return null;
+      }
+      return { principal: check.principal, forwarded: true };
+    }
     const query = this.req.query as { token?: unknown };
     const token = typeof query.token === 'string' ? query.token : '';
+    if (!token) {
+      this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, 'Sign in first: the page passes your token as ?token=');
+      return null;
+    }
+    try {
+      return { principal: await this.deps.authenticate(token), forwarded: false };
+    } catch (err) {
+      this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, err instanceof DomainError ? err.message : 'Your sign-in is not valid');
+      return null;
+    }
+  }
+
+  private async admit(): Promise<void> {
     const id = String((this.req.params as { id?: unknown }).id ?? '');
-    if (!token) return this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, 'Sign in first: the page passes your token as ?token=');
-    let principal: Principal;
-    try {
-      principal = await this.deps.authenticate(token);
-    } catch (err) {
-      return this.refuse('unauthenticated', CLOSE_CODES.unauthenticated, err instanceof DomainError ? err.message : 'Your sign-in is not valid');
+    const who = await this.identify(id);
+    if (!who) return;
+    // A second try only after the host was found gone and its claim dropped: then this process takes the class.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const admission = await this.deps.rooms.admit(who.principal, id);
+        if (this.gone) return;
+        this.member = admission.room.join(admission, {
+          send: this.send,
+          close: (code, reason) => this.socket.close(code, reason),
+        });
+        for (const text of this.early.splice(0)) this.dispatch(text);
+        return;
+      } catch (err) {
+        if (err instanceof RoomRefusal) return this.refuse(err.code, err.closeCode, err.message);
+        if (!(err instanceof RoomHostedElsewhere)) {
+          this.log.error({ err }, 'could not admit a participant');
+          return this.refuse('internal', 1011, 'Something went wrong on our side; the error has been logged');
+        }
+        // Forwarded once already: the claim moved meanwhile, and the page's reconnect finds the new host.
+        if (who.forwarded || attempt > 0) return this.refuse('moved', CLOSE_CODES.serverClosing, 'This class moved to another Aula server; this page reconnects by itself');
+        if ((await this.relayTo(err.host, id, who.principal)) !== 'gone') return;
+        await this.deps.rooms.evictHost(id, err.host);
+      }
     }
-    try {
-      const admission = await this.deps.rooms.admit(principal, id);
-      if (this.gone) return;
-      this.member = admission.room.join(admission, {
-        send: this.send,
-        close: (code, reason) => this.socket.close(code, reason),
-      });
-      for (const text of this.early.splice(0)) this.dispatch(text);
-    } catch (err) {
-      if (err instanceof RoomRefusal) return this.refuse(err.code, err.closeCode, err.message);
-      this.log.error({ err }, 'could not admit a participant');
-      return this.refuse('internal', 1011, 'Something went wrong on our side; the error has been logged');
+  }
+
+  /** Carries this socket to the process hosting the room; 'gone' when that process no longer listens. */
+  private async relayTo(host: string, liveClassId: string, principal: Principal): Promise<'open' | 'gone' | 'failed'> {
+    if (this.gone) return 'failed';
+    const grant = this.deps.grants.issue(liveClassId, host, principal);
+    const relay = new HostRelay(host, liveClassId, grant, MAX_MESSAGE_BYTES, { send: (text) => this.socket.readyState === OPEN && this.socket.send(text), close: (code, reason) => this.socket.close(code, reason) }, this.log);
+    // What arrived during admission goes first; later messages follow it through the relay.
+    for (const text of this.early.splice(0)) relay.forward(text);
+    this.relay = relay;
+    const outcome = await relay.opened;
+    if (outcome === 'open') {
+      if (this.gone) relay.clientClosed();
+      return outcome;
     }
+    this.relay = null;
+    this.early.unshift(...relay.unsent());
+    if (outcome === 'failed') this.refuse('host_unavailable', CLOSE_CODES.serverClosing, 'The server hosting this class is busy; this page reconnects by itself');
+    return outcome;
   }
 }
