@@ -216,7 +216,7 @@ export class Capture {
    * Ends the input at `now`, lets FFmpeg finish the last segment, uploads everything, lets the ladder finish its
    * last segments; returns what was captured.
    */
-  async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean; ladder: LadderOutcome }> {
+  async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean; ladder: Promise<LadderOutcome>; ladderLive: boolean }> {
     const endMs = Date.now() - this.meta.t0;
     this.follower?.endOfInput();
     for (const off of this.roomListeners.splice(0)) off();
@@ -234,8 +234,17 @@ export class Capture {
     if (code !== 0) this.log.warn({ code, signal, stderr: this.encoder.stderrTail().slice(-2_000) }, 'the live encoder ended with an error; keeping what it wrote');
     await this.uploading.catch(() => undefined);
     await this.uploadNewSegments(true);
-    const ladder: LadderOutcome = this.follower ? await this.follower.finish() : { kind: 'stopped', reason: LADDER_OFF_REASON };
-    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0, ladder };
+    const encoderDone = Date.now();
+    this.log.info({ encoderSeconds: (encoderDone - this.meta.t0 - endMs) / 1000 }, 'the live encoder finished');
+    // The follower's last segments are left running: what needs only the top rung is made meanwhile.
+    const ladder: Promise<LadderOutcome> = this.follower
+      ? this.follower.finish().then((outcome) => {
+        this.log.info({ ladderSeconds: (Date.now() - encoderDone) / 1000, ladder: outcome.kind }, 'the live ladder finished');
+        return outcome;
+      })
+      : Promise.resolve({ kind: 'stopped', reason: LADDER_OFF_REASON });
+    const ladderLive = this.follower !== null && this.follower.stopped === null;
+    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0, ladder, ladderLive };
   }
 
   kill(): void {

@@ -17,7 +17,7 @@ import { CONTENT_TYPES, recordingLayout, SPRITE_FILE } from '../../../domain/med
 import { buildThumbnailsVtt } from '../../../domain/media/webvtt';
 import type { RecordingRendition } from '../../../domain/recording-media';
 import { exists } from './capture-files';
-import type { FollowedRendition } from './ladder-follower';
+import type { FollowedRendition, LadderOutcome } from './ladder-follower';
 
 export interface LadderFinishInput {
   recordingId: string;
@@ -25,8 +25,8 @@ export interface LadderFinishInput {
   dir: string;
   durationSeconds: number;
   topSegmentCount: number;
-  followed: FollowedRendition[];
-  thumbnailsDir: string;
+  /** The follower finishing its last segments. */
+  ladder: Promise<LadderOutcome>;
   /** The growing source: the top rung's segments end to end. */
   sourcePath: string;
   chatPath: string | null;
@@ -54,7 +54,11 @@ export type LadderFinishDeps = { ffmpeg: Pick<FfmpegRunner, 'run'>; storage: Med
 
 const RUN_TIMEOUT_MS = 10 * 60_000;
 
-export async function finishLadder(deps: LadderFinishDeps, input: LadderFinishInput): Promise<LadderOutputs> {
+/**
+ * The download, the poster and the chat track need only the top rung and the transcript: they are made while the
+ * follower finishes its last segments; the playlists and the sprite after it. Null when the follower stopped.
+ */
+export async function finishLadder(deps: LadderFinishDeps, input: LadderFinishInput): Promise<LadderOutputs | null> {
   const layout = recordingLayout(input.recordingId);
   const missing: string[] = [];
   const attempt = async <T>(what: string, task: () => Promise<T | null>): Promise<T | null> => {
@@ -68,13 +72,22 @@ export async function finishLadder(deps: LadderFinishDeps, input: LadderFinishIn
       return null;
     }
   };
-  const [renditions, mp4Key, posterKey, sprite, chat] = await Promise.all([
-    attempt('renditions', () => finalPlaylists(deps.storage, input)),
+  const chatPath = input.chatPath && (await exists(input.chatPath)) ? input.chatPath : null;
+  const fromTopRung = Promise.all([
     attempt('download', () => makeMp4(deps, input)),
     attempt('poster', () => makePoster(deps, input)),
-    attempt('seek thumbnails', () => makeSprite(deps, input)),
-    input.chatPath && (await exists(input.chatPath)) ? attempt('chat track', () => makeChatTrack(deps.storage, input.recordingId, input.chatPath!)) : Promise.resolve(null),
+    chatPath ? attempt('chat track', () => makeChatTrack(deps.storage, input.recordingId, chatPath)) : Promise.resolve(null),
   ]);
+  const outcome = await input.ladder;
+  if (outcome.kind !== 'complete') {
+    await fromTopRung;
+    return null;
+  }
+  const [renditions, sprite] = await Promise.all([
+    attempt('renditions', () => finalPlaylists(deps.storage, input, outcome.renditions)),
+    attempt('seek thumbnails', () => makeSprite(deps, input, outcome.thumbnailsDir)),
+  ]);
+  const [mp4Key, posterKey, chat] = await fromTopRung;
   return {
     renditions: renditions ?? [],
     mp4Key,
@@ -88,11 +101,11 @@ export async function finishLadder(deps: LadderFinishDeps, input: LadderFinishIn
 }
 
 /** Every followed rendition has each top-rung segment: its playlist is closed; a gap means the pipeline redoes it. */
-async function finalPlaylists(storage: MediaStorage, input: LadderFinishInput): Promise<FinishedRendition[] | null> {
+async function finalPlaylists(storage: MediaStorage, input: LadderFinishInput, followed: FollowedRendition[]): Promise<FinishedRendition[] | null> {
   const layout = recordingLayout(input.recordingId);
-  if (input.followed.some((r) => r.segments.length !== input.topSegmentCount || r.codecs === null)) return null;
+  if (followed.some((r) => r.segments.length !== input.topSegmentCount || r.codecs === null)) return null;
   const out: FinishedRendition[] = [];
-  for (const r of input.followed) {
+  for (const r of followed) {
     await storage.putBuffer(layout.renditionPlaylist(r.name), buildLivePlaylist(r.segments, true), CONTENT_TYPES.m3u8);
     const { peak, average } = measureBandwidth(r.segments.map((s) => ({ durationSeconds: s.durationSeconds, sizeBytes: s.bytes })));
     out.push({ name: r.name, width: r.width, height: r.height, bandwidth: peak, averageBandwidth: average, codecs: r.codecs ?? '', playlistKey: layout.renditionPlaylist(r.name) });
@@ -123,14 +136,14 @@ async function makePoster(deps: LadderFinishDeps, input: LadderFinishInput): Pro
 }
 
 /** The thumbnails at the pipeline's spacing for this duration, tiled into one sheet, and the track that maps it. */
-async function makeSprite(deps: LadderFinishDeps, input: LadderFinishInput): Promise<true | null> {
+async function makeSprite(deps: LadderFinishDeps, input: LadderFinishInput, thumbnailsDir: string): Promise<true | null> {
   const planned = planSprite(input.durationSeconds);
   const tilesDir = path.join(input.dir, 'sprite-tiles');
   await mkdir(tilesDir, { recursive: true });
   let made = 0;
   // A contiguous run from the start: a tile out of place would point the track at the wrong picture.
   for (const second of spriteSeconds(planned)) {
-    const tile = path.join(input.thumbnailsDir, `${String(second).padStart(5, '0')}.png`);
+    const tile = path.join(thumbnailsDir, `${String(second).padStart(5, '0')}.png`);
     if (!(await exists(tile))) break;
     made++;
     await link(tile, path.join(tilesDir, `${String(made).padStart(4, '0')}.png`));
