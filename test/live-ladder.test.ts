@@ -1,11 +1,19 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeParticipant, startSyntheticMedia } from '../bench/sfu';
+import { ffmpegRunner, type FfmpegRunner } from '../src/adapters/media/ffmpeg-process';
+import { probeMedia } from '../src/adapters/media/ffprobe';
+import { LocalMediaStorage } from '../src/adapters/storage/local-storage';
+import { parseMediaPlaylist } from '../src/domain/media/hls';
 import { planSprite } from '../src/domain/media/ladder';
 import { RealtimeMeter, spriteSeconds, thumbnailSecondsIn } from '../src/domain/media/live-ladder';
+import { recordingLayout } from '../src/domain/media/recording-layout';
+import { LadderFollower } from '../src/services/live/recorder/ladder-follower';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { waitFor, waitForIdleJobs } from './support/wait';
 
@@ -112,6 +120,77 @@ describe('live ladder policy', () => {
     expect(spriteSeconds(planSprite(30 * 60)).every((s) => taken.has(s))).toBe(true);
     expect(spriteSeconds(planSprite(30 * 60))).toHaveLength(100);
   });
+});
+
+/** A top rung like the live encoder's (720p H.264/AAC MPEG-TS, a keyframe per segment), short segments to keep it quick. */
+async function topRung(dir: string, seconds: number, segmentSeconds: number) {
+  await run('ffmpeg', [
+    '-hide_banner', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=25', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', String(25 * segmentSeconds), '-keyint_min', String(25 * segmentSeconds), '-sc_threshold', '0',
+    '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-f', 'hls', '-hls_time', String(segmentSeconds), '-hls_list_size', '0',
+    '-hls_segment_filename', path.join(dir, 'seg_%05d.ts'), path.join(dir, 'index.m3u8'),
+  ], { timeout: 60_000 });
+  return parseMediaPlaylist(readFileSync(path.join(dir, 'index.m3u8'), 'utf8')).segments;
+}
+
+describe('live ladder follower', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'aula-ladder-'));
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
+
+  async function follow(ffmpeg: Pick<FfmpegRunner, 'run'>, seconds: number, segmentSeconds: number) {
+    const top = path.join(work, 'top');
+    const captureDir = path.join(work, 'capture');
+    for (const d of [top, captureDir]) {
+      rmSync(d, { recursive: true, force: true });
+      mkdirSync(d, { recursive: true });
+    }
+    const segments = await topRung(top, seconds, segmentSeconds);
+    const storage = new LocalMediaStorage(path.join(work, 'media'));
+    let changes = 0;
+    const follower = new LadderFollower(captureDir, 'rec1', { ffmpeg, storage, probe: probeMedia, log: pino({ level: 'silent' }), onRenditionsChanged: async () => void changes++ });
+    let start = 0;
+    for (const seg of segments) {
+      await follower.take(path.join(top, seg.uri), { uri: seg.uri, durationSeconds: seg.durationSeconds, startSeconds: start });
+      start += seg.durationSeconds;
+    }
+    const entries = () => follower.liveEntries();
+    return { follower, segments, storage, changes: () => changes, entries, outcome: await follower.finish() };
+  }
+
+  it('a machine that keeps up gets every segment of every lower rung and the audio rendition, and a thumbnail for each second', async () => {
+    const { outcome, segments, entries, changes } = await follow(ffmpegRunner, 6, 2);
+    expect(outcome.kind).toBe('complete');
+    if (outcome.kind !== 'complete') return;
+    expect(outcome.renditions.map((r) => r.name)).toEqual(['480p', '360p', 'audio']);
+    const layout = recordingLayout('rec1');
+    for (const r of outcome.renditions) {
+      expect(r.segments.map((x) => x.uri)).toEqual(segments.map((x) => x.uri));
+      for (const seg of segments) expect(existsSync(path.join(work, 'media', layout.segment(r.name, seg.uri)))).toBe(true);
+      expect(segmentsOf(path.join(work, 'media', layout.renditionPlaylist(r.name)))).toHaveLength(segments.length);
+    }
+    expect(readdirSync(outcome.thumbnailsDir).sort()).toEqual(['00000.png', '00001.png', '00002.png', '00003.png', '00004.png', '00005.png']);
+    expect(entries().map((e) => e.uri)).toEqual(['480p/index.m3u8', '360p/index.m3u8', 'audio/index.m3u8']);
+    expect(changes()).toBe(1);
+  }, 60_000);
+
+  it('a machine slower than real time stops the ladder, drops it from the live master and leaves the rest to processing', async () => {
+    // A machine this busy: every run takes as long again as the segment it makes.
+    const slow: Pick<FfmpegRunner, 'run'> = {
+      run: async (args, opts) => {
+        const result = await ffmpegRunner.run(args, opts);
+        await new Promise((r) => setTimeout(r, 1_000));
+        return result;
+      },
+    };
+    const { outcome, segments, entries, changes, storage } = await follow(slow, 5, 1);
+    expect(outcome.kind).toBe('stopped');
+    expect(outcome.kind === 'stopped' && outcome.reason).toMatch(/fell behind real time \(0\.\d+× where 1\.1× is needed\)/);
+    expect(entries()).toEqual([]);
+    expect(changes()).toBe(2);
+    // Two segments measured, then nothing more is made.
+    expect(await storage.stat(recordingLayout('rec1').segment('480p', segments[1]!.uri))).not.toBeNull();
+    expect(await storage.stat(recordingLayout('rec1').segment('480p', segments.at(-1)!.uri))).toBeNull();
+  }, 60_000);
 });
 
 describe('native live class: the whole ladder while live', () => {

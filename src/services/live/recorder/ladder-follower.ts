@@ -88,12 +88,13 @@ export class LadderFollower {
     await mkdir(this.inputDir, { recursive: true });
     const input = path.join(this.inputDir, seg.uri);
     await link(file, input).catch(() => copyFile(file, input));
+    const judged = !this.inputEnded;
     this.chain = this.chain
-      .then(() => this.make(input, seg))
+      .then(() => this.make(input, seg, judged))
       .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
   }
 
-  /** The class is over: the last segments are made whatever the speed, since nothing live waits on them. */
+  /** The class is over: segments taken from now on are made whatever the speed, since nothing live waits on them. */
   endOfInput(): void {
     this.inputEnded = true;
   }
@@ -138,7 +139,8 @@ export class LadderFollower {
     return renditions;
   }
 
-  private async make(input: string, seg: TopSegment): Promise<void> {
+  /** `judged`: the segment came while the class was live, so its pace says whether the follower keeps up. */
+  private async make(input: string, seg: TopSegment, judged: boolean): Promise<void> {
     if (this.stoppedReason) {
       await rm(input, { force: true });
       return;
@@ -179,7 +181,7 @@ export class LadderFollower {
       await this.deps.onRenditionsChanged();
     }
     const speed = this.meter.speed();
-    if (!this.inputEnded && this.meter.tooSlow() && speed !== null) {
+    if (judged && this.meter.tooSlow() && speed !== null) {
       this.stop(`the live ladder fell behind real time (${speed.toFixed(2)}× where ${LIVE_LADDER_MIN_SPEED}× is needed)`);
     }
   }
