@@ -158,7 +158,8 @@ export class LadderFollower {
       audioFile: audio ? fileOf(audio) : null,
       thumbnails: { pattern: path.join(this.thumbnailsDir, '%05d.png'), startSeconds: seg.startSeconds, first, count, tile: planSprite(1) },
     });
-    if (args) await this.deps.ffmpeg.run(args, { niceness: LIVE_LADDER_NICENESS, timeoutMs: SEGMENT_RUN_TIMEOUT_MS });
+    // Once the class is over its own encoder has ended, and its recording waits on these last runs.
+    if (args) await this.deps.ffmpeg.run(args, { niceness: judged ? LIVE_LADDER_NICENESS : 0, timeoutMs: SEGMENT_RUN_TIMEOUT_MS });
     await rm(input, { force: true });
     let probing = 0;
     const layout = recordingLayout(this.recordingId);
@@ -181,6 +182,7 @@ export class LadderFollower {
       await this.deps.onRenditionsChanged();
     }
     const speed = this.meter.speed();
+    this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - started) / 1000, speed }, 'live ladder segment made');
     if (judged && this.meter.tooSlow() && speed !== null) {
       this.stop(`the live ladder fell behind real time (${speed.toFixed(2)}× where ${LIVE_LADDER_MIN_SPEED}× is needed)`);
     }
