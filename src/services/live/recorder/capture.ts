@@ -60,7 +60,7 @@ export class Capture {
 
     this.files = captureFiles(dir);
     this.follower = deps.ladder === 'top' ? null : new LadderFollower(dir, meta.recordingId, {
-      ffmpeg: deps.ffmpeg, storage: deps.storage, probe: deps.probe, log: this.log,
+      ffmpeg: deps.ffmpeg, storage: deps.storage, probe: deps.probe, log: this.log, onFfmpegRun: deps.onFfmpegRun,
       onRenditionsChanged: () => this.putMaster(true),
     });
     const args = buildLiveEncodeArgs({ hlsDir: this.files.hlsDir, audioInputs: AUDIO_SLOTS, ...options });

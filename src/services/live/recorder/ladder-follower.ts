@@ -40,6 +40,8 @@ export interface LadderFollowerDeps {
   log: Logger;
   /** Told when the renditions a live master playlist should list change: all made once, or falling back. */
   onRenditionsChanged: () => Promise<void>;
+  /** Told the media and wall seconds of each segment made, for the realtime-factor metric. */
+  onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
 }
 
 export interface TopSegment {
@@ -85,9 +87,15 @@ export class LadderFollower {
   async take(file: string, seg: TopSegment): Promise<void> {
     if (this.stoppedReason || this.taken.has(seg.uri)) return;
     this.taken.add(seg.uri);
-    await mkdir(this.inputDir, { recursive: true });
     const input = path.join(this.inputDir, seg.uri);
-    await link(file, input).catch(() => copyFile(file, input));
+    try {
+      await mkdir(this.inputDir, { recursive: true });
+      await link(file, input).catch(() => copyFile(file, input));
+    } catch (err) {
+      // A rendition with a hole would not line up with the others: the pipeline makes them whole instead.
+      this.stop(`a segment could not be kept for the other renditions (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`);
+      return;
+    }
     const judged = !this.inputEnded;
     this.chain = this.chain
       .then(() => this.make(input, seg, judged))
@@ -176,7 +184,9 @@ export class LadderFollower {
       await this.deps.storage.putBuffer(layout.renditionPlaylist(r.name), buildLivePlaylist(r.segments, false), CONTENT_TYPES.m3u8);
     }
     // The one-off probes of the first segment are not the follower's pace.
-    this.meter.add(seg.durationSeconds, (Date.now() - started - probing) / 1000);
+    const wallSeconds = (Date.now() - started - probing) / 1000;
+    this.meter.add(seg.durationSeconds, wallSeconds);
+    this.deps.onFfmpegRun?.('live-ladder', seg.durationSeconds, wallSeconds);
     if (!this.listed) {
       this.listed = true;
       await this.deps.onRenditionsChanged();

@@ -33,6 +33,8 @@ export interface LiveRecorderDeps {
   options?: Partial<LiveRecorderOptions> | undefined;
   /** `full` (default): the whole ladder, images and download made during the class; `top`: the top rung only. */
   ladder?: LiveLadderMode | undefined;
+  /** Told the pace of each live ladder run (stage `live-ladder`): media and wall seconds, for the realtime-factor metric. */
+  onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
 }
 
 export interface LiveRecorder extends RoomRecorderPort, LiveCapture {
