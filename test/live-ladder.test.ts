@@ -13,6 +13,7 @@ import { parseMediaPlaylist } from '../src/domain/media/hls';
 import { planSprite } from '../src/domain/media/ladder';
 import { RealtimeMeter, spriteSeconds, thumbnailSecondsIn } from '../src/domain/media/live-ladder';
 import { recordingLayout } from '../src/domain/media/recording-layout';
+import { loadConfig } from '../src/config';
 import { LadderFollower } from '../src/services/live/recorder/ladder-follower';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { waitFor, waitForIdleJobs } from './support/wait';
@@ -100,6 +101,13 @@ async function jobAttempts(t: TestAula, job: string): Promise<number> {
 }
 
 describe('live ladder policy', () => {
+  it('AULA_LIVE_LADDER is full by default, top when asked, and any other value stops Aula at start naming the variable', () => {
+    const dir = { AULA_DATA_DIR: path.join(os.tmpdir(), 'aula-config-test') };
+    expect(loadConfig(dir).liveLadder).toBe('full');
+    expect(loadConfig({ ...dir, AULA_LIVE_LADDER: 'top' }).liveLadder).toBe('top');
+    expect(() => loadConfig({ ...dir, AULA_LIVE_LADDER: 'half' })).toThrow(/^Invalid AULA_LIVE_LADDER/);
+  });
+
   it('the follower is judged on its rolling speed over the last segments, never on the first alone', () => {
     const meter = new RealtimeMeter(3);
     meter.add(4, 8);
