@@ -12,6 +12,7 @@ import type { FfmpegRunner } from '../../../adapters/media/ffmpeg-process';
 import type { ProbeMedia } from '../../../adapters/media/ffprobe';
 import type { MediaStorage } from '../../../adapters/storage/media-storage';
 import { buildLadderSegmentArgs } from '../../../domain/media/ffmpeg-args/live';
+import { FfmpegFailed } from '../../../domain/media/ffmpeg-failure';
 import { buildLivePlaylist, hlsCodecsOf, type LiveSegment, type MasterEntry } from '../../../domain/media/hls';
 import { AUDIO_KBPS, planLadder, planSprite, SMALLEST_RUNG_KBPS } from '../../../domain/media/ladder';
 import { LIVE_LADDER_MIN_SPEED, LIVE_LADDER_NICENESS, RealtimeMeter, thumbnailSecondsIn } from '../../../domain/media/live-ladder';
@@ -60,6 +61,8 @@ export class LadderFollower {
   private renditions: FollowedRendition[] | null = null;
   private readonly taken = new Set<string>();
   private inputEnded = false;
+  /** Cancels the low-priority run under way. */
+  private running: AbortController | null = null;
   private listed = false;
   private readonly inputDir: string;
   private readonly outDir: string;
@@ -102,9 +105,14 @@ export class LadderFollower {
       .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
   }
 
-  /** The class is over: segments taken from now on are made whatever the speed, since nothing live waits on them. */
+  /**
+   * The class is over: its own encoder has ended and its recording waits on the last runs, so they go at normal
+   * priority (a run under way at low priority starts again at normal), whatever their pace.
+   */
   endOfInput(): void {
+    if (this.inputEnded) return;
     this.inputEnded = true;
+    this.running?.abort();
   }
 
   stop(reason: string): void {
@@ -116,7 +124,7 @@ export class LadderFollower {
 
   /** Waits for the queued segments; what was made, or why the pipeline must make it. */
   async finish(): Promise<LadderOutcome> {
-    this.inputEnded = true;
+    this.endOfInput();
     await this.chain;
     await rm(this.inputDir, { recursive: true, force: true });
     if (this.stoppedReason) return { kind: 'stopped', reason: this.stoppedReason };
@@ -166,8 +174,7 @@ export class LadderFollower {
       audioFile: audio ? fileOf(audio) : null,
       thumbnails: { pattern: path.join(this.thumbnailsDir, '%05d.png'), startSeconds: seg.startSeconds, first, count, tile: planSprite(1) },
     });
-    // Once the class is over its own encoder has ended, and its recording waits on these last runs.
-    if (args) await this.deps.ffmpeg.run(args, { niceness: judged ? LIVE_LADDER_NICENESS : 0, timeoutMs: SEGMENT_RUN_TIMEOUT_MS });
+    const restarted = args ? await this.run(args, judged && !this.inputEnded) : false;
     await rm(input, { force: true });
     let probing = 0;
     const layout = recordingLayout(this.recordingId);
@@ -185,16 +192,39 @@ export class LadderFollower {
     }
     // The one-off probes of the first segment are not the follower's pace.
     const wallSeconds = (Date.now() - started - probing) / 1000;
-    this.meter.add(seg.durationSeconds, wallSeconds);
-    this.deps.onFfmpegRun?.('live-ladder', seg.durationSeconds, wallSeconds);
+    if (!restarted) {
+      this.meter.add(seg.durationSeconds, wallSeconds);
+      this.deps.onFfmpegRun?.('live-ladder', seg.durationSeconds, wallSeconds);
+    }
     if (!this.listed) {
       this.listed = true;
       await this.deps.onRenditionsChanged();
     }
     const speed = this.meter.speed();
     this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - started) / 1000, speed }, 'live ladder segment made');
-    if (judged && this.meter.tooSlow() && speed !== null) {
+    // Only while the class is live: afterwards nothing waits on the pace, and stopping would waste what was made.
+    if (judged && !this.inputEnded && this.meter.tooSlow() && speed !== null) {
       this.stop(`the live ladder fell behind real time (${speed.toFixed(2)}× where ${LIVE_LADDER_MIN_SPEED}× is needed)`);
+    }
+  }
+
+  /** One segment's run: at low priority while the class is live; returns whether it had to start again at normal. */
+  private async run(args: string[], lowPriority: boolean): Promise<boolean> {
+    if (!lowPriority) {
+      await this.deps.ffmpeg.run(args, { timeoutMs: SEGMENT_RUN_TIMEOUT_MS });
+      return false;
+    }
+    const controller = new AbortController();
+    this.running = controller;
+    try {
+      await this.deps.ffmpeg.run(args, { niceness: LIVE_LADDER_NICENESS, timeoutMs: SEGMENT_RUN_TIMEOUT_MS, signal: controller.signal });
+      return false;
+    } catch (err) {
+      if (!(err instanceof FfmpegFailed && err.kind === 'aborted' && this.inputEnded)) throw err;
+      await this.deps.ffmpeg.run(args, { timeoutMs: SEGMENT_RUN_TIMEOUT_MS });
+      return true;
+    } finally {
+      this.running = null;
     }
   }
 }
