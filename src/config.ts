@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { LIVE_LADDER_MODES, type LiveLadderMode } from './domain/media/live-ladder';
 
 const booleanFlag = z
   .enum(['0', '1', 'true', 'false', 'yes', 'no'])
@@ -96,6 +97,8 @@ const EnvSchema = z.object({
   AULA_MEDIA_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
   AULA_LIVE_QUALITY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** `full`: a native class's whole ladder, images and download are made while it runs; `top`: its top rung only. */
+  AULA_LIVE_LADDER: z.enum(LIVE_LADDER_MODES).default('full'),
   AULA_ICE_SERVERS: iceServerList,
   AULA_ICE_ANNOUNCED_ADDRESS: z
     .string()
@@ -178,6 +181,8 @@ export interface AppConfig {
   liveGraceSeconds: number;
   /** How often each live participant's connection quality is sampled for attendance. */
   liveQualitySeconds: number;
+  /** What a native class's recorder makes while the class runs: every rendition (`full`) or the top one (`top`). */
+  liveLadder: LiveLadderMode;
   /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
   ice: {
     servers: IceServerConfig[];
@@ -267,6 +272,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mediaCacheBytes: e.AULA_MEDIA_CACHE_MB * 1024 * 1024,
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     liveQualitySeconds: e.AULA_LIVE_QUALITY_SECONDS,
+    liveLadder: e.AULA_LIVE_LADDER,
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },

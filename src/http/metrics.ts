@@ -34,7 +34,7 @@ export function createHttpMetrics(sources?: StateSources) {
   const webhookRefused = new Counter({ name: 'aula_webhook_deliveries_refused_total', help: 'Provider webhook deliveries refused, by provider and reason', labelNames: ['provider', 'reason'] as const, registers });
   const ffmpegRealtime = new Histogram({
     name: 'aula_ffmpeg_realtime_factor',
-    help: 'Seconds of media per second of FFmpeg work, by pipeline stage',
+    help: 'Seconds of media per second of FFmpeg work, by pipeline stage (live-ladder: the runs beside a native class encoder)',
     labelNames: ['stage'] as const,
     buckets: [0.5, 1, 2, 3, 5, 8, 13, 20, 50, 100, 500],
     registers,

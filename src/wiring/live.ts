@@ -16,7 +16,8 @@ import type { Viewing } from './viewing';
 export function wireLiveRecorder(f: Foundation, classes: Pick<Classes, 'recordings'>): LiveRecorder {
   return createLiveRecorder({
     storage: f.storage, recordings: classes.recordings, recordingsRepo: f.recordingsRepo, ffmpeg: ffmpegRunner, probe: probeMedia, readJournal: readJsonLines,
-    workDir: path.join(f.config.dataDir, 'live', 'recordings'), logger: f.logger, soleProcess: f.soleProcess,
+    workDir: path.join(f.config.dataDir, 'live', 'recordings'), logger: f.logger, soleProcess: f.soleProcess, ladder: f.config.liveLadder,
+    onFfmpegRun: (stage, media, wall) => f.metrics.ffmpegRun(stage, media, wall),
   });
 }
 

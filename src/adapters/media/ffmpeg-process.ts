@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { FfmpegFailed } from '../../domain/media/ffmpeg-failure';
 
 export { FfmpegFailed, type FfmpegFailureKind } from '../../domain/media/ffmpeg-failure';
@@ -9,6 +10,8 @@ export interface RunFfmpegOptions {
   /** Called with the output position in seconds while `-progress pipe:1` is among the args. */
   onProgress?: ((outTimeSeconds: number) => void) | undefined;
   binary?: 'ffmpeg' | 'ffprobe' | undefined;
+  /** CPU niceness of the process (0–19): work that must never slow down a live encoder runs at a higher one. */
+  niceness?: number | undefined;
 }
 
 export interface FfmpegResult {
@@ -51,6 +54,14 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
       return;
     }
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Set at once, before FFmpeg starts its encoder threads: they inherit it.
+    if (opts.niceness && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, opts.niceness);
+      } catch {
+        // gone already, or not permitted: it runs at normal priority
+      }
+    }
     let stderrTail = '';
     let stdout = '';
     let stdoutBytes = 0;

@@ -59,6 +59,10 @@ export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recor
      */
     async finishLive(id: string, actor: Actor, reason: string, live: {
       media: RecordingMedia; metadata: RecordingMetadata; sourceKey: string; sourceSize: number; chatKey: string | null; endedAt: string;
+      /** Every output is there: nothing is left for the pipeline. */
+      complete?: boolean | undefined;
+      /** Why it is ready, as its history tells it. */
+      readyReason?: string | undefined;
     }) {
       const rec = await mustGet(id);
       if (rec.status === 'recording') {
@@ -66,7 +70,9 @@ export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recor
       }
       if (live.chatKey) await recordings.updateProcessing(id, { chatKey: live.chatKey, now: isoNow(clock) });
       // A recording stopped before its media arrived (a provider's egress) is already processing: it gets its source here.
-      return transition(id, { to: 'ready' }, actor, 'live recording playable', { media: live.media, metadata: live.metadata, processingError: null, sourceKey: live.sourceKey, sourceSize: live.sourceSize });
+      return transition(id, { to: 'ready' }, actor, live.readyReason ?? 'live recording playable', {
+        media: live.media, metadata: live.metadata, processingError: null, sourceKey: live.sourceKey, sourceSize: live.sourceSize, ...(live.complete && { progress: { stage: 'done', percent: 100 } }),
+      });
     },
 
     queueLiveProcessing: (id: string) => enqueueProcessing(id),

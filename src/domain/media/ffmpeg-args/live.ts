@@ -3,8 +3,9 @@
  * H.264/AAC HLS rendition while the class goes on. The recordings pipeline's arguments sit beside these in ./vod.ts.
  */
 import path from 'node:path';
-import { SEGMENT_SECONDS } from '../ladder';
+import { SEGMENT_SECONDS, type SpritePlan } from '../ladder';
 import { SEGMENT_PATTERN, VARIANT_PLAYLIST } from '../recording-layout';
+import { tileFilter } from './vod';
 
 export interface LiveEncodeOptions {
   hlsDir: string;
@@ -63,4 +64,58 @@ export function buildLiveEncodeArgs(o: LiveEncodeOptions): string[] {
     '-hls_segment_filename', path.join(o.hlsDir, SEGMENT_PATTERN),
     path.join(o.hlsDir, VARIANT_PLAYLIST),
   ];
+}
+
+export interface LadderSegmentRung {
+  file: string;
+  width: number;
+  height: number;
+  videoKbps: number;
+}
+
+export interface LadderSegmentInput {
+  /** One finished segment of the top rung (H.264/AAC MPEG-TS). */
+  input: string;
+  /** Lower rungs to make from it, each one MPEG-TS segment with the top rung's audio. */
+  rungs: readonly LadderSegmentRung[];
+  /** The audio-only segment; null when the recording has no audio rendition. */
+  audioFile: string | null;
+  /**
+   * Thumbnails of the whole seconds in this segment, numbered by their second (pattern like `dir/%05d.png`):
+   * the segment starts `startSeconds` into the recording, its first whole second is `first`.
+   */
+  thumbnails: { pattern: string; startSeconds: number; first: number; count: number; tile: Pick<SpritePlan, 'tileWidth' | 'tileHeight'> } | null;
+}
+
+/**
+ * One top-rung segment → the same-numbered segment of each lower rung, the audio-only segment and the thumbnails
+ * of its seconds, in one run. Timestamps are kept as they are (-copyts, encoder time base of the input, no mux
+ * delay), so segments line up across renditions; each starts on a keyframe and has no B-frames, so a player can
+ * switch rendition at any segment. Audio is copied: every rendition carries the same samples. Null: nothing to make.
+ */
+export function buildLadderSegmentArgs(o: LadderSegmentInput): string[] | null {
+  const thumbs = o.thumbnails && o.thumbnails.count > 0 ? o.thumbnails : null;
+  const branches = o.rungs.length + (thumbs ? 1 : 0);
+  if (branches === 0 && !o.audioFile) return null;
+  const filters: string[] = [];
+  if (branches === 1) filters.push('[0:v:0]null[s0]');
+  else if (branches > 1) filters.push(`[0:v:0]split=${branches}${Array.from({ length: branches }, (_, i) => `[s${i}]`).join('')}`);
+  o.rungs.forEach((r, i) => filters.push(`[s${i}]scale=${r.width}:${r.height},setsar=1,format=yuv420p[v${i}]`));
+  // Recording time from the segment's start, so the fps filter lands on whole seconds of the recording.
+  if (thumbs) filters.push(`[s${o.rungs.length}]setpts=PTS-STARTPTS+${thumbs.startSeconds.toFixed(6)}/TB,fps=1:round=up,${tileFilter(thumbs.tile)}[thumbs]`);
+
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-y', '-copyts', '-i', o.input];
+  if (filters.length > 0) args.push('-filter_complex', filters.join(';'));
+  const ts = ['-muxdelay', '0', '-muxpreload', '0', '-f', 'mpegts'];
+  o.rungs.forEach((r, i) => {
+    args.push(
+      '-map', `[v${i}]`, '-map', '0:a:0?',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', '-bf', '0', '-g', '100000', '-enc_time_base:v', '-1',
+      '-b:v', `${r.videoKbps}k`, '-maxrate', `${Math.round(r.videoKbps * 1.07)}k`, '-bufsize', `${Math.round(r.videoKbps * 1.5)}k`,
+      '-c:a', 'copy', ...ts, r.file,
+    );
+  });
+  if (o.audioFile) args.push('-map', '0:a:0', '-c:a', 'copy', ...ts, o.audioFile);
+  if (thumbs) args.push('-map', '[thumbs]', '-frames:v', String(thumbs.count), '-start_number', String(thumbs.first), '-f', 'image2', thumbs.pattern);
+  return args;
 }

@@ -33,10 +33,14 @@ export function buildCopyRenditionArgs(input: string, outDir: string): string[] 
   ];
 }
 
-function thumbnailFilter(p: SpritePlan): string {
+/** One sprite tile from a frame: letterboxed rather than stretched, so 4:3 slides and portrait phones keep their shape. */
+export function tileFilter(p: Pick<SpritePlan, 'tileWidth' | 'tileHeight'>): string {
   const { tileWidth: w, tileHeight: h } = p;
-  // Letterboxed rather than stretched, so 4:3 slides and portrait phones keep their shape.
-  return `fps=1/${p.intervalSeconds},scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+  return `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
+}
+
+function thumbnailFilter(p: SpritePlan): string {
+  return `fps=1/${p.intervalSeconds},${tileFilter(p)}`;
 }
 
 export interface LadderArgsInput {

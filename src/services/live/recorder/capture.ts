@@ -10,7 +10,11 @@ import type { ChatMessage, RecordableRoom, RoomTrack } from '../../live-room';
 import { appendSegment, captureFiles, captureKeys, copyForUpload, probeSegment, type CaptureFiles } from './capture-files';
 import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, LATENCY_MS, type QueuedBlock, SCREEN_TRACK, TICK_MS, VideoChannel } from './channels';
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
+import { type LadderOutcome, LadderFollower } from './ladder-follower';
 import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
+
+/** Why a capture leaves the other renditions to the pipeline when its ladder is turned off. */
+export const LADDER_OFF_REASON = 'the live ladder is turned off (AULA_LIVE_LADDER=top)';
 
 /**
  * One recording being captured: the room's frames go through the channels into a live Matroska stream on the
@@ -36,6 +40,8 @@ export class Capture {
   private inputEnded = false;
   private backlogWarned = false;
   private readonly roomListeners: Array<() => void> = [];
+  /** Makes the lower rungs, the audio rendition and the thumbnails beside the encoder; null when turned off. */
+  private readonly follower: LadderFollower | null;
   readonly log: Logger;
   stopping: Promise<RecordingRecord> | null = null;
 
@@ -53,6 +59,10 @@ export class Capture {
     this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, meta.t0, emit));
 
     this.files = captureFiles(dir);
+    this.follower = deps.ladder === 'top' ? null : new LadderFollower(dir, meta.recordingId, {
+      ffmpeg: deps.ffmpeg, storage: deps.storage, probe: deps.probe, log: this.log, onFfmpegRun: deps.onFfmpegRun,
+      onRenditionsChanged: () => this.putMaster(true),
+    });
     const args = buildLiveEncodeArgs({ hlsDir: this.files.hlsDir, audioInputs: AUDIO_SLOTS, ...options });
     // Not killed when Aula exits: its stdin closes with Aula, it reads EOF, writes the last segment and ends by
     // itself, and the next start makes that segment part of the recording.
@@ -164,6 +174,9 @@ export class Capture {
     for (const seg of listed.slice(this.uploaded.length)) {
       if (!SEGMENT_FILE.test(seg.uri)) continue;
       if (!this.probed) this.probed = await probeSegment(this.deps.probe, this.files.segment(seg.uri), this.log);
+      const startSeconds = this.uploaded.reduce((sum, s) => sum + s.durationSeconds, 0);
+      // Before the upload, which moves the file away.
+      await this.follower?.take(this.files.segment(seg.uri), { uri: seg.uri, durationSeconds: seg.durationSeconds, startSeconds });
       const line = await appendSegment(this.files, seg.uri, seg.durationSeconds, this.sourceBytes, this.keys.segment(seg.uri), this.deps.storage);
       this.sourceBytes = line.sourceBytes;
       this.uploaded.push(line);
@@ -183,11 +196,14 @@ export class Capture {
   private masterWritten = false;
   /** Codecs and size of the first segment, for the master playlist. */
   probed: ProbedRendition | null = null;
-  private async putMaster(): Promise<void> {
-    if (this.masterWritten) return;
+  /** The live master: the top rung from its first segment; the followed renditions once each has one. */
+  private async putMaster(again = false): Promise<void> {
+    if (this.masterWritten && !again) return;
+    if (!this.masterWritten && again) return;
     this.masterWritten = true;
     const p = this.probed ?? { codecs: DEFAULT_CODECS, width: this.meta.width, height: this.meta.height };
-    await this.deps.storage.putBuffer(this.keys.master, buildMasterPlaylist([{ uri: renditionUri(this.meta.rendition), bandwidth: this.options.maxKbps * 1000, averageBandwidth: this.options.maxKbps * 800, width: p.width, height: p.height, codecs: p.codecs }]), CONTENT_TYPES.m3u8);
+    const top = { uri: renditionUri(this.meta.rendition), bandwidth: this.options.maxKbps * 1000, averageBandwidth: this.options.maxKbps * 800, width: p.width, height: p.height, codecs: p.codecs };
+    await this.deps.storage.putBuffer(this.keys.master, buildMasterPlaylist([top, ...(this.follower?.liveEntries() ?? [])]), CONTENT_TYPES.m3u8);
   }
 
   get keys() {
@@ -196,9 +212,13 @@ export class Capture {
 
   // ---------------------------------------------------------------- ending
 
-  /** Ends the input at `now`, lets FFmpeg finish the last segment, uploads everything; returns what was captured. */
-  async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean }> {
+  /**
+   * Ends the input at `now`, lets FFmpeg finish the last segment, uploads everything, lets the ladder finish its
+   * last segments; returns what was captured.
+   */
+  async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean; ladder: Promise<LadderOutcome>; ladderLive: boolean }> {
     const endMs = Date.now() - this.meta.t0;
+    this.follower?.endOfInput();
     for (const off of this.roomListeners.splice(0)) off();
     clearInterval(this.ticker);
     for (const c of [this.camera, this.screen]) c.tick(endMs, Date.now());
@@ -214,7 +234,17 @@ export class Capture {
     if (code !== 0) this.log.warn({ code, signal, stderr: this.encoder.stderrTail().slice(-2_000) }, 'the live encoder ended with an error; keeping what it wrote');
     await this.uploading.catch(() => undefined);
     await this.uploadNewSegments(true);
-    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0 };
+    const encoderDone = Date.now();
+    this.log.info({ encoderSeconds: (encoderDone - this.meta.t0 - endMs) / 1000 }, 'the live encoder finished');
+    // The follower's last segments are left running: what needs only the top rung is made meanwhile.
+    const ladder: Promise<LadderOutcome> = this.follower
+      ? this.follower.finish().then((outcome) => {
+        this.log.info({ ladderSeconds: (Date.now() - encoderDone) / 1000, ladder: outcome.kind }, 'the live ladder finished');
+        return outcome;
+      })
+      : Promise.resolve({ kind: 'stopped', reason: LADDER_OFF_REASON });
+    const ladderLive = this.follower !== null && this.follower.stopped === null;
+    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0, ladder, ladderLive };
   }
 
   kill(): void {

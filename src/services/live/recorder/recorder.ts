@@ -6,6 +6,7 @@ import type { RecordableRoom } from '../../live-room';
 import type { Actor } from '../../recordings';
 import { Capture } from './capture';
 import { captureFiles, captureKeys, exists } from './capture-files';
+import { finishLadder } from './ladder-finish';
 import { publishFinal } from './publish';
 import { recoverOne } from './recovery';
 import { type CaptureMeta, DEFAULT_OPTIONS, type LiveRecorder, type LiveRecorderDeps, type LiveRecorderOptions } from './types';
@@ -116,16 +117,25 @@ class LiveRecorderService implements LiveRecorder {
   private async finishCapture(capture: Capture, actor: Actor, reason: string): Promise<RecordingRecord> {
     const started = Date.now();
     const { recordingId } = capture.meta;
-    const { segments, endedAt } = await capture.end();
+    const { segments, endedAt, ladder, ladderLive } = await capture.end();
     this.captures.delete(recordingId);
     if (segments.length === 0) {
+      await ladder;
       capture.log.warn('the live encoder produced nothing; the recording is handed to processing without media');
       return this.deps.recordings.stop(actor, recordingId, reason);
     }
     const files = captureFiles(capture.dir);
+    const outputs = ladderLive
+      ? await finishLadder(this.deps, {
+        recordingId, dir: capture.dir, durationSeconds: segments.reduce((sum, s) => sum + s.durationSeconds, 0), topSegmentCount: segments.length,
+        ladder, sourcePath: files.source, chatPath: files.chat, log: capture.log,
+      })
+      : null;
+    const outcome = await ladder;
     const rec = await publishFinal(this.deps, this.options, {
       recordingId, rendition: capture.meta.rendition, segments, sourcePath: files.source, chatPath: files.chat,
       chatAlreadyStored: false, probed: capture.probed, endedAt, actor, reason, log: capture.log,
+      ladder: outcome.kind === 'complete' ? outputs : null, ladderNote: outcome.kind === 'stopped' ? outcome.reason : null,
     });
     await rm(capture.dir, { recursive: true, force: true });
     capture.log.info({ secondsToPlayable: (Date.now() - started) / 1000 }, 'live recording finished');

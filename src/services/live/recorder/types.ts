@@ -6,6 +6,7 @@ import type { ProbeMedia } from '../../../adapters/media/ffprobe';
 import type { MediaStorage } from '../../../adapters/storage/media-storage';
 import type { LiveEncodeOptions } from '../../../domain/media/ffmpeg-args/live';
 import type { LiveSegment } from '../../../domain/media/hls';
+import type { LiveLadderMode } from '../../../domain/media/live-ladder';
 import type { RoomRecorderPort } from '../../live-room';
 import type { LiveCapture, RecordingService } from '../../recordings';
 
@@ -18,8 +19,8 @@ export interface LiveRecorderDeps {
   storage: MediaStorage;
   recordings: Pick<RecordingService, 'finishLive' | 'queueLiveProcessing' | 'stop'>;
   recordingsRepo: Pick<RecordingRepository, 'get' | 'list'>;
-  /** Starts the live encoder of each capture. */
-  ffmpeg: Pick<FfmpegRunner, 'start'>;
+  /** Starts the live encoder of each capture; runs the live ladder's short steps. */
+  ffmpeg: Pick<FfmpegRunner, 'start' | 'run'>;
   /** Reads a first segment's codecs and size for the master playlist. */
   probe: ProbeMedia;
   /** Reads a capture's segment journal after a crash. */
@@ -30,6 +31,10 @@ export interface LiveRecorderDeps {
   /** Only this process records (SQLite): an unfinished capture at start belongs to a process that died. */
   soleProcess: boolean;
   options?: Partial<LiveRecorderOptions> | undefined;
+  /** `full` (default): the whole ladder, images and download made during the class; `top`: the top rung only. */
+  ladder?: LiveLadderMode | undefined;
+  /** Told the pace of each live ladder run (stage `live-ladder`): media and wall seconds, for the realtime-factor metric. */
+  onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
 }
 
 export interface LiveRecorder extends RoomRecorderPort, LiveCapture {
