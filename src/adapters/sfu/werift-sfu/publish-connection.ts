@@ -3,9 +3,12 @@ import type { Logger } from 'pino';
 import { type MediaStreamTrack, type PeerConfig, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { MediaKind, PeerConnectionState, PeerStats, PublishedTrack, SessionDescription, SfuPeerEvents, TrackSource } from '../sfu';
 import { randomInt } from 'node:crypto';
-import { localDescription, num, waitForGathering } from './config';
+import { localDescription, num, waitForGathering, withVideoStartBitrate } from './config';
 import { WeriftTrack } from './track';
 import { TransportFeedback } from './transport-feedback';
+
+/** Where a publisher's send estimate starts: a 720p camera at full size (Chromium's own start is 300). */
+const START_BITRATE_KBPS = 1_500;
 
 /** The connection a client offers: its camera, microphone and screen arrive here as tracks. */
 export class PublishConnection {
@@ -54,7 +57,8 @@ export class PublishConnection {
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await waitForGathering(this.pc);
     this.setSources(sources);
-    return localDescription(this.pc, 'publish', this.log);
+    const answer = localDescription(this.pc, 'publish', this.log);
+    return { type: answer.type, sdp: withVideoStartBitrate(answer.sdp, START_BITRATE_KBPS) };
   }
 
   setSources(sources: Readonly<Record<string, TrackSource | null>>): void {
