@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
@@ -6,8 +8,84 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './support/browser';
 import { makeFlashBeepMedia } from './support/fake-capture';
+import { waitFor } from './support/wait';
 
 type School = Awaited<ReturnType<typeof seedSchool>>;
+const run = promisify(execFile);
+
+interface Rec {
+  id: string;
+  status: string;
+  startedAt?: string;
+}
+
+/**
+ * The screen a test shares: a canvas in the instructor's page in place of getDisplayMedia, so the test decides
+ * what is on it. Moving: a box sweeps the top left and a counter changes every frame. Static: one slide drawn
+ * once (Chromium then sends a frame now and then). `resize` changes the shared window's size mid-way.
+ */
+function shareableCanvas(): void {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1280;
+  canvas.height = 720;
+  let phase: 'moving' | 'static' = 'moving';
+  let n = 0;
+  const g = canvas.getContext('2d')!;
+  const paint = () => {
+    g.fillStyle = '#1010e0';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.fillStyle = '#ffffff';
+    g.font = '48px sans-serif';
+    if (phase === 'static') {
+      g.fillText('A static slide: the recording keeps it', 40, 120);
+      return;
+    }
+    n++;
+    g.fillRect(40 + ((n * 12) % 600), 60, 120, 120);
+    g.fillText(`frame ${n}`, 40, 260);
+  };
+  paint();
+  setInterval(() => {
+    if (phase === 'moving') paint();
+  }, 40);
+  const share = {
+    set(next: 'moving' | 'static') {
+      phase = next;
+      paint();
+    },
+    resize(width: number, height: number) {
+      canvas.width = width;
+      canvas.height = height;
+      paint();
+    },
+  };
+  (window as unknown as { testShare: typeof share }).testShare = share;
+  navigator.mediaDevices.getDisplayMedia = async () => {
+    const stream = canvas.captureStream(25);
+    for (const track of stream.getVideoTracks()) track.contentHint = 'detail';
+    return stream;
+  };
+}
+
+async function setShare(page: Page, phase: 'moving' | 'static'): Promise<void> {
+  await page.evaluate((p) => (window as unknown as { testShare: { set(p: string): void } }).testShare.set(p), phase);
+}
+
+/** Frozen stretches (start, duration in s) of a region of a recording between two instants, by FFmpeg's freezedetect. */
+async function freezes(url: string, crop: string, from: number, to: number): Promise<Array<{ start: number; duration: number }>> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-ss', String(from), '-t', String(to - from), '-i', url, '-an', '-vf', `${crop},freezedetect=n=-50dB:d=2`, '-f', 'null', '-'], { timeout: 120_000 });
+  const out: Array<{ start: number; duration: number }> = [];
+  for (const m of stderr.matchAll(/freeze_start: ([\d.]+)[\s\S]*?freeze_duration: ([\d.]+)/g)) out.push({ start: from + Number(m[1]), duration: Number(m[2]) });
+  const open = /freeze_start: ([\d.]+)(?![\s\S]*freeze_end)/.exec(stderr);
+  if (open && !out.some((f) => Math.abs(f.start - from - Number(open[1])) < 0.01)) out.push({ start: from + Number(open[1]), duration: to - from - Number(open[1]) });
+  return out;
+}
+
+/** Mean chroma U of a region of the frame at `at` s: the shared canvas is strongly blue (U far above 128). */
+async function blueOf(url: string, at: number, crop: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-ss', String(at), '-i', url, '-frames:v', '1', '-vf', `${crop},signalstats,metadata=print:key=lavfi.signalstats.UAVG`, '-f', 'null', '-'], { timeout: 60_000 });
+  return Number(/lavfi\.signalstats\.UAVG=([\d.]+)/.exec(stderr)?.[1] ?? 'NaN');
+}
 
 interface SentVideo {
   source: 'camera' | 'screen';
@@ -27,7 +105,7 @@ async function sentVideo(page: Page): Promise<{ tracks: SentVideo[]; estimate: n
     for (const t of pc.getTransceivers()) {
       const track = t.sender.track;
       if (!t.mid || track?.kind !== 'video') continue;
-      sourceByMid.set(t.mid, 'displaySurface' in track.getSettings() ? 'screen' : 'camera');
+      sourceByMid.set(t.mid, 'displaySurface' in track.getSettings() || track.contentHint === 'detail' ? 'screen' : 'camera');
     }
     const report = await pc.getStats();
     report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; framesEncoded?: number; frameWidth?: number; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
@@ -117,4 +195,84 @@ describe('native room media quality in Chromium', () => {
     expect(best.cameraWidth).toBeGreaterThanOrEqual(640);
     for (const page of [host, student]) await page.close();
   }, 90_000);
+
+  it('a shared screen is recorded as clean as it moves, from the first second when the recording starts during the share, through a static slide and a resize; and when the share starts during the recording', async () => {
+    const { classId, host } = await startNativeClass(t, school, chrome, 'Shared screen class');
+    await host.evaluate(shareableCanvas);
+    const recordings = async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items;
+    const screenSending = async () => (await sentVideo(host)).tracks.some((x) => x.source === 'screen' && x.framesEncoded > 10);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const startRecording = async (): Promise<{ id: string; t0: number }> => {
+      const before = new Set((await recordings()).map((r) => r.id));
+      await host.click('#record-toggle');
+      const rec = await waitFor('a new recording', async () => (await recordings()).find((r) => !before.has(r.id) && r.startedAt));
+      return { id: rec.id, t0: Date.parse(rec.startedAt!) };
+    };
+    const stopRecording = async (id: string): Promise<string> => {
+      await host.click('#record-toggle');
+      await waitFor('the recording to be ready', async () => (await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).body.status === 'ready', 60_000, 250);
+      return (await t.api<{ hls: string }>('GET', `/api/v1/recordings/${id}/playback`)).body.hls;
+    };
+    // Moving 8 s (the window shrinks half-way), a static slide for 8 s, moving again 4 s; instants in recording time.
+    const runShare = async (t0: number) => {
+      const at = () => (Date.now() - t0) / 1000;
+      const moving1 = [at(), 0];
+      await sleep(4_000);
+      await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(960, 540));
+      await sleep(4_000);
+      moving1[1] = at();
+      await setShare(host, 'static');
+      const still = [at(), 0];
+      await sleep(8_000);
+      still[1] = at();
+      await setShare(host, 'moving');
+      const moving2 = [at(), 0];
+      await sleep(4_000);
+      moving2[1] = at();
+      return { moving: [moving1, moving2] as Array<[number, number]>, still: still as [number, number] };
+    };
+    const topLeft = 'crop=800:280:0:0';
+
+    // 1. Share first, then record: the share is in the recording from its first second.
+    await host.click('#share-screen');
+    await waitFor('the screen to be sent', screenSending, 20_000);
+    await sleep(3_000);
+    const a = await startRecording();
+    const phasesA = await runShare(a.t0);
+    const hlsA = await stopRecording(a.id);
+
+    // 2. Record first, then share: the share stops, a recording starts, the share starts again.
+    await host.click('#share-screen');
+    await setShare(host, 'moving');
+    await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(1280, 720));
+    const b = await startRecording();
+    await sleep(3_000);
+    const shareFromB = (Date.now() - b.t0) / 1000;
+    await host.click('#share-screen');
+    await waitFor('the screen to be sent again', screenSending, 20_000);
+    const phasesB = await runShare(b.t0);
+    const hlsB = await stopRecording(b.id);
+
+    const report: string[] = [];
+    for (const [name, hls, phases] of [['share first', hlsA, phasesA], ['record first', hlsB, phasesB]] as const) {
+      for (const [from, to] of phases.moving) {
+        // A second of margin at each end: the recording runs 0.4 s behind, and the change of phase itself.
+        const found = await freezes(hls, topLeft, from + 1, to - 0.5);
+        report.push(`${name}: moving ${from.toFixed(1)}–${to.toFixed(1)} s, frozen stretches over 2 s: ${JSON.stringify(found)}`);
+        expect(found).toEqual([]);
+      }
+      // The static slide stays on screen in the recording, not the full-frame camera.
+      const mid = (phases.still[0] + phases.still[1]) / 2;
+      for (const when of [phases.still[0] + 2, mid, phases.still[1] - 0.5]) expect(await blueOf(hls, when, topLeft)).toBeGreaterThan(180);
+    }
+    // Started during the share, the recording shows it within its first second.
+    const firstSecond = await blueOf(hlsA, 1, topLeft);
+    report.push(`share first: blue at 1 s ${firstSecond.toFixed(0)}`);
+    expect(firstSecond).toBeGreaterThan(180);
+    // Started before the share, the recording shows the camera, then the share once it starts.
+    expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 1), topLeft)).toBeLessThan(170);
+    expect(await blueOf(hlsB, phasesB.moving[0]![0] + 1.5, topLeft)).toBeGreaterThan(180);
+    console.log(report.join('\n'));
+    await host.close();
+  }, 240_000);
 });
