@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchChromium } from './support/browser';
+import { buildReport, feedbackPacket } from '../src/adapters/sfu/werift-sfu/transport-feedback';
 import { makeFlashBeepMedia } from './support/fake-capture';
 import { waitFor } from './support/wait';
 
@@ -90,6 +91,8 @@ async function blueOf(url: string, at: number, crop: string): Promise<number> {
 interface SentVideo {
   source: 'camera' | 'screen';
   bytesSent: number;
+  /** Keyframe requests the publisher got for this source. */
+  pliCount: number;
   framesEncoded: number;
   width: number;
   at: number;
@@ -108,9 +111,9 @@ async function sentVideo(page: Page): Promise<{ tracks: SentVideo[]; estimate: n
       sourceByMid.set(t.mid, 'displaySurface' in track.getSettings() || track.contentHint === 'detail' ? 'screen' : 'camera');
     }
     const report = await pc.getStats();
-    report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; framesEncoded?: number; frameWidth?: number; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
+    report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; pliCount?: number; framesEncoded?: number; frameWidth?: number; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
       if (r.type === 'outbound-rtp' && r.kind === 'video' && r.mid && sourceByMid.has(r.mid)) {
-        out.tracks.push({ source: sourceByMid.get(r.mid)!, bytesSent: r.bytesSent ?? 0, framesEncoded: r.framesEncoded ?? 0, width: r.frameWidth ?? 0, at: r.timestamp });
+        out.tracks.push({ source: sourceByMid.get(r.mid)!, bytesSent: r.bytesSent ?? 0, pliCount: r.pliCount ?? 0, framesEncoded: r.framesEncoded ?? 0, width: r.frameWidth ?? 0, at: r.timestamp });
       } else if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate) {
         out.estimate = Math.max(out.estimate, r.availableOutgoingBitrate);
       }
@@ -146,6 +149,26 @@ async function startNativeClass(t: TestAula, school: School, chrome: Awaited<Ret
   await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
   return { classId: r.body.id, host };
 }
+
+describe('transport-wide congestion feedback', () => {
+  it('reports every sequence number of the connection in order, missing ones as not received, on the 250 µs grid, as one well-formed RTCP packet', () => {
+    // Sequence numbers 65534…65537 wrap at 16 bits; 65536 is missing (a packet of another stream lost).
+    const arrivals = new Map([[65534, 1_000_000], [65535, 1_000_600], [65537, 1_090_000]]);
+    const report = buildReport(arrivals, 65534, 65537)!;
+    expect(report.baseSequence).toBe(65534);
+    expect(report.statuses).toEqual([1, 1, 0, 2]);
+    expect(report.next).toBe(65538);
+    // Deltas in 250 µs units from the reference time (a multiple of 64 ms), the big one as a large delta.
+    expect(report.referenceTime).toBe(Math.floor(1_000_000 / 64_000));
+    expect(report.deltas[0]).toBe(Math.round((1_000_000 - report.referenceTime * 64_000) / 250));
+    expect(report.deltas.slice(1)).toEqual([2, 358]);
+    const bytes = feedbackPacket(report, 1, 2, 7).serialize();
+    expect(bytes.length % 4).toBe(0);
+    expect(bytes.readUInt16BE(2)).toBe(bytes.length / 4 - 1);
+    expect(bytes[1]).toBe(205);
+    expect(bytes[0]! & 0x1f).toBe(15);
+  });
+});
 
 describe('native room media quality in Chromium', () => {
   let t: TestAula;
@@ -223,8 +246,12 @@ describe('native room media quality in Chromium', () => {
       moving1[1] = at();
       await setShare(host, 'static');
       const still = [at(), 0];
+      const plis = async () => (await sentVideo(host)).tracks.find((x) => x.source === 'screen')?.pliCount ?? 0;
+      const plisBefore = await plis();
       await sleep(8_000);
       still[1] = at();
+      // A static slide costs no stream of keyframes: the recording holds the picture it has.
+      staticKeyframeRequests.push((await plis()) - plisBefore);
       await setShare(host, 'moving');
       const moving2 = [at(), 0];
       await sleep(4_000);
@@ -232,6 +259,7 @@ describe('native room media quality in Chromium', () => {
       return { moving: [moving1, moving2] as Array<[number, number]>, still: still as [number, number] };
     };
     const topLeft = 'crop=800:280:0:0';
+    const staticKeyframeRequests: number[] = [];
 
     // 1. Share first, then record: the share is in the recording from its first second.
     await host.click('#share-screen');
@@ -272,7 +300,9 @@ describe('native room media quality in Chromium', () => {
     // Started before the share, the recording shows the camera, then the share once it starts.
     expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 1), topLeft)).toBeLessThan(170);
     expect(await blueOf(hlsB, phasesB.moving[0]![0] + 1.5, topLeft)).toBeGreaterThan(180);
+    report.push(`keyframe requests during each 8 s static slide: ${staticKeyframeRequests.join(', ')}`);
     console.log(report.join('\n'));
+    for (const n of staticKeyframeRequests) expect(n).toBeLessThanOrEqual(4);
     await host.close();
   }, 240_000);
 });
