@@ -13,7 +13,10 @@ export const TICK_MS = 40;
 const VIDEO_FILLER_INTERVAL_MS = 100;
 // A picture that stops for this long after a delta frame (a static shared slide sends a frame every second or two)
 // gets a keyframe request, so that a picture held past VIDEO_HOLD_MS is the current one.
-const VIDEO_STALL_MS = 2_000;
+const VIDEO_STALL_MS = 500;
+// While a keyframe is awaited and no frame comes (a source with nothing new to encode cannot answer), the request
+// is repeated this often, not at every tick.
+const VIDEO_REQUEST_INTERVAL_MS = 1_000;
 // Until then nothing is written for it: the encoder keeps showing the last picture it decoded, and waits. Past
 // this the channel writes pictures again so the encoder never waits longer.
 const VIDEO_HOLD_MS = 3_000;
@@ -71,7 +74,7 @@ export abstract class TrackChannel {
  * A picture source: real VP8 frames while its track sends them, black filler frames while no track is attached.
  * A delta frame is never written after a lost one: the channel waits for the keyframe it asks for, and meanwhile
  * writes nothing, so the encoder keeps the last good picture. When frames stop (a static slide, a lost frame whose
- * repair is late) the channel asks for a keyframe after two seconds (unless the last frame was one); past three seconds it writes the last keyframe
+ * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one); past three seconds it writes the last keyframe
  * again, which is the exact current picture when nothing came after it (a static slide) and otherwise the best
  * whole picture there is. A track attached mid-way (a recording started during a share) is not replaced by
  * filler while its first keyframe is on the way.
@@ -87,6 +90,7 @@ export class VideoChannel extends TrackChannel {
   /** When the channel last wrote a frame of its track, or was attached (ms, wall clock). */
   private lastWrite = 0;
   private stallRequested = false;
+  private lastRequest = 0;
 
   protected override onAttach(source: RoomTrack): void {
     this.state = 'waiting';
@@ -140,8 +144,10 @@ export class VideoChannel extends TrackChannel {
     }
     const quiet = now - Math.max(this.lastArrival, this.lastWrite);
     if (quiet < VIDEO_STALL_MS && this.state === 'live') return;
-    if ((!this.stallRequested && !this.keyframeIsLatest) || this.state === 'waiting') {
+    const requestDue = this.state === 'waiting' ? now - this.lastRequest >= VIDEO_REQUEST_INTERVAL_MS : !this.stallRequested && !this.keyframeIsLatest;
+    if (requestDue) {
       this.stallRequested = true;
+      this.lastRequest = now;
       this.source.track.requestKeyframe();
     }
     if (now - this.lastWrite < VIDEO_HOLD_MS) return;
