@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { type PeerConfig, type RTCPeerConnection, useAbsSendTime, useNACK, useOPUS, usePLI, useREMB, useSdesMid, useTransportWideCC, useTWCC, useVP8 } from 'werift';
+import { type PeerConfig, RTCRtpCodecParameters, type RTCPeerConnection, useAbsSendTime, useNACK, useOPUS, usePLI, useREMB, useSdesMid, useTransportWideCC, useTWCC, useVP8 } from 'werift';
 import type { IceServer, SessionDescription } from '../sfu';
 
 export interface WeriftSfuOptions {
@@ -21,6 +21,7 @@ export interface WeriftSfuOptions {
 }
 
 const VIDEO_PT = 96;
+const VIDEO_RTX_PT = 97;
 const AUDIO_PT = 111;
 
 /**
@@ -47,7 +48,12 @@ export function peerConfig(opts: WeriftSfuOptions): Partial<PeerConfig> {
     ...hostCandidateConfig(opts),
     ...(opts.portRange && { icePortRange: opts.portRange }),
     codecs: {
-      video: [useVP8({ payloadType: VIDEO_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB(), useTWCC()] })],
+      // With a retransmission stream Chromium sends its repairs and bandwidth probes there, not as empty packets
+      // inside the picture's own sequence.
+      video: [
+        useVP8({ payloadType: VIDEO_PT, rtcpFeedback: [useNACK(), usePLI(), useREMB(), useTWCC()] }),
+        new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90_000, payloadType: VIDEO_RTX_PT, parameters: `apt=${VIDEO_PT}` }),
+      ],
       audio: [useOPUS({ payloadType: AUDIO_PT })],
     },
     headerExtensions: {
@@ -79,6 +85,34 @@ export function localDescription(pc: RTCPeerConnection, side: 'publish' | 'subsc
   const description: SessionDescription = { type: d.type, sdp: d.sdp };
   if (!description.sdp.includes('a=candidate:')) log.warn({ side }, 'no ICE candidates gathered: the client cannot connect (ICE port range exhausted?)');
   return description;
+}
+
+/**
+ * Chromium starts its send estimate at 300 kb/s and, seeing so little, starts a 720p camera at a quarter of its
+ * size, which it then grows back only slowly. Its `x-google-start-bitrate` codec parameter in the answer to a
+ * publisher starts it where a class needs to be; the transport-wide feedback corrects it within a second where
+ * the path carries less.
+ */
+export function withVideoStartBitrate(sdp: string, kbps: number): string {
+  const lines = sdp.split('\r\n');
+  const out: string[] = [];
+  const vp8 = new Set<string>();
+  for (const line of lines) {
+    const m = /^a=rtpmap:(\d+) VP8\/90000/i.exec(line);
+    if (m) vp8.add(m[1]!);
+  }
+  const withFmtp = new Set(lines.map((l) => /^a=fmtp:(\d+) /.exec(l)?.[1]).filter((pt): pt is string => pt !== undefined && vp8.has(pt)));
+  for (const line of lines) {
+    const fmtp = /^a=fmtp:(\d+) /.exec(line);
+    if (fmtp && vp8.has(fmtp[1]!) && !line.includes('x-google-start-bitrate')) {
+      out.push(`${line};x-google-start-bitrate=${kbps}`);
+      continue;
+    }
+    out.push(line);
+    const rtpmap = /^a=rtpmap:(\d+) VP8\/90000/i.exec(line);
+    if (rtpmap && !withFmtp.has(rtpmap[1]!)) out.push(`a=fmtp:${rtpmap[1]} x-google-start-bitrate=${kbps}`);
+  }
+  return out.join('\r\n');
 }
 
 /** A counter from a werift stats report, 0 when absent. */

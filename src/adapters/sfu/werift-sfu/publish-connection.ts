@@ -2,8 +2,13 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { type MediaStreamTrack, type PeerConfig, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import type { MediaKind, PeerConnectionState, PeerStats, PublishedTrack, SessionDescription, SfuPeerEvents, TrackSource } from '../sfu';
-import { localDescription, num, waitForGathering } from './config';
+import { randomInt } from 'node:crypto';
+import { localDescription, num, waitForGathering, withVideoStartBitrate } from './config';
 import { WeriftTrack } from './track';
+import { TransportFeedback } from './transport-feedback';
+
+/** Where a publisher's send estimate starts: a 720p camera at full size (Chromium's own start is 300). */
+const START_BITRATE_KBPS = 1_500;
 
 /** The connection a client offers: its camera, microphone and screen arrive here as tracks. */
 export class PublishConnection {
@@ -11,6 +16,8 @@ export class PublishConnection {
   private readonly tracks = new Map<string, WeriftTrack>();
   private readonly sources = new Map<string, TrackSource | null>();
   private closed = false;
+  /** Congestion feedback on everything the client sends, so its send estimate follows the real path. */
+  private readonly feedback: TransportFeedback;
 
   constructor(
     private readonly peerId: string,
@@ -20,9 +27,13 @@ export class PublishConnection {
     private readonly log: Logger,
   ) {
     this.pc = new RTCPeerConnection(config);
+    this.feedback = new TransportFeedback(() => this.pc.dtlsTransports[0], randomInt(1, 0xffffffff));
     this.pc.connectionStateChange.subscribe((state) => this.events.emit('connection-state', { side: 'publish', state: state as PeerConnectionState }));
     this.pc.onRemoteTransceiverAdded.subscribe((transceiver) => {
-      transceiver.onTrack.subscribe((remote) => this.onRemoteTrack(remote, transceiver));
+      transceiver.onTrack.subscribe((remote) => {
+        this.feedback.attach(transceiver.receiver, remote.ssrc);
+        this.onRemoteTrack(remote, transceiver);
+      });
     });
   }
 
@@ -46,7 +57,8 @@ export class PublishConnection {
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await waitForGathering(this.pc);
     this.setSources(sources);
-    return localDescription(this.pc, 'publish', this.log);
+    const answer = localDescription(this.pc, 'publish', this.log);
+    return { type: answer.type, sdp: withVideoStartBitrate(answer.sdp, START_BITRATE_KBPS) };
   }
 
   setSources(sources: Readonly<Record<string, TrackSource | null>>): void {
@@ -93,6 +105,7 @@ export class PublishConnection {
   }
 
   close(): Promise<void> {
+    this.feedback.close();
     return this.pc.close();
   }
 }

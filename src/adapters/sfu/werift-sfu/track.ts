@@ -19,6 +19,8 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
   private lastKeyframeRequest = 0;
   private tap: { input(rtp: RtpPacket): void; destroy(): void } | null = null;
   private readonly unsubscribeRtp: () => void;
+  /** RTP timestamp last seen per sequence number: a retransmission that repeats a packet already here is dropped. */
+  private readonly seenTimestamps: Float64Array | null;
 
   constructor(
     readonly peerId: string,
@@ -32,11 +34,18 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
     this.setMaxListeners(0);
     this.id = `${peerId}:${kind}:${++trackCounter}`;
     this.codec = kind === 'video' ? 'vp8' : 'opus';
+    this.seenTimestamps = kind === 'video' ? new Float64Array(0x10000).fill(-1) : null;
     this.unsubscribeRtp = remote.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp)).unSubscribe;
   }
 
   private onRtp(rtp: RtpPacket): void {
     if (!this.forwarding || this.ended) return;
+    if (this.seenTimestamps) {
+      // Chromium probes bandwidth by resending recent packets on the retransmission stream: forward each once.
+      const seq = rtp.header.sequenceNumber;
+      if (this.seenTimestamps[seq] === rtp.header.timestamp) return;
+      this.seenTimestamps[seq] = rtp.header.timestamp;
+    }
     for (const sink of this.sinks) sink(rtp);
     if (this.listenerCount('frame') > 0) {
       this.tap ??= this.createTap();

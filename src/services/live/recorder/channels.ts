@@ -11,8 +11,15 @@ import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media'
 export const LATENCY_MS = 400;
 export const TICK_MS = 40;
 const VIDEO_FILLER_INTERVAL_MS = 100;
-// A picture that stops for this long is held (its last keyframe repeated) until a fresh keyframe arrives.
-const VIDEO_HOLD_MS = 1_000;
+// A picture that stops for this long after a delta frame (a static shared slide sends a frame every second or two)
+// gets a keyframe request, so that a picture held past VIDEO_HOLD_MS is the current one.
+const VIDEO_STALL_MS = 500;
+// While a keyframe is awaited and no frame comes (a source with nothing new to encode cannot answer), the request
+// is repeated this often, not at every tick.
+const VIDEO_REQUEST_INTERVAL_MS = 1_000;
+// Until then nothing is written for it: the encoder keeps showing the last picture it decoded, and waits. Past
+// this the channel writes pictures again so the encoder never waits longer.
+const VIDEO_HOLD_MS = 3_000;
 const AUDIO_STALL_MS = 200;
 const SILENCE_MS = 20;
 export const AUDIO_SLOTS = 4;
@@ -65,32 +72,47 @@ export abstract class TrackChannel {
 
 /**
  * A picture source: real VP8 frames while its track sends them, black filler frames while no track is attached.
- * While a track is attached but its frames stall or one is lost, the channel repeats the track's last keyframe
- * until the keyframe it asks for arrives: the layout stays (a static shared slide sends almost no frames) and no
- * delta frame is ever decoded against a picture that is missing.
+ * A delta frame is never written after a lost one: the channel waits for the keyframe it asks for, and meanwhile
+ * writes nothing, so the encoder keeps the last good picture. When frames stop (a static slide, a lost frame whose
+ * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one); past three seconds it writes the last keyframe
+ * again, which is the exact current picture when nothing came after it (a static slide) and otherwise the best
+ * whole picture there is. A track attached mid-way (a recording started during a share) is not replaced by
+ * filler while its first keyframe is on the way.
  */
 export class VideoChannel extends TrackChannel {
+  /** filler: no track. waiting: a keyframe is needed before anything else is written. live: frames flow. */
   private state: 'filler' | 'waiting' | 'live' = 'filler';
   private lastTs = -1;
   private anchor = 0;
   private lastKeyframe: Buffer | null = null;
+  /** Whether the last frame written is the last keyframe: repeating it then changes nothing for the decoder. */
+  private keyframeIsLatest = false;
+  /** When the channel last wrote a frame of its track, or was attached (ms, wall clock). */
+  private lastWrite = 0;
+  private stallRequested = false;
+  private lastRequest = 0;
 
   protected override onAttach(source: RoomTrack): void {
     this.state = 'waiting';
     this.lastKeyframe = null;
+    this.keyframeIsLatest = false;
+    this.lastWrite = Date.now();
+    this.stallRequested = false;
     source.track.requestKeyframe();
   }
 
   protected override onDetach(): void {
     this.state = 'filler';
     this.lastKeyframe = null;
+    this.keyframeIsLatest = false;
   }
 
   protected onFrame(f: MediaFrame): void {
     const arrival = f.receivedAt - this.t0;
+    this.lastArrival = f.receivedAt;
     if (this.state === 'live' && !f.intact && !f.keyframe) this.state = 'waiting';
     if (this.state !== 'live') {
-      // Decoding can only resume on a keyframe: the decoder's reference is a repeated or filler picture.
+      // Decoding can only resume on a keyframe: a delta frame would decode against a missing picture.
       if (!f.keyframe) {
         this.source?.track.requestKeyframe();
         return;
@@ -98,27 +120,47 @@ export class VideoChannel extends TrackChannel {
       this.state = 'live';
       this.anchor = arrival - f.mediaTimeMs;
     }
+    this.stallRequested = false;
+    this.lastWrite = Date.now();
+    this.keyframeIsLatest = f.keyframe;
     if (f.keyframe) this.lastKeyframe = f.data;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
       ts = arrival;
     }
-    ts = Math.max(ts, this.lastTs + 1);
+    this.write(Math.max(ts, this.lastTs + 1), f.keyframe, f.data);
+  }
+
+  private write(ts: number, keyframe: boolean, data: Buffer): void {
     this.lastTs = ts;
-    this.lastArrival = f.receivedAt;
-    this.emit({ ts, track: this.trackNumber, keyframe: f.keyframe, data: f.data });
+    this.emit({ ts, track: this.trackNumber, keyframe, data });
   }
 
   tick(horizon: number, now: number): void {
-    if (this.state === 'live' && now - this.lastArrival > VIDEO_HOLD_MS) this.state = this.source ? 'waiting' : 'filler';
-    if (this.state === 'live') return;
-    if (this.state === 'waiting') this.source?.track.requestKeyframe();
-    const picture = (this.state === 'waiting' && this.lastKeyframe) || FILLER_VP8_KEYFRAME;
-    for (let ts = this.lastTs < 0 ? 0 : this.lastTs + VIDEO_FILLER_INTERVAL_MS; ts <= horizon; ts += VIDEO_FILLER_INTERVAL_MS) {
-      this.lastTs = ts;
-      this.emit({ ts, track: this.trackNumber, keyframe: true, data: picture });
+    if (this.state === 'filler' || !this.source) {
+      this.repeat(FILLER_VP8_KEYFRAME, horizon);
+      return;
     }
+    const quiet = now - Math.max(this.lastArrival, this.lastWrite);
+    if (quiet < VIDEO_STALL_MS && this.state === 'live') return;
+    const requestDue = this.state === 'waiting' ? now - this.lastRequest >= VIDEO_REQUEST_INTERVAL_MS : !this.stallRequested && !this.keyframeIsLatest;
+    if (requestDue) {
+      this.stallRequested = true;
+      this.lastRequest = now;
+      this.source.track.requestKeyframe();
+    }
+    if (now - this.lastWrite < VIDEO_HOLD_MS) return;
+    // Held too long: write whole pictures so the encoder goes on; a delta frame after them needs a keyframe first.
+    if (!this.keyframeIsLatest) this.state = 'waiting';
+    this.repeat(this.lastKeyframe ?? FILLER_VP8_KEYFRAME, horizon);
+  }
+
+  /** Writes `picture` every 100 ms up to `horizon`, resuming at the present after a hold (already written out). */
+  private repeat(picture: Buffer, horizon: number): void {
+    let ts = this.lastTs < 0 ? 0 : this.lastTs + VIDEO_FILLER_INTERVAL_MS;
+    if (this.lastTs >= 0 && ts < horizon - VIDEO_FILLER_INTERVAL_MS) ts = horizon;
+    for (; ts <= horizon; ts += VIDEO_FILLER_INTERVAL_MS) this.write(ts, true, picture);
   }
 }
 

@@ -1,0 +1,309 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedSchool, startAula, type TestAula } from './support/aula';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launchChromium } from './support/browser';
+import { buildReport, feedbackPacket } from '../src/adapters/sfu/werift-sfu/transport-feedback';
+import { makeFlashBeepMedia } from './support/fake-capture';
+import { waitFor } from './support/wait';
+
+type School = Awaited<ReturnType<typeof seedSchool>>;
+const run = promisify(execFile);
+
+interface Rec {
+  id: string;
+  status: string;
+  startedAt?: string;
+}
+
+/**
+ * The screen a test shares: a canvas in the instructor's page in place of getDisplayMedia, so the test decides
+ * what is on it. Moving: a box sweeps the top left and a counter changes every frame. Static: one slide drawn
+ * once (Chromium then sends a frame now and then). `resize` changes the shared window's size mid-way.
+ */
+function shareableCanvas(): void {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1280;
+  canvas.height = 720;
+  let phase: 'moving' | 'static' = 'moving';
+  let n = 0;
+  const g = canvas.getContext('2d')!;
+  const paint = () => {
+    g.fillStyle = '#1010e0';
+    g.fillRect(0, 0, canvas.width, canvas.height);
+    g.fillStyle = '#ffffff';
+    g.font = '48px sans-serif';
+    if (phase === 'static') {
+      g.fillText('A static slide: the recording keeps it', 40, 120);
+      return;
+    }
+    n++;
+    g.fillRect(40 + ((n * 12) % 600), 60, 120, 120);
+    g.fillText(`frame ${n}`, 40, 260);
+  };
+  paint();
+  setInterval(() => {
+    if (phase === 'moving') paint();
+  }, 40);
+  const share = {
+    set(next: 'moving' | 'static') {
+      phase = next;
+      paint();
+    },
+    resize(width: number, height: number) {
+      canvas.width = width;
+      canvas.height = height;
+      paint();
+    },
+  };
+  (window as unknown as { testShare: typeof share }).testShare = share;
+  navigator.mediaDevices.getDisplayMedia = async () => {
+    const stream = canvas.captureStream(25);
+    for (const track of stream.getVideoTracks()) track.contentHint = 'detail';
+    return stream;
+  };
+}
+
+async function setShare(page: Page, phase: 'moving' | 'static'): Promise<void> {
+  await page.evaluate((p) => (window as unknown as { testShare: { set(p: string): void } }).testShare.set(p), phase);
+}
+
+/** Frozen stretches (start, duration in s) of a region of a recording between two instants, by FFmpeg's freezedetect. */
+async function freezes(url: string, crop: string, from: number, to: number): Promise<Array<{ start: number; duration: number }>> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-ss', String(from), '-t', String(to - from), '-i', url, '-an', '-vf', `${crop},freezedetect=n=-50dB:d=2`, '-f', 'null', '-'], { timeout: 120_000 });
+  const out: Array<{ start: number; duration: number }> = [];
+  for (const m of stderr.matchAll(/freeze_start: ([\d.]+)[\s\S]*?freeze_duration: ([\d.]+)/g)) out.push({ start: from + Number(m[1]), duration: Number(m[2]) });
+  const open = /freeze_start: ([\d.]+)(?![\s\S]*freeze_end)/.exec(stderr);
+  if (open && !out.some((f) => Math.abs(f.start - from - Number(open[1])) < 0.01)) out.push({ start: from + Number(open[1]), duration: to - from - Number(open[1]) });
+  return out;
+}
+
+/** Mean chroma U of a region of the frame at `at` s: the shared canvas is strongly blue (U far above 128). */
+async function blueOf(url: string, at: number, crop: string): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-ss', String(at), '-i', url, '-frames:v', '1', '-vf', `${crop},signalstats,metadata=print:key=lavfi.signalstats.UAVG`, '-f', 'null', '-'], { timeout: 60_000 });
+  return Number(/lavfi\.signalstats\.UAVG=([\d.]+)/.exec(stderr)?.[1] ?? 'NaN');
+}
+
+interface SentVideo {
+  source: 'camera' | 'screen';
+  bytesSent: number;
+  /** Keyframe requests the publisher got for this source. */
+  pliCount: number;
+  framesEncoded: number;
+  width: number;
+  at: number;
+}
+
+/** What the instructor's publish connection sends per video source, and its send-side bandwidth estimate. */
+async function sentVideo(page: Page): Promise<{ tracks: SentVideo[]; estimate: number }> {
+  return page.evaluate(async () => {
+    const pc = window.aulaLive?.publisher;
+    const out = { tracks: [] as SentVideo[], estimate: 0 };
+    if (!pc) return out;
+    const sourceByMid = new Map<string, 'camera' | 'screen'>();
+    for (const t of pc.getTransceivers()) {
+      const track = t.sender.track;
+      if (!t.mid || track?.kind !== 'video') continue;
+      sourceByMid.set(t.mid, 'displaySurface' in track.getSettings() || track.contentHint === 'detail' ? 'screen' : 'camera');
+    }
+    const report = await pc.getStats();
+    report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; pliCount?: number; framesEncoded?: number; frameWidth?: number; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video' && r.mid && sourceByMid.has(r.mid)) {
+        out.tracks.push({ source: sourceByMid.get(r.mid)!, bytesSent: r.bytesSent ?? 0, pliCount: r.pliCount ?? 0, framesEncoded: r.framesEncoded ?? 0, width: r.frameWidth ?? 0, at: r.timestamp });
+      } else if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate) {
+        out.estimate = Math.max(out.estimate, r.availableOutgoingBitrate);
+      }
+    });
+    return out;
+  });
+}
+
+/** Bitrate (b/s) and frame rate of one source between two readings. */
+function rates(a: SentVideo[], b: SentVideo[], source: SentVideo['source']): { bps: number; fps: number } {
+  const x = a.find((t) => t.source === source);
+  const y = b.find((t) => t.source === source);
+  if (!x || !y || y.at <= x.at) return { bps: 0, fps: 0 };
+  const seconds = (y.at - x.at) / 1000;
+  return { bps: ((y.bytesSent - x.bytesSent) * 8) / seconds, fps: (y.framesEncoded - x.framesEncoded) / seconds };
+}
+
+async function openLive(chrome: Awaited<ReturnType<typeof launchChromium>>, t: TestAula, classId: string, token: string): Promise<Page> {
+  const page = await chrome.browser.newPage();
+  await page.goto(`${t.url}/live/${classId}?token=${encodeURIComponent(token)}`);
+  return page;
+}
+
+async function startNativeClass(t: TestAula, school: School, chrome: Awaited<ReturnType<typeof launchChromium>>, title: string): Promise<{ classId: string; host: Page }> {
+  const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
+    body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord: false },
+  });
+  expect(r.status).toBe(201);
+  const host = await openLive(chrome, t, r.body.id, school.batches[0]!.instructor.token);
+  host.on('dialog', (d) => void d.accept());
+  await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
+  await host.click('#start-class');
+  await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
+  return { classId: r.body.id, host };
+}
+
+describe('transport-wide congestion feedback', () => {
+  it('reports every sequence number of the connection in order, missing ones as not received, on the 250 µs grid, as one well-formed RTCP packet', () => {
+    // Sequence numbers 65534…65537 wrap at 16 bits; 65536 is missing (a packet of another stream lost).
+    const arrivals = new Map([[65534, 1_000_000], [65535, 1_000_600], [65537, 1_090_000]]);
+    const report = buildReport(arrivals, 65534, 65537)!;
+    expect(report.baseSequence).toBe(65534);
+    expect(report.statuses).toEqual([1, 1, 0, 2]);
+    expect(report.next).toBe(65538);
+    // Deltas in 250 µs units from the reference time (a multiple of 64 ms), the big one as a large delta.
+    expect(report.referenceTime).toBe(Math.floor(1_000_000 / 64_000));
+    expect(report.deltas[0]).toBe(Math.round((1_000_000 - report.referenceTime * 64_000) / 250));
+    expect(report.deltas.slice(1)).toEqual([2, 358]);
+    const bytes = feedbackPacket(report, 1, 2, 7).serialize();
+    expect(bytes.length % 4).toBe(0);
+    expect(bytes.readUInt16BE(2)).toBe(bytes.length / 4 - 1);
+    expect(bytes[1]).toBe(205);
+    expect(bytes[0]! & 0x1f).toBe(15);
+  });
+});
+
+describe('native room media quality in Chromium', () => {
+  let t: TestAula;
+  let school: School;
+  let chrome: Awaited<ReturnType<typeof launchChromium>>;
+  const mediaDir = mkdtempSync(path.join(os.tmpdir(), 'aula-quality-media-'));
+
+  beforeAll(async () => {
+    t = await startAula({ AULA_LIVE_GRACE_SECONDS: '300' });
+    school = await seedSchool(t, { batches: 1, studentsPerBatch: 1 });
+    // A camera with noise in it: an encoder needs its whole budget for it, so what is sent shows the estimate.
+    const media = await makeFlashBeepMedia(mediaDir, { noise: 12, seconds: 4 });
+    chrome = await launchChromium({ media: true, args: media.args });
+  });
+  afterAll(async () => {
+    await chrome?.close();
+    await t?.close();
+    rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  it('with camera and shared screen the instructor’s send estimate climbs past 1 Mb/s, the 720p camera sends over 500 kb/s and the share keeps at least 5 fps', async () => {
+    const { classId, host } = await startNativeClass(t, school, chrome, 'Bitrate class');
+    const student = await openLive(chrome, t, classId, school.batches[0]!.students[0]!.token);
+    await host.click('#share-screen');
+    await student.waitForSelector('video.remote[data-source="screen"]', { timeout: 20_000 });
+    // Readings two seconds apart. Before the congestion feedback was fixed the estimate never left Chromium's
+    // 300 kb/s start and fell from there, and the camera sent about 100 kb/s at a quarter of its size.
+    const best = { estimate: 0, camera: 0, cameraWidth: 0, screenFps: 0 };
+    let last = await sentVideo(host);
+    try {
+      await expect.poll(async () => {
+        const now = await sentVideo(host);
+        const cam = rates(last.tracks, now.tracks, 'camera');
+        const screen = rates(last.tracks, now.tracks, 'screen');
+        last = now;
+        best.estimate = Math.max(best.estimate, now.estimate);
+        if (cam.bps > best.camera) {
+          best.camera = cam.bps;
+          best.cameraWidth = now.tracks.find((x) => x.source === 'camera')?.width ?? 0;
+        }
+        best.screenFps = Math.max(best.screenFps, screen.fps);
+        return best.estimate > 1_000_000 && best.camera > 500_000 && best.screenFps >= 5;
+      }, { timeout: 20_000, interval: 2_000 }).toBe(true);
+    } finally {
+      console.log(`send estimate ${Math.round(best.estimate / 1000)} kb/s, camera ${Math.round(best.camera / 1000)} kb/s at ${best.cameraWidth}px wide, screen ${best.screenFps.toFixed(1)} fps`);
+    }
+    expect(best.cameraWidth).toBeGreaterThanOrEqual(640);
+    for (const page of [host, student]) await page.close();
+  }, 90_000);
+
+  it('a shared screen is recorded as clean as it moves, from the first second when the recording starts during the share, through a static slide and a resize; and when the share starts during the recording', async () => {
+    const { classId, host } = await startNativeClass(t, school, chrome, 'Shared screen class');
+    await host.evaluate(shareableCanvas);
+    const recordings = async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items;
+    const screenSending = async () => (await sentVideo(host)).tracks.some((x) => x.source === 'screen' && x.framesEncoded > 10);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const startRecording = async (): Promise<{ id: string; t0: number }> => {
+      const before = new Set((await recordings()).map((r) => r.id));
+      await host.click('#record-toggle');
+      const rec = await waitFor('a new recording', async () => (await recordings()).find((r) => !before.has(r.id) && r.startedAt));
+      return { id: rec.id, t0: Date.parse(rec.startedAt!) };
+    };
+    const stopRecording = async (id: string): Promise<string> => {
+      await host.click('#record-toggle');
+      await waitFor('the recording to be ready', async () => (await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).body.status === 'ready', 60_000, 250);
+      return (await t.api<{ hls: string }>('GET', `/api/v1/recordings/${id}/playback`)).body.hls;
+    };
+    // Moving 8 s (the window shrinks half-way), a static slide for 8 s, moving again 4 s; instants in recording time.
+    const runShare = async (t0: number) => {
+      const at = () => (Date.now() - t0) / 1000;
+      const moving1 = [at(), 0];
+      await sleep(4_000);
+      await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(960, 540));
+      await sleep(4_000);
+      moving1[1] = at();
+      await setShare(host, 'static');
+      const still = [at(), 0];
+      const plis = async () => (await sentVideo(host)).tracks.find((x) => x.source === 'screen')?.pliCount ?? 0;
+      const plisBefore = await plis();
+      await sleep(8_000);
+      still[1] = at();
+      // A static slide costs no stream of keyframe requests (a canvas with nothing new cannot answer them anyway):
+      // about one a second at most, where the recorder used to ask three times a second.
+      staticKeyframeRequests.push((await plis()) - plisBefore);
+      await setShare(host, 'moving');
+      const moving2 = [at(), 0];
+      await sleep(4_000);
+      moving2[1] = at();
+      return { moving: [moving1, moving2] as Array<[number, number]>, still: still as [number, number] };
+    };
+    const topLeft = 'crop=800:280:0:0';
+    const staticKeyframeRequests: number[] = [];
+
+    // 1. Share first, then record: the share is in the recording from its first second.
+    await host.click('#share-screen');
+    await waitFor('the screen to be sent', screenSending, 20_000);
+    await sleep(3_000);
+    const a = await startRecording();
+    const phasesA = await runShare(a.t0);
+    const hlsA = await stopRecording(a.id);
+
+    // 2. Record first, then share: the share stops, a recording starts, the share starts again.
+    await host.click('#share-screen');
+    await setShare(host, 'moving');
+    await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(1280, 720));
+    const b = await startRecording();
+    await sleep(3_000);
+    const shareFromB = (Date.now() - b.t0) / 1000;
+    await host.click('#share-screen');
+    await waitFor('the screen to be sent again', screenSending, 20_000);
+    const phasesB = await runShare(b.t0);
+    const hlsB = await stopRecording(b.id);
+
+    const report: string[] = [];
+    for (const [name, hls, phases] of [['share first', hlsA, phasesA], ['record first', hlsB, phasesB]] as const) {
+      for (const [from, to] of phases.moving) {
+        // A second of margin at each end: the recording runs 0.4 s behind, and the change of phase itself.
+        const found = await freezes(hls, topLeft, from + 1, to - 0.5);
+        report.push(`${name}: moving ${from.toFixed(1)}–${to.toFixed(1)} s, frozen stretches over 2 s: ${JSON.stringify(found)}`);
+        expect(found).toEqual([]);
+      }
+      // The static slide stays on screen in the recording, not the full-frame camera.
+      const mid = (phases.still[0] + phases.still[1]) / 2;
+      for (const when of [phases.still[0] + 2, mid, phases.still[1] - 0.5]) expect(await blueOf(hls, when, topLeft)).toBeGreaterThan(180);
+    }
+    // Started during the share, the recording shows it within its first second.
+    const firstSecond = await blueOf(hlsA, 1, topLeft);
+    report.push(`share first: blue at 1 s ${firstSecond.toFixed(0)}`);
+    expect(firstSecond).toBeGreaterThan(180);
+    // Started before the share, the recording shows the camera, then the share once it starts.
+    expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 1), topLeft)).toBeLessThan(170);
+    expect(await blueOf(hlsB, phasesB.moving[0]![0] + 1.5, topLeft)).toBeGreaterThan(180);
+    report.push(`keyframe requests during each 8 s static slide: ${staticKeyframeRequests.join(', ')}`);
+    console.log(report.join('\n'));
+    for (const n of staticKeyframeRequests) expect(n).toBeLessThanOrEqual(9);
+    await host.close();
+  }, 240_000);
+});
