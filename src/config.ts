@@ -92,6 +92,7 @@ const EnvSchema = z.object({
   AULA_MEDIA_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
   AULA_LIVE_QUALITY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  AULA_LIVE_SEATS: z.coerce.number().int().positive().max(10_000).default(50),
   AULA_ICE_SERVERS: iceServerList,
   AULA_ICE_ANNOUNCED_ADDRESS: z
     .string()
@@ -170,6 +171,8 @@ export interface AppConfig {
   liveGraceSeconds: number;
   /** How often each live participant's connection quality is sampled for attendance. */
   liveQualitySeconds: number;
+  /** Interactive WebRTC seats per native room; students beyond them watch the class's live HLS. */
+  liveSeats: number;
   /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
   ice: {
     servers: IceServerConfig[];
@@ -257,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mediaCacheBytes: e.AULA_MEDIA_CACHE_MB * 1024 * 1024,
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     liveQualitySeconds: e.AULA_LIVE_QUALITY_SECONDS,
+    liveSeats: e.AULA_LIVE_SEATS,
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },
