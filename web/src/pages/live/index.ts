@@ -1,4 +1,5 @@
 import type { Me } from '../../api';
+import { AudiencePlayer } from './audience';
 import { MediaWatch } from './media-watch';
 import { ServerMessages } from './messages';
 import { Publisher } from './publisher';
@@ -15,6 +16,9 @@ export interface LiveDebugHandle {
   readonly socket: WebSocket | null;
   readonly state: string;
   readonly reconnects: number;
+  /** The live stream's video of a watch-only participant, else null. */
+  readonly audienceVideo: HTMLVideoElement | null;
+  readonly seat: string;
 }
 
 declare global {
@@ -40,9 +44,11 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     showLocalPreview: (track) => view.showLocalPreview(track),
   });
   const subscriber = new Subscriber(state, view, send);
+  const audience = new AudiencePlayer(liveClassId, { stage: view.stage, renderStagePlaceholder: () => view.renderStagePlaceholder() });
   const teardownMedia = () => {
     publisher.closeConnection();
     subscriber.close();
+    audience.stop();
     view.removeLocalPreview();
     view.renderStagePlaceholder();
   };
@@ -54,11 +60,12 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
       teardownMedia();
       publisher.stopMedia();
       view.connState.textContent = '';
+      view.showWatchNotice(null);
       view.say(text, kind);
       view.renderControls();
     },
   });
-  const messages = new ServerMessages(state, view, signaling, publisher, subscriber);
+  const messages = new ServerMessages(state, view, signaling, publisher, subscriber, audience);
 
   window.aulaLive = {
     get publisher() { return publisher.pc; },
@@ -66,6 +73,8 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     get socket() { return signaling.socket; },
     get state() { return signaling.phase; },
     get reconnects() { return signaling.reconnects; },
+    get audienceVideo() { return audience.element; },
+    get seat() { return state.seat; },
   };
 
   const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc], () => subscriber.pc);
