@@ -13,9 +13,9 @@ type Chrome = Awaited<ReturnType<typeof launchChromium>>;
 const SECRET = 'live-audience-test-secret-0123456789';
 const SEATS = 3;
 
-async function createNativeClass(t: TestAula, school: School, title: string): Promise<string> {
+async function createNativeClass(t: TestAula, school: School, title: string, autoRecord: boolean): Promise<string> {
   const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
-    body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord: true },
+    body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord },
   });
   expect(r.status).toBe(201);
   return r.body.id;
@@ -28,12 +28,13 @@ async function openLive(chrome: Chrome, t: TestAula, classId: string, token: str
   return page;
 }
 
-/** The instructor opens the page, starts the class and waits until it is recorded (auto-record). */
-async function startRecordedClass(chrome: Chrome, t: TestAula, classId: string, token: string): Promise<Page> {
+/** The instructor opens the page and starts the class; with auto-record, waits until it is recorded. */
+async function startClass(chrome: Chrome, t: TestAula, classId: string, token: string, recorded: boolean): Promise<Page> {
   const host = await openLive(chrome, t, classId, token);
   await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
   await host.click('#start-class');
-  await host.waitForSelector('#recording-status:not([hidden])', { timeout: 15_000 });
+  await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
+  if (recorded) await host.waitForSelector('#recording-status:not([hidden])', { timeout: 15_000 });
   return host;
 }
 
@@ -100,11 +101,11 @@ describe('watch-only audience of a native class', () => {
 
   it('the live stream link is one URL for every viewer, cache-friendly, for the class only, and refused when tampered, expired or pointed elsewhere', async () => {
     const batch = school.batches[0]!;
-    const classId = await createNativeClass(t, school, 'Streamed chemistry');
+    const classId = await createNativeClass(t, school, 'Streamed chemistry', true);
     // Before the class is live there is nothing to watch.
     const early = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
     expect(early.status).toBe(409);
-    const host = await startRecordedClass(chrome, t, classId, batch.instructor.token);
+    const host = await startClass(chrome, t, classId, batch.instructor.token, true);
     try {
       const a = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
       const b = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[1]!.token });
@@ -192,10 +193,11 @@ describe('watch-only audience of a native class', () => {
     }
   }, 120_000);
 
-  it(`with ${SEATS} seats and 6 students: the instructor and the first 2 students are on WebRTC, 4 students watch the live HLS with chat, and one let to speak moves to WebRTC`, async () => {
+  it(`with ${SEATS} seats and 6 students: the instructor and the first 2 students are on WebRTC, 4 students are told there is nothing to watch until the class is recorded, then watch the live HLS with chat, and one let to speak moves to WebRTC`, async () => {
     const batch = school.batches[0]!;
-    const classId = await createNativeClass(t, school, 'Lecture for many');
-    const host = await startRecordedClass(chrome, t, classId, batch.instructor.token);
+    // Not recorded at first: the audience is told plainly there is nothing to watch until the instructor records.
+    const classId = await createNativeClass(t, school, 'Lecture for many', false);
+    const host = await startClass(chrome, t, classId, batch.instructor.token, false);
     const pages: Page[] = [host];
     try {
       const seated: Page[] = [];
@@ -210,8 +212,12 @@ describe('watch-only audience of a native class', () => {
         const page = await openLive(chrome, t, classId, s.token);
         pages.push(page);
         await waitFor('the watch-only role', async () => (await seatOf(page)) === 'watch-only', 20_000);
+        await expect.poll(() => page.textContent('#watch-notice'), { timeout: 10_000 }).toMatch(/live but is not being recorded, so it cannot be watched here/);
+        expect(await streamProgress(page)).toBeNull();
         watchers.push(page);
       }
+      await host.click('#record-toggle');
+      await host.waitForSelector('#recording-status:not([hidden])', { timeout: 15_000 });
 
       for (const page of seated) {
         await page.waitForSelector('video.remote', { timeout: 20_000 });
