@@ -93,6 +93,7 @@ export async function createAula(config: AppConfig, options: AulaOptions = {}): 
       await viewing.analytics.close();
       await viewing.audit.close();
       viewing.playback.close();
+      viewing.liveAudience.close();
       await f.feed.close();
       await f.database.close();
       f.logDestination?.flushSync();

@@ -99,6 +99,7 @@ const EnvSchema = z.object({
   AULA_LIVE_QUALITY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   /** `full`: a native class's whole ladder, images and download are made while it runs; `top`: its top rung only. */
   AULA_LIVE_LADDER: z.enum(LIVE_LADDER_MODES).default('full'),
+  AULA_LIVE_SEATS: z.coerce.number().int().positive().max(10_000).default(50),
   AULA_ICE_SERVERS: iceServerList,
   AULA_ICE_ANNOUNCED_ADDRESS: z
     .string()
@@ -183,6 +184,8 @@ export interface AppConfig {
   liveQualitySeconds: number;
   /** What a native class's recorder makes while the class runs: every rendition (`full`) or the top one (`top`). */
   liveLadder: LiveLadderMode;
+  /** Interactive WebRTC seats per native room; students beyond them watch the class's live HLS. */
+  liveSeats: number;
   /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
   ice: {
     servers: IceServerConfig[];
@@ -273,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     liveQualitySeconds: e.AULA_LIVE_QUALITY_SECONDS,
     liveLadder: e.AULA_LIVE_LADDER,
+    liveSeats: e.AULA_LIVE_SEATS,
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },

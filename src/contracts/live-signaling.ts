@@ -7,6 +7,11 @@
 export type TrackSource = 'camera' | 'microphone' | 'screen';
 export type MediaKind = 'audio' | 'video';
 export type RoomRole = 'host' | 'student';
+/**
+ * How a participant takes part: `interactive` holds one of the room's WebRTC seats; `watch-only` (students beyond
+ * the seats) receives no WebRTC and watches the live HLS of the class's recording, with the same chat and hands.
+ */
+export type SeatKind = 'interactive' | 'watch-only';
 /** A live class's status, as the domain's state machine names it (the room checks the two agree). */
 export type LiveClassStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
 
@@ -42,6 +47,7 @@ export interface ParticipantView {
   audioMuted: boolean;
   joinedAt: string | null;
   publishing: TrackSource[];
+  seat: SeatKind;
 }
 
 /** A track as one subscriber receives it: the mid of its m-section on the subscribe connection. */
@@ -61,6 +67,17 @@ export interface SignaledTrack extends SubscribedTrack {
 export interface RecordingRef {
   id: string;
   startedAt: string;
+}
+
+/**
+ * The live HLS of a class's current recording for its watch-only audience (also `GET /api/v1/live-classes/{id}/audience`).
+ * The URL is the same for every viewer until `expiresAt`; the page renews it before then.
+ */
+export interface AudienceStream {
+  recordingId: string;
+  /** The master playlist; its renditions and segments are relative to it and carry the same token. */
+  url: string;
+  expiresAt: string;
 }
 
 export interface RoomClassInfo {
@@ -100,6 +117,13 @@ export type ServerMessage =
       /** STUN/TURN servers for the page's peer connections. */
       iceServers: IceServer[];
     }
+  /**
+   * To a watch-only participant, after the welcome and whenever the class's recording starts or stops: the stream
+   * to watch, or null (with why) when nothing is being recorded and so nothing can be watched.
+   */
+  | { type: 'watch-only'; stream: AudienceStream | null; message: string }
+  /** A watch-only participant moved to a seat (let to speak): the page leaves the HLS and joins over WebRTC. */
+  | { type: 'seated'; message: string }
   | { type: 'participants'; participants: ParticipantView[] }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'class'; status: LiveClassStatus }

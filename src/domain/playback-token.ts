@@ -44,3 +44,44 @@ export function verifyPlaybackToken(token: string, key: Buffer, nowUnix: number)
   if (expiresAtUnix <= nowUnix) return { ok: false, reason: 'expired' };
   return { ok: true, grant: { recordingId, viewerId, expiresAtUnix } };
 }
+
+/**
+ * A live audience grant: one recording being recorded, for everyone watching it, until `expiresAtUnix`. It carries no
+ * viewer, so every viewer of a class fetches the same URLs and a cache in front serves them all; it is short-lived and
+ * handed only to the class's participants, who renew it while they watch.
+ */
+export interface AudienceGrant {
+  recordingId: string;
+  expiresAtUnix: number;
+}
+
+const AUDIENCE_VERSION = 'a1';
+
+/**
+ * The expiry shared by every audience token issued in the same window: the end of the window after the current one,
+ * so a token is valid for between one and two windows and the URL changes once per window, not per viewer.
+ */
+export function audienceExpiry(nowUnix: number, windowSeconds: number): number {
+  return (Math.floor(nowUnix / windowSeconds) + 2) * windowSeconds;
+}
+
+export function signAudienceToken(grant: AudienceGrant, key: Buffer): string {
+  if (!SAFE.test(grant.recordingId)) throw new Error('ids in an audience token must be URL-safe');
+  const body = `${AUDIENCE_VERSION}.${grant.recordingId}.${grant.expiresAtUnix}`;
+  return `${body}.${mac(key, body)}`;
+}
+
+export type AudienceTokenCheck = { ok: true; grant: AudienceGrant } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
+
+export function verifyAudienceToken(token: string, key: Buffer, nowUnix: number): AudienceTokenCheck {
+  const parts = token.split('.');
+  if (parts.length !== 4 || parts[0] !== AUDIENCE_VERSION) return { ok: false, reason: 'malformed' };
+  const [, recordingId, exp, sig] = parts as [string, string, string, string];
+  if (!SAFE.test(recordingId) || !/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'malformed' };
+  const expected = Buffer.from(mac(key, `${AUDIENCE_VERSION}.${recordingId}.${exp}`));
+  const given = Buffer.from(sig);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
+  const expiresAtUnix = Number(exp);
+  if (expiresAtUnix <= nowUnix) return { ok: false, reason: 'expired' };
+  return { ok: true, grant: { recordingId, expiresAtUnix } };
+}

@@ -20,6 +20,11 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+/** The HTTP status of a domain error, as every route answers it. */
+export function statusOf(err: DomainError): number {
+  return STATUS_BY_CODE[err.code];
+}
+
 export function errorBody(code: string, message: string, details?: unknown): ErrorBody {
   return { error: { code, message, ...(details === undefined ? {} : { details }) } };
 }

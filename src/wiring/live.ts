@@ -22,7 +22,7 @@ export function wireLiveRecorder(f: Foundation, classes: Pick<Classes, 'recordin
 }
 
 /** Native live classes: an in-process SFU and the rooms on it, recorded by the live recorder. */
-export function wireLiveRooms(f: Foundation, classes: Classes, viewing: Pick<Viewing, 'analytics'>, recorder: LiveRecorder) {
+export function wireLiveRooms(f: Foundation, classes: Classes, viewing: Pick<Viewing, 'analytics' | 'liveAudience'>, recorder: LiveRecorder) {
   const { config, logger } = f;
   // ICE stays on loopback when Aula itself only listens there; behind NAT or in a container the announced public
   // address replaces the local ones in candidates.
@@ -35,6 +35,7 @@ export function wireLiveRooms(f: Foundation, classes: Classes, viewing: Pick<Vie
     access: f.access, members: f.catalogRepo, feed: f.feed, clock: f.clock, logger, recorder,
     journal: createJsonLinesJournals(path.join(config.dataDir, 'live', 'classes'), 'journal.jsonl'), graceSeconds: config.liveGraceSeconds, qualityIntervalMs: config.liveQualitySeconds * 1000,
     watchOfClass: (id) => viewing.analytics.watchOfClass(id),
+    audience: { seats: config.liveSeats, stream: (recordingId) => viewing.liveAudience.stream(recordingId) },
     providerPresence: async (id) => (await classes.providerAttendance.listForClass(id)).flatMap((r) => (r.userId ? [{ userId: r.userId, name: r.name, joinedAt: r.joinedAt, leftAt: r.leftAt }] : [])),
   });
   return { sfu, rooms, hosts };

@@ -10,6 +10,7 @@ import { registerHomeRoutes } from '../http/routes/home';
 import { registerIdentityRoutes } from '../http/routes/identity';
 import { recordingDetail, registerLiveClassRoutes } from '../http/routes/live-classes';
 import { createRoomGrants, registerLiveRoomRoutes } from '../http/routes/live-room';
+import { registerLiveMediaRoutes } from '../http/routes/live-media';
 import { registerMediaRoutes } from '../http/routes/media';
 import { registerNotificationRoutes } from '../http/routes/notifications';
 import { registerPlaybackRoutes } from '../http/routes/playback';
@@ -51,6 +52,7 @@ export async function createRoutes(f: Foundation, classes: Classes, viewing: Vie
   registerCloudflareRoutes(http, (viewer, id) => classes.cloudflare.rotateStreamKey(viewer, id));
   registerPlaybackRoutes(http, { playback: viewing.playback, analytics: viewing.analytics, audit: viewing.audit, secureCookies });
   registerMediaRoutes(http, { playback: viewing.playback, audit: viewing.audit });
+  registerLiveMediaRoutes(http, { audience: viewing.liveAudience });
   registerNotificationRoutes(http, { endpoints: viewing.notifications.endpoints, preferences: viewing.notifications.preferences, schoolName: config.schoolName });
   registerShareLinkRoutes(http, viewing.shareLinks);
   registerEventRoutes(http, { feed: f.feed, access: f.access, authenticate: (bearer) => identity.authenticate(bearer) });

@@ -9,7 +9,7 @@ import { wireLti } from '../lti-wiring';
 import { createAuditLog } from '../services/audit';
 import { createMediaCache } from '../services/media-cache';
 import { createShareLinkService } from '../services/notifications/share-links';
-import { createPlaybackService } from '../services/playback';
+import { createLiveAudience, createPlaybackService } from '../services/playback';
 import { createRecordingParts } from '../services/recording-parts';
 import { createRecordingPresenter } from '../services/recording-presenter';
 import { createQuickCut } from '../services/recording-trim/quick-cut';
@@ -21,6 +21,9 @@ import { createWatchAnalytics } from '../services/watch-analytics';
 import type { Classes } from './classes';
 import type { Foundation } from './foundation';
 
+/** Live audience links are renewed by the page before they expire; a link lives between one and two windows. */
+const LIVE_AUDIENCE_WINDOW_SECONDS = 300;
+
 /** Watching recordings and reaching people: playback, trims, analytics, home and search, notifications, share links, LTI. */
 export function wireViewing(f: Foundation, classes: Classes) {
   const { config, db, clock, logger, storage, recordingsRepo, access } = f;
@@ -30,6 +33,10 @@ export function wireViewing(f: Foundation, classes: Classes) {
   const playback = createPlaybackService({
     recordings: recordingsRepo, access, storage, audit, feed: f.feed, clock, signingKey: deriveKey(config.secret, 'playback'), publicUrl: config.publicUrl, ttlSeconds: config.playbackTtlSeconds,
     mediaCache, users: f.usersRepo, shareLinks: notifications.shareLinks, hosted: classes.cloudflare.hostedPlayback, quickCut: createQuickCut({ readText: f.readText }),
+  });
+  // One token per recording and window for its whole live audience: a cache in front serves everyone the same URLs.
+  const liveAudience = createLiveAudience({
+    recordings: recordingsRepo, storage, mediaCache, feed: f.feed, clock, signingKey: deriveKey(config.secret, 'live-audience'), publicUrl: config.publicUrl, windowSeconds: LIVE_AUDIENCE_WINDOW_SECONDS,
   });
   const lti = wireLti({ config, db, users: f.usersRepo, catalog: f.catalogRepo, recordings: recordingsRepo, liveClasses: f.liveClassRepo, identity: f.identity, queue: f.queue, clock, logger });
   const analytics = createWatchAnalytics({
@@ -44,7 +51,7 @@ export function wireViewing(f: Foundation, classes: Classes) {
     repo: recordingsRepo, access, liveClassBatch: async (id) => (await f.liveClassRepo.get(id))?.batchId ?? null, storage, queue: f.queue, clock, logger, announce: classes.recordings.announce,
   });
   return {
-    audit, notifications, playback, lti, analytics, presentRecordings, trims,
+    audit, notifications, playback, liveAudience, lti, analytics, presentRecordings, trims,
     viewerHome: createViewerHome({ home: homeRepo, access, playback, analytics, parts, clock }),
     shareLinks: createShareLinkService({ shareLinks: notifications.shareLinks, recordings: recordingsRepo, access, playback, analytics, audit, clock, publicUrl: config.publicUrl }),
     search: createSearchService({ search: createSearchRepository(db), access, readStoredText: f.readText, parts, logger }),

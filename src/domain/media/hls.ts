@@ -1,5 +1,5 @@
 /** HLS playlists: reading a media playlist, writing master and live playlists, and the attributes they carry. */
-import { SEGMENT_SECONDS } from './ladder';
+import { LIVE_SEGMENT_SECONDS } from './ladder';
 import type { MediaProbe } from './probe';
 
 export interface MediaSegment {
@@ -112,7 +112,8 @@ export interface LiveSegment {
 
 /** A media playlist of the segments uploaded so far; `ended` makes it a finished VOD playlist. */
 export function buildLivePlaylist(segments: readonly LiveSegment[], ended: boolean): string {
-  const target = Math.max(SEGMENT_SECONDS, ...segments.map((s) => Math.ceil(s.durationSeconds)));
+  // The longest segment, rounded up (RFC 8216): players reload a live playlist about every target duration.
+  const target = Math.max(LIVE_SEGMENT_SECONDS, ...segments.map((s) => Math.ceil(s.durationSeconds)));
   const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${target}`, '#EXT-X-MEDIA-SEQUENCE:0', `#EXT-X-PLAYLIST-TYPE:${ended ? 'VOD' : 'EVENT'}`, '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const s of segments) lines.push(`#EXTINF:${s.durationSeconds.toFixed(6)},`, s.uri);
   if (ended) lines.push('#EXT-X-ENDLIST');

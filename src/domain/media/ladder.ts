@@ -5,6 +5,11 @@
 import { hasMediaStreams, type MediaProbe, type VideoStreamProbe } from './probe';
 
 export const SEGMENT_SECONDS = 4;
+/**
+ * Segments of a class being recorded live: short, so a watch-only audience following the live playlist stays a few
+ * seconds behind. A keyframe every 2 s costs a little bitrate; the finished recording plays these segments as they are.
+ */
+export const LIVE_SEGMENT_SECONDS = 2;
 export const AUDIO_KBPS = 128;
 export const AUDIO_SAMPLE_RATE = 48_000;
 export const AUDIO_RENDITION_NAME = 'audio';

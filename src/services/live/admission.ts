@@ -34,11 +34,17 @@ export function createAdmission(deps: AdmissionDeps): (principal: Principal, liv
   };
 }
 
-/** Admins and the batch's instructors host; the batch's students attend; nobody else enters. */
-async function roleIn(deps: Pick<AdmissionDeps, 'access'>, principal: Principal, cls: LiveClassRecord): Promise<RoomRole> {
-  const ties = await deps.access.tiesOf(principal);
+/** Admins and the batch's instructors host; the batch's students attend; nobody else has a role (null). */
+export async function roomRoleOf(access: AdmissionDeps['access'], principal: Principal, cls: Pick<LiveClassRecord, 'batchId'>): Promise<RoomRole | null> {
+  const ties = await access.tiesOf(principal);
   if (principal.role === 'admin' || (principal.role === 'instructor' && ties.instructedBatchIds.has(cls.batchId))) return 'host';
   if (principal.role === 'student' && ties.enrolledBatchIds.has(cls.batchId)) return 'student';
+  return null;
+}
+
+async function roleIn(deps: Pick<AdmissionDeps, 'access'>, principal: Principal, cls: LiveClassRecord): Promise<RoomRole> {
+  const role = await roomRoleOf(deps.access, principal, cls);
+  if (role) return role;
   throw new RoomRefusal(
     'forbidden',
     CLOSE_CODES.forbidden,

@@ -1,5 +1,5 @@
 import type { SfuPeer } from '../../adapters/sfu/sfu';
-import type { ParticipantView, RoomRole, ServerMessage } from '../../contracts/live-signaling';
+import type { ParticipantView, RoomRole, SeatKind, ServerMessage } from '../../contracts/live-signaling';
 import type { Principal } from '../../domain/identity';
 
 /** The transport of one participant (a WebSocket); the room never sees HTTP. */
@@ -21,6 +21,8 @@ export interface Participant {
   peer: SfuPeer | null;
   joinedAt: string | null;
   chatTimes: number[];
+  /** Decided each time they join (see RoomSeats). */
+  seat: SeatKind;
 }
 
 export function participantIdOf(p: Principal): string {
@@ -35,7 +37,7 @@ export function nameOf(p: Principal): string {
 export function newParticipant(id: string, principal: Principal, role: RoomRole): Participant {
   return {
     id, name: nameOf(principal), role, principal, handRaised: false, canSpeak: role === 'host',
-    audioMuted: false, connection: null, peer: null, joinedAt: null, chatTimes: [],
+    audioMuted: false, connection: null, peer: null, joinedAt: null, chatTimes: [], seat: 'interactive',
   };
 }
 
@@ -43,7 +45,7 @@ export function participantView(p: Participant): ParticipantView {
   const publishing = p.peer ? [...new Set(p.peer.publishedTracks().map((t) => t.source))] : [];
   return {
     id: p.id, name: p.name, role: p.role, connected: p.connection !== null, handRaised: p.handRaised, canSpeak: p.role === 'host' || p.canSpeak,
-    audioMuted: p.audioMuted, joinedAt: p.joinedAt, publishing,
+    audioMuted: p.audioMuted, joinedAt: p.joinedAt, publishing, seat: p.seat,
   };
 }
 

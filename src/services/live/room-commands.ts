@@ -10,6 +10,7 @@ import type { RecordableRoomEvents } from './recorder-port';
 import type { RoomJournal } from './room-journal';
 import type { RoomMedia } from './room-media';
 import type { RoomRoster } from './room-roster';
+import type { RoomSeats } from './room-seats';
 
 const MAX_CHAT_LENGTH = 2000;
 const CHAT_WINDOW_MS = 10_000;
@@ -32,6 +33,7 @@ export interface RoomCommandParts {
   room: CommandRoom;
   roster: RoomRoster;
   media: RoomMedia;
+  seats: RoomSeats;
   journal: RoomJournal;
   clock: Clock;
   log: Logger;
@@ -127,6 +129,7 @@ export class RoomCommands {
     if (command.allowed) {
       target.handRaised = false;
       target.audioMuted = false;
+      this.parts.seats.moveToSeat(target);
     }
     this.parts.media.setAudioForwarding(target, command.allowed && !target.audioMuted);
     target.connection?.send(permissionsOf(target));

@@ -4,8 +4,10 @@ import type { RecordingRepository } from '../../adapters/db/recording-repository
 import type { RoomHosts } from '../../adapters/room-hosts/room-hosts';
 import type { Principal } from '../../domain/identity';
 import type { ChangeFeed } from '../../contracts/change-feed';
+import type { AudienceStream } from '../../contracts/live-signaling';
 import type { ViewerAccess } from '../viewer-access';
 import { createAdmission } from './admission';
+import { createAudienceStreams } from './audience';
 import { type AttendanceDeps, type AttendanceReport, createAttendanceReport } from './attendance';
 import type { RoomRecorderPort } from './recorder-port';
 import type { Admission, LiveRoom, LiveRoomDeps } from './room';
@@ -37,6 +39,8 @@ export interface LiveRoomService {
   /** The process at `host` did not answer for the class: its claim is dropped so another process can take the class. */
   evictHost(liveClassId: string, host: string): Promise<void>;
   attendance(viewer: Principal, liveClassId: string): Promise<AttendanceReport>;
+  /** The live HLS of a class being recorded, the same for every viewer of it; for the class's participants only. */
+  audienceStream(viewer: Principal, liveClassId: string): Promise<AudienceStream>;
   /** After a restart: rooms for classes still live, each waiting for its instructor's return. */
   resumeLiveClasses(): Promise<number>;
   /** Rooms open in this process and participants connected to them, for metrics. */
@@ -66,6 +70,7 @@ export function createLiveRoomService(input: LiveRoomServiceDeps): LiveRoomServi
   return {
     admit,
     attendance,
+    audienceStream: createAudienceStreams(deps),
     get: (liveClassId) => rooms.get(liveClassId),
     self: deps.hosts.self,
     async hostElsewhere(liveClassId) {

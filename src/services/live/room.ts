@@ -21,6 +21,7 @@ import { RoomMedia } from './room-media';
 import { RoomMember } from './room-member';
 import { RoomRefusal } from './room-refusal';
 import { RoomRoster } from './room-roster';
+import { type AudienceSeating, RoomSeats } from './room-seats';
 import { ConnectionSampler } from './connection-sampler';
 
 // The signaling contract spells the class statuses out itself (it imports nothing); the two lists must stay one.
@@ -46,6 +47,8 @@ export interface LiveRoomDeps {
   /** How often each participant's connection quality is sampled into the journal (attendance shows it). */
   qualityIntervalMs?: number | undefined;
   recorderStart?: ((room: RecordableRoom, recording: RecordingRef) => Promise<void>) | undefined;
+  /** Interactive seats, and the live HLS the students beyond them watch. */
+  audience: AudienceSeating;
 }
 
 export interface Admission {
@@ -70,6 +73,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
   private readonly roster = new RoomRoster();
   private readonly journal: RoomJournal;
   private readonly media: RoomMedia;
+  private readonly seats: RoomSeats;
   private readonly grace: HostGrace;
   private readonly commands: RoomCommands;
   private readonly tickTimer: NodeJS.Timeout;
@@ -93,9 +97,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     this.lessonId = cls.lessonId;
     this.log = deps.logger.child({ liveClassId, room: liveClassId });
     this.media = new RoomMedia(deps.sfu.createRoom(liveClassId), this.roster, this, this.log, () => this.closed);
+    this.seats = new RoomSeats(deps.audience, this.roster, this.media, this.log);
     this.journal = new RoomJournal(liveClassId, deps.journal, this.log, restored);
     this.grace = new HostGrace(deps.graceSeconds, deps.clock, this.log, (message) => this.roster.broadcast(message));
-    this.commands = new RoomCommands({ room: this, roster: this.roster, media: this.media, journal: this.journal, clock: deps.clock, log: this.log });
+    this.commands = new RoomCommands({ room: this, roster: this.roster, media: this.media, seats: this.seats, journal: this.journal, clock: deps.clock, log: this.log });
     this.tickTimer = setInterval(() => {
       if (this.roster.connected().length > 0) this.journal.record({ type: 'tick', at: isoNow(deps.clock) });
     }, TICK_MS);
@@ -164,9 +169,10 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     p.connection = connection;
     p.joinedAt = now;
     this.journal.record({ type: 'join', at: now, userId: id, name: p.name, role: p.role });
-    this.media.attachPeer(p);
-    this.log.info({ participantId: id, role: p.role }, 'participant joined');
+    const seat = this.seats.assign(p);
+    this.log.info({ participantId: id, role: p.role, seat }, 'participant joined');
     this.welcome(p, connection);
+    if (seat === 'watch-only') connection.send(this.seats.watchMessage(this.recording));
     this.roster.broadcastParticipants();
     if (p.role === 'host') {
       this.grace.hostArrived();
@@ -261,6 +267,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     if (this.recording?.id === recording.id) return;
     this.recording = recording;
     this.roster.broadcast({ type: 'recording', recording });
+    this.seats.tellWatchers(recording);
     void this.deps.recorderStart?.(this, recording);
   }
 
@@ -268,6 +275,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     if (this.recording?.id === recordingId) {
       this.recording = null;
       this.roster.broadcast({ type: 'recording', recording: null });
+      this.seats.tellWatchers(null);
     }
     if (this.roster.hasHost()) this.recordAgainAfterRestart();
   }

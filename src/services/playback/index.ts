@@ -5,6 +5,7 @@ import type { PlaybackServiceDeps } from './types';
 import { createViewerRecheck } from './viewer-recheck';
 
 export { contentTypeOf } from './media-files';
+export { createLiveAudience, type LiveAudience, type ResolvedLiveFile } from './live-audience';
 export type { HostedPlayback, PlaybackServiceDeps, PlaybackUrls } from './types';
 export { apiKeyOfViewer, shareLinkOfViewer, shareViewerId, viewerIdOf } from './viewer-ids';
 

@@ -3,7 +3,7 @@
  * H.264/AAC HLS rendition while the class goes on. The recordings pipeline's arguments sit beside these in ./vod.ts.
  */
 import path from 'node:path';
-import { SEGMENT_SECONDS, type SpritePlan } from '../ladder';
+import { LIVE_SEGMENT_SECONDS, SEGMENT_SECONDS, type SpritePlan } from '../ladder';
 import { SEGMENT_PATTERN, VARIANT_PLAYLIST } from '../recording-layout';
 import { tileFilter } from './vod';
 
@@ -47,7 +47,7 @@ export function buildLiveEncodeArgs(o: LiveEncodeOptions): string[] {
   ];
   const audioLabels = Array.from({ length: o.audioInputs }, (_, i) => `[0:a:${i}]`).join('');
   const audio = `${audioLabels}amix=inputs=${o.audioInputs}:duration=longest:dropout_transition=0:normalize=0,aresample=async=1000[a]`;
-  const gop = Math.round(o.fps * SEGMENT_SECONDS);
+  const gop = Math.round(o.fps * LIVE_SEGMENT_SECONDS);
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'warning',
     '-analyzeduration', '1000000', '-probesize', '2000000',
@@ -56,10 +56,10 @@ export function buildLiveEncodeArgs(o: LiveEncodeOptions): string[] {
     '-map', '[v]', '-map', '[a]',
     '-c:v', 'libx264', '-preset', o.preset, '-tune', 'zerolatency', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-crf', String(o.crf), '-maxrate', `${o.maxKbps}k`, '-bufsize', `${o.maxKbps * 2}k`,
-    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${SEGMENT_SECONDS})`,
+    '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${LIVE_SEGMENT_SECONDS})`,
     '-c:a', 'aac', '-b:a', `${o.audioKbps}k`, '-ar', '48000', '-ac', '2',
     '-max_muxing_queue_size', '4096',
-    '-f', 'hls', '-hls_time', String(SEGMENT_SECONDS), '-hls_list_size', '0', '-hls_playlist_type', 'event',
+    '-f', 'hls', '-hls_time', String(LIVE_SEGMENT_SECONDS), '-hls_list_size', '0', '-hls_playlist_type', 'event',
     '-hls_flags', 'independent_segments+temp_file', '-hls_segment_type', 'mpegts',
     '-hls_segment_filename', path.join(o.hlsDir, SEGMENT_PATTERN),
     path.join(o.hlsDir, VARIANT_PLAYLIST),

@@ -1,5 +1,6 @@
 import type { HttpApp } from '../../app';
 import { registerAttendanceRoute } from './attendance';
+import { registerAudienceRoute } from './audience';
 import { registerSignalingRoute, type SignalingDeps } from './signaling';
 
 export { attendanceCsv } from './attendance';
@@ -7,10 +8,11 @@ export { ClientCommandSchema } from './commands-schema';
 export { createRoomGrants } from './grants';
 
 /**
- * The live room's signaling WebSocket and its attendance report. A browser cannot set headers on a
+ * The live room's signaling WebSocket, its attendance report and the link to its live HLS. A browser cannot set headers on a
  * WebSocket, so the bearer token travels as `?token=`.
  */
 export function registerLiveRoomRoutes(app: HttpApp, deps: SignalingDeps) {
   registerAttendanceRoute(app, deps.rooms, deps.grants);
+  registerAudienceRoute(app, deps.rooms);
   registerSignalingRoute(app, deps);
 }

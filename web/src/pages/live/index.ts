@@ -1,4 +1,5 @@
 import type { Me } from '../../api';
+import { AudiencePlayer } from './audience';
 import { ChatOutbox } from './chat-outbox';
 import { MediaWatch } from './media-watch';
 import { ServerMessages } from './messages';
@@ -16,6 +17,9 @@ export interface LiveDebugHandle {
   readonly socket: WebSocket | null;
   readonly state: string;
   readonly reconnects: number;
+  /** The live stream's video of a watch-only participant, else null. */
+  readonly audienceVideo: HTMLVideoElement | null;
+  readonly seat: string;
 }
 
 declare global {
@@ -41,9 +45,11 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     showLocalPreview: (track) => view.showLocalPreview(track),
   });
   const subscriber = new Subscriber(state, view, send);
+  const audience = new AudiencePlayer(liveClassId, { stage: view.stage, renderStagePlaceholder: () => view.renderStagePlaceholder() });
   const teardownMedia = () => {
     publisher.closeConnection();
     subscriber.close();
+    audience.stop();
     view.removeLocalPreview();
     view.renderStagePlaceholder();
   };
@@ -55,12 +61,13 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
       teardownMedia();
       publisher.stopMedia();
       view.connState.textContent = '';
+      view.showWatchNotice(null);
       view.say(text, kind);
       view.renderControls();
     },
   });
   const outbox = new ChatOutbox(send, view, () => signaling.phase === 'joined' && signaling.socket?.readyState === WebSocket.OPEN);
-  const messages = new ServerMessages(state, view, signaling, publisher, subscriber, outbox);
+  const messages = new ServerMessages(state, view, signaling, publisher, subscriber, audience, outbox);
 
   window.aulaLive = {
     get publisher() { return publisher.pc; },
@@ -68,6 +75,8 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     get socket() { return signaling.socket; },
     get state() { return signaling.phase; },
     get reconnects() { return signaling.reconnects; },
+    get audienceVideo() { return audience.element; },
+    get seat() { return state.seat; },
   };
 
   const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc], () => subscriber.pc);

@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../../../../src/contracts/live-signaling';
+import type { AudiencePlayer } from './audience';
 import type { ChatOutbox } from './chat-outbox';
 import type { Publisher } from './publisher';
 import type { Signaling } from './signaling';
@@ -16,6 +17,7 @@ export class ServerMessages {
     private readonly signaling: Signaling,
     private readonly publisher: Publisher,
     private readonly subscriber: Subscriber,
+    private readonly audience: AudiencePlayer,
     private readonly outbox: ChatOutbox,
   ) {}
 
@@ -46,6 +48,19 @@ export class ServerMessages {
         return this.subscriber.acceptOffer(msg.description, msg.tracks);
       case 'permissions':
         return this.permissions(msg);
+      case 'watch-only':
+        state.seat = 'watch-only';
+        view.showWatchNotice(msg.message);
+        if (msg.stream) this.audience.play(msg.stream);
+        else this.audience.stop();
+        return;
+      case 'seated':
+        // Let to speak: the room gives this page a seat; its offer and the permission to speak follow.
+        state.seat = 'interactive';
+        this.audience.stop();
+        view.showWatchNotice(null);
+        view.say(msg.message);
+        return;
       case 'host-away':
         state.awayUntil = msg.until;
         if (!msg.until) view.say('');
@@ -64,6 +79,11 @@ export class ServerMessages {
     const { state, view } = this;
     this.signaling.phase = 'joined';
     state.you = msg.you;
+    state.seat = msg.you.seat;
+    if (state.seat === 'interactive') {
+      this.audience.stop();
+      view.showWatchNotice(null);
+    }
     state.status = msg.liveClass.status;
     state.lessonId = msg.liveClass.lessonId;
     state.recording = msg.recording;

@@ -22,6 +22,8 @@ const STYLE = `
 #chat-log time { color: #6b7385; font-size: .8em; margin-right: .3rem; }
 .chat-form { display: flex; gap: .4rem; }
 .chat-form input { flex: 1; min-width: 0; }
+#watch-notice { padding: .5rem .8rem; border-radius: 6px; background: #e7f0ff; margin: .5rem 0; }
+.live-stage .audience-tile { grid-column: 1 / -1; }
 #live-message:empty { display: none; }
 #live-message { padding: .6rem .8rem; border-radius: 6px; background: #fff3bf; margin: .5rem 0; }
 #live-message.error { background: #ffe3e3; color: #a61e1e; }

@@ -20,6 +20,8 @@ export class LiveView {
   readonly recBadge = el('span', { class: 'badge recording', id: 'recording-status', hidden: '' }, 'Recording');
   readonly connState = el('span', { class: 'muted', id: 'connection-status' }, 'Connecting…');
   readonly message = el('p', { id: 'live-message', role: 'alert' });
+  /** For a watch-only participant: what they watch (the live stream, a few seconds behind) or why nothing. */
+  readonly watchNotice = el('p', { id: 'watch-notice', role: 'status', hidden: '' });
   readonly stage = el('div', { class: 'live-stage', id: 'stage' }, el('p', { class: 'placeholder' }, 'Waiting for video…'));
   readonly audioSink = el('div', { hidden: '' });
 
@@ -47,6 +49,7 @@ export class LiveView {
       target,
       el('div', { class: 'live-head' }, this.title, this.statusBadge, this.recBadge, this.connState),
       this.message,
+      this.watchNotice,
       el('div', { class: 'live-layout' },
         el('section', {}, this.stage, this.audioSink, controls),
         el('aside', { class: 'live-side' },
@@ -60,6 +63,11 @@ export class LiveView {
   say(text: string, kind: 'info' | 'error' = 'info'): void {
     this.message.textContent = text;
     this.message.className = kind === 'error' ? 'error' : '';
+  }
+
+  showWatchNotice(text: string | null): void {
+    this.watchNotice.hidden = !text;
+    this.watchNotice.textContent = text ?? '';
   }
 
   showLessonLink(): void {
@@ -105,9 +113,9 @@ export class LiveView {
   }
 
   private participantItem(p: ParticipantView): HTMLElement {
-    const li = el('li', { 'data-id': p.id, 'data-role': p.role, class: p.handRaised ? 'hand-raised' : '' },
+    const li = el('li', { 'data-id': p.id, 'data-role': p.role, 'data-seat': p.seat, class: p.handRaised ? 'hand-raised' : '' },
       el('span', { class: 'name' }, `${p.name}${p.id === this.state.you?.id ? ' (you)' : ''}`),
-      el('span', { class: 'muted' }, p.role === 'host' ? 'instructor' : p.canSpeak ? 'speaking' : ''),
+      el('span', { class: 'muted' }, p.role === 'host' ? 'instructor' : p.canSpeak ? 'speaking' : p.seat === 'watch-only' ? 'watching the stream' : ''),
     );
     if (p.handRaised) li.append(el('span', { class: 'hand', title: 'Hand raised', 'aria-label': 'Hand raised' }, '✋'));
     if (p.audioMuted) li.append(el('span', { class: 'muted', title: 'Muted' }, '🔇'));

@@ -1,0 +1,264 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deriveKey } from '../src/adapters/crypto';
+import type { AudienceStream } from '../src/contracts/live-signaling';
+import { signAudienceToken, signPlaybackToken } from '../src/domain/playback-token';
+import { seedSchool, startAula, type TestAula } from './support/aula';
+import { launchChromium } from './support/browser';
+import { waitFor } from './support/wait';
+
+type School = Awaited<ReturnType<typeof seedSchool>>;
+type Chrome = Awaited<ReturnType<typeof launchChromium>>;
+
+const SECRET = 'live-audience-test-secret-0123456789';
+const SEATS = 3;
+
+async function createNativeClass(t: TestAula, school: School, title: string, autoRecord: boolean): Promise<string> {
+  const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
+    body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord },
+  });
+  expect(r.status).toBe(201);
+  return r.body.id;
+}
+
+async function openLive(chrome: Chrome, t: TestAula, classId: string, token: string): Promise<Page> {
+  const page = await chrome.browser.newPage();
+  page.on('dialog', (d) => void d.accept());
+  await page.goto(`${t.url}/live/${classId}?token=${encodeURIComponent(token)}`);
+  return page;
+}
+
+/** The instructor opens the page and starts the class; with auto-record, waits until it is recorded. */
+async function startClass(chrome: Chrome, t: TestAula, classId: string, token: string, recorded: boolean): Promise<Page> {
+  const host = await openLive(chrome, t, classId, token);
+  await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
+  await host.click('#start-class');
+  await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
+  if (recorded) await host.waitForSelector('#recording-status:not([hidden])', { timeout: 15_000 });
+  return host;
+}
+
+const seatOf = (page: Page) => page.evaluate(() => window.aulaLive?.seat ?? null);
+
+/** Inbound RTP on the page's WebRTC subscribe connection (zero when it has none). */
+function inbound(page: Page): Promise<{ videoFrames: number; audioPackets: number }> {
+  return page.evaluate(async () => {
+    const out = { videoFrames: 0, audioPackets: 0 };
+    const pc = window.aulaLive?.subscriber;
+    if (!pc) return out;
+    (await pc.getStats()).forEach((r: { type: string; kind?: string; framesDecoded?: number; packetsReceived?: number }) => {
+      if (r.type !== 'inbound-rtp') return;
+      if (r.kind === 'video') out.videoFrames += r.framesDecoded ?? 0;
+      else out.audioPackets += r.packetsReceived ?? 0;
+    });
+    return out;
+  });
+}
+
+/** Where the live stream's video is and how many frames it has shown; null without one. */
+function streamProgress(page: Page): Promise<{ time: number; frames: number } | null> {
+  return page.evaluate(() => {
+    const v = window.aulaLive?.audienceVideo;
+    return v ? { time: v.currentTime, frames: v.getVideoPlaybackQuality().totalVideoFrames } : null;
+  });
+}
+
+async function expectStreamPlaying(page: Page, timeoutMs: number): Promise<void> {
+  const first = await waitFor('the live stream to start playing', async () => {
+    const p = await streamProgress(page);
+    return p && p.frames > 0 && p.time > 0 ? p : null;
+  }, timeoutMs, 250);
+  await waitFor('the live stream to keep playing', async () => {
+    const p = await streamProgress(page);
+    return p && p.time > first.time + 1 && p.frames > first.frames + 10;
+  }, timeoutMs, 250);
+}
+
+async function expectWebRtcVideoRising(page: Page, timeoutMs: number): Promise<void> {
+  const before = await inbound(page);
+  await waitFor('video frames over WebRTC', async () => (await inbound(page)).videoFrames > before.videoFrames + 10, timeoutMs, 250);
+}
+
+async function sendChat(page: Page, text: string): Promise<void> {
+  await page.fill('#chat-input', text);
+  await page.press('#chat-input', 'Enter');
+}
+
+describe('watch-only audience of a native class', () => {
+  let t: TestAula;
+  let school: School;
+  let chrome: Chrome;
+
+  beforeAll(async () => {
+    t = await startAula({ AULA_LIVE_SEATS: String(SEATS), AULA_LIVE_GRACE_SECONDS: '300', AULA_SECRET: SECRET });
+    school = await seedSchool(t, { batches: 2, studentsPerBatch: 6 });
+    chrome = await launchChromium({ media: true });
+  }, 120_000);
+  afterAll(async () => {
+    await chrome?.close();
+    await t?.close();
+  });
+
+  it('the live stream link is one URL for every viewer, cache-friendly, for the class only, and refused when tampered, expired or pointed elsewhere', async () => {
+    const batch = school.batches[0]!;
+    const classId = await createNativeClass(t, school, 'Streamed chemistry', true);
+    // Before the class is live there is nothing to watch.
+    const early = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
+    expect(early.status).toBe(409);
+    const host = await startClass(chrome, t, classId, batch.instructor.token, true);
+    try {
+      const a = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
+      const b = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[1]!.token });
+      expect(a.status).toBe(200);
+      expect(b.body.url).toBe(a.body.url);
+      expect(b.body.expiresAt).toBe(a.body.expiresAt);
+      expect(a.body.url).toMatch(new RegExp(`^${t.url}/live-media/[^/]+/hls/master\\.m3u8$`));
+      expect(Date.parse(a.body.expiresAt) - Date.now()).toBeGreaterThan(60_000);
+      expect(a.headers.get('cache-control')).toContain('no-store');
+      // A student of another batch gets no URL.
+      const outsider = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: school.batches[1]!.students[0]!.token });
+      expect(outsider.status).toBe(403);
+      expect(outsider.body.error.code).toBe('forbidden');
+
+      // The master appears with the first segment; nothing personal is sent with any request.
+      const master = await waitFor('the live master playlist', async () => {
+        const r = await fetch(a.body.url);
+        return r.status === 200 ? r : null;
+      }, 30_000, 250);
+      expect(master.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+      expect(master.headers.get('cache-control')).toBe('public, max-age=1');
+      const rendition = (await master.text()).split('\n').find((l) => l.endsWith('.m3u8'))!;
+      const base = a.body.url.slice(0, a.body.url.lastIndexOf('/') + 1);
+      const playlistUrl = base + rendition;
+      const playlist = await fetch(playlistUrl);
+      expect(playlist.headers.get('cache-control')).toBe('public, max-age=1');
+      const playlistText = await playlist.text();
+      expect(playlistText).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+      // Live segments are 2 s long, so the audience stays a few seconds behind.
+      expect(playlistText).toContain('#EXT-X-TARGETDURATION:2');
+      const segment = playlistText.split('\n').find((l) => l.endsWith('.ts'))!;
+      const segmentUrl = playlistUrl.slice(0, playlistUrl.lastIndexOf('/') + 1) + segment;
+      const seg = await fetch(segmentUrl);
+      expect(seg.status).toBe(200);
+      expect(seg.headers.get('content-type')).toBe('video/mp2t');
+      expect(seg.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      const bytes = Buffer.from(await seg.arrayBuffer());
+      expect(bytes[0]).toBe(0x47);
+      expect(Buffer.from(await (await fetch(segmentUrl)).arrayBuffer()).equals(bytes)).toBe(true);
+
+      const token = /\/live-media\/([^/]+)\//.exec(a.body.url)![1]!;
+      const recordingId = token.split('.')[1]!;
+      const expectRefused = async (url: string, status: number, code: string, message?: RegExp) => {
+        const r = await fetch(url);
+        expect(r.status, url).toBe(status);
+        expect(r.headers.get('cache-control')).toBe('no-store');
+        const body = (await r.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe(code);
+        if (message) expect(body.error.message).toMatch(message);
+      };
+      const tampered = token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A');
+      await expectRefused(`${t.url}/live-media/${tampered}/hls/master.m3u8`, 403, 'forbidden', /not valid/);
+      const otherRecording = token.replace(recordingId, `${recordingId.slice(0, -1)}x`);
+      await expectRefused(`${t.url}/live-media/${otherRecording}/hls/master.m3u8`, 403, 'forbidden');
+      const key = deriveKey(SECRET, 'live-audience');
+      const expired = signAudienceToken({ recordingId, expiresAtUnix: Math.floor(Date.now() / 1000) - 1 }, key);
+      await expectRefused(`${t.url}/live-media/${expired}/hls/master.m3u8`, 403, 'forbidden', /expired/);
+      // Signed with the playback key, or a playback token: not an audience link.
+      const wrongKey = signAudienceToken({ recordingId, expiresAtUnix: Math.floor(Date.now() / 1000) + 600 }, deriveKey(SECRET, 'playback'));
+      await expectRefused(`${t.url}/live-media/${wrongKey}/hls/master.m3u8`, 403, 'forbidden');
+      const playbackToken = signPlaybackToken({ recordingId, viewerId: batch.students[0]!.id, expiresAtUnix: Math.floor(Date.now() / 1000) + 600 }, deriveKey(SECRET, 'playback'));
+      await expectRefused(`${t.url}/live-media/${playbackToken}/hls/master.m3u8`, 403, 'forbidden');
+      // The audience link does not open the recording's other files, nor another recording's, nor the VOD route.
+      const unknown = signAudienceToken({ recordingId: 'no-such-recording', expiresAtUnix: Math.floor(Date.now() / 1000) + 600 }, key);
+      await expectRefused(`${t.url}/live-media/${unknown}/hls/master.m3u8`, 404, 'not_found');
+      for (const file of ['source/original.ts', 'source/chat.jsonl', 'download.mp4', 'poster.jpg', `hls/../../${recordingId}/hls/master.m3u8`, 'hls/%2e%2e/%2e%2e/x/hls/master.m3u8', 'hls/720p/../../source/original.ts']) {
+        const r = await fetch(`${t.url}/live-media/${token}/${file}`);
+        expect(r.status, file).toBeGreaterThanOrEqual(400);
+        expect(r.status, file).toBeLessThan(500);
+        expect(((await r.json()) as { error: { code: string } }).error.code).toBeTruthy();
+      }
+      const vod = await fetch(`${t.url}/media/${token}/hls/master.m3u8`);
+      expect(vod.status).toBe(403);
+
+      // Once the class ends no new link is issued, but watchers still fetch what their players have not reached.
+      const ended = await t.api('POST', `/api/v1/live-classes/${classId}/end`);
+      expect(ended.status).toBe(200);
+      const after = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
+      expect(after.status).toBe(409);
+      expect((await fetch(a.body.url)).status).toBe(200);
+      expect((await fetch(segmentUrl)).status).toBe(200);
+    } finally {
+      await t.api('POST', `/api/v1/live-classes/${classId}/end`);
+      await host.close();
+    }
+  }, 120_000);
+
+  it(`with ${SEATS} seats and 6 students: the instructor and the first 2 students are on WebRTC, 4 students are told there is nothing to watch until the class is recorded, then watch the live HLS with chat, and one let to speak moves to WebRTC`, async () => {
+    const batch = school.batches[0]!;
+    // Not recorded at first: the audience is told plainly there is nothing to watch until the instructor records.
+    const classId = await createNativeClass(t, school, 'Lecture for many', false);
+    const host = await startClass(chrome, t, classId, batch.instructor.token, false);
+    const pages: Page[] = [host];
+    try {
+      const seated: Page[] = [];
+      for (const s of batch.students.slice(0, 2)) {
+        const page = await openLive(chrome, t, classId, s.token);
+        pages.push(page);
+        await waitFor('a seat', async () => (await seatOf(page)) === 'interactive', 20_000);
+        seated.push(page);
+      }
+      const watchers: Page[] = [];
+      for (const s of batch.students.slice(2)) {
+        const page = await openLive(chrome, t, classId, s.token);
+        pages.push(page);
+        await waitFor('the watch-only role', async () => (await seatOf(page)) === 'watch-only', 20_000);
+        await expect.poll(() => page.textContent('#watch-notice'), { timeout: 10_000 }).toMatch(/live but is not being recorded, so it cannot be watched here/);
+        expect(await streamProgress(page)).toBeNull();
+        watchers.push(page);
+      }
+      await host.click('#record-toggle');
+      await host.waitForSelector('#recording-status:not([hidden])', { timeout: 15_000 });
+
+      for (const page of seated) {
+        await page.waitForSelector('video.remote', { timeout: 20_000 });
+        await expectWebRtcVideoRising(page, 20_000);
+      }
+      for (const page of watchers) {
+        await expectStreamPlaying(page, 40_000);
+        await expect.poll(() => page.textContent('#watch-notice')).toMatch(/Watching the live stream \(a few seconds behind\)/);
+        // No WebRTC at all for the audience.
+        expect(await page.evaluate(() => [window.aulaLive?.publisher ?? null, window.aulaLive?.subscriber ?? null])).toEqual([null, null]);
+      }
+      // The instructor sees who watches the stream.
+      await expect.poll(() => host.locator('#participants li[data-seat="watch-only"]').count(), { timeout: 10_000 }).toBe(4);
+
+      // The same chat reaches seats and audience alike, both ways.
+      const [w1, w2, w3] = watchers as [Page, Page, Page, Page];
+      await sendChat(w1, 'A question from the stream');
+      for (const page of [host, seated[0]!, w2]) await expect.poll(() => page.textContent('#chat-log'), { timeout: 10_000 }).toContain('A question from the stream');
+      await sendChat(host, 'An answer for everyone');
+      for (const page of [w1, w3]) await expect.poll(() => page.textContent('#chat-log'), { timeout: 10_000 }).toContain('An answer for everyone');
+
+      // A watcher raises a hand and is let to speak: the seats are full, yet they move to WebRTC and publish.
+      const w1Id = batch.students[2]!.id;
+      await w1.click('#raise-hand');
+      const w1Item = host.locator(`#participants li[data-id="${w1Id}"]`);
+      await expect.poll(() => w1Item.getAttribute('class'), { timeout: 10_000 }).toContain('hand-raised');
+      const hostAudioBefore = (await inbound(host)).audioPackets;
+      await w1Item.locator('.allow-speak').click();
+      await waitFor('the watcher to take a seat', async () => (await seatOf(w1)) === 'interactive', 15_000);
+      await waitFor('the stream to leave the page', async () => (await streamProgress(w1)) === null, 10_000);
+      await waitFor('the moved student to publish', () => w1.evaluate(() => window.aulaLive?.publisher?.connectionState === 'connected'), 20_000);
+      await w1.waitForSelector('video.remote', { timeout: 20_000 });
+      await expectWebRtcVideoRising(w1, 20_000);
+      // Only this student has the word, so the instructor's incoming audio is theirs.
+      await waitFor("the instructor to receive the moved student's microphone", async () => (await inbound(host)).audioPackets > hostAudioBefore + 50, 20_000, 250);
+      await expect.poll(() => w1Item.getAttribute('data-seat'), { timeout: 10_000 }).toBe('interactive');
+      // The other watchers go on watching.
+      await expectStreamPlaying(w2, 20_000);
+    } finally {
+      await t.api('POST', `/api/v1/live-classes/${classId}/end`);
+      for (const page of pages) await page.close();
+    }
+  }, 240_000);
+});
