@@ -10,7 +10,7 @@ import { ffmpegRunner, type FfmpegRunner } from '../src/adapters/media/ffmpeg-pr
 import { probeMedia } from '../src/adapters/media/ffprobe';
 import { LocalMediaStorage } from '../src/adapters/storage/local-storage';
 import { parseMediaPlaylist } from '../src/domain/media/hls';
-import { planSprite } from '../src/domain/media/ladder';
+import { LIVE_SEGMENT_SECONDS, planSprite } from '../src/domain/media/ladder';
 import { RealtimeMeter, spriteSeconds, thumbnailSecondsIn } from '../src/domain/media/live-ladder';
 import { recordingLayout } from '../src/domain/media/recording-layout';
 import { loadConfig } from '../src/config';
@@ -229,7 +229,7 @@ describe('native live class: the whole ladder while live', () => {
     running.host.send({ type: 'chat', text: 'A question while the ladder is made' });
     await chatSeen;
     expect(readFileSync(path.join(hls, 'master.m3u8'), 'utf8')).toMatch(/480p\/index\.m3u8[\s\S]*audio\/index\.m3u8|audio\/index\.m3u8[\s\S]*480p/);
-    await waitFor('about 20 s of class', () => existsSync(path.join(hls, '720p', 'index.m3u8')) && segmentsOf(path.join(hls, '720p', 'index.m3u8')).length >= 5, 40_000, 250);
+    await waitFor('about 20 s of class', () => existsSync(path.join(hls, '720p', 'index.m3u8')) && segmentsOf(path.join(hls, '720p', 'index.m3u8')).length >= Math.ceil(20 / LIVE_SEGMENT_SECONDS), 40_000, 250);
 
     const { rec, readyAfter } = await endAndWaitReady(t, running);
     console.log(`recording ready with all outputs ${readyAfter.toFixed(2)} s after "end class"`);
