@@ -93,6 +93,7 @@ const EnvSchema = z.object({
   AULA_LIVE_GRACE_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(300),
   AULA_LIVE_QUALITY_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
   AULA_LIVE_SEATS: z.coerce.number().int().positive().max(10_000).default(50),
+  AULA_LIVE_AUDIENCE_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   AULA_ICE_SERVERS: iceServerList,
   AULA_ICE_ANNOUNCED_ADDRESS: z
     .string()
@@ -173,6 +174,8 @@ export interface AppConfig {
   liveQualitySeconds: number;
   /** Interactive WebRTC seats per native room; students beyond them watch the class's live HLS. */
   liveSeats: number;
+  /** How long every viewer of a live class gets the same stream link; a link is valid for one to two of these. */
+  liveAudienceLinkSeconds: number;
   /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
   ice: {
     servers: IceServerConfig[];
@@ -261,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     liveGraceSeconds: e.AULA_LIVE_GRACE_SECONDS,
     liveQualitySeconds: e.AULA_LIVE_QUALITY_SECONDS,
     liveSeats: e.AULA_LIVE_SEATS,
+    liveAudienceLinkSeconds: e.AULA_LIVE_AUDIENCE_LINK_SECONDS,
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },

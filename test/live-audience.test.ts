@@ -12,6 +12,8 @@ type Chrome = Awaited<ReturnType<typeof launchChromium>>;
 
 const SECRET = 'live-audience-test-secret-0123456789';
 const SEATS = 3;
+/** Short shared links, so that pages renew them while the tests watch. */
+const LINK_SECONDS = 10;
 
 async function createNativeClass(t: TestAula, school: School, title: string, autoRecord: boolean): Promise<string> {
   const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
@@ -90,7 +92,7 @@ describe('watch-only audience of a native class', () => {
   let chrome: Chrome;
 
   beforeAll(async () => {
-    t = await startAula({ AULA_LIVE_SEATS: String(SEATS), AULA_LIVE_GRACE_SECONDS: '300', AULA_SECRET: SECRET });
+    t = await startAula({ AULA_LIVE_SEATS: String(SEATS), AULA_LIVE_GRACE_SECONDS: '300', AULA_SECRET: SECRET, AULA_LIVE_AUDIENCE_LINK_SECONDS: String(LINK_SECONDS) });
     school = await seedSchool(t, { batches: 2, studentsPerBatch: 6 });
     chrome = await launchChromium({ media: true });
   }, 120_000);
@@ -107,13 +109,19 @@ describe('watch-only audience of a native class', () => {
     expect(early.status).toBe(409);
     const host = await startClass(chrome, t, classId, batch.instructor.token, true);
     try {
-      const a = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
-      const b = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[1]!.token });
+      const streamFor = (token: string) => t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token });
+      // Two viewers asking within one window (the first asked again after the second: the window did not roll).
+      const [a, b] = await waitFor('two links of one window', async () => {
+        const [first, second, again] = [await streamFor(batch.students[0]!.token), await streamFor(batch.students[1]!.token), await streamFor(batch.students[0]!.token)];
+        return first.body.url === again.body.url ? [first, second] : null;
+      });
       expect(a.status).toBe(200);
       expect(b.body.url).toBe(a.body.url);
       expect(b.body.expiresAt).toBe(a.body.expiresAt);
       expect(a.body.url).toMatch(new RegExp(`^${t.url}/live-media/[^/]+/hls/master\\.m3u8$`));
-      expect(Date.parse(a.body.expiresAt) - Date.now()).toBeGreaterThan(60_000);
+      const validFor = Date.parse(a.body.expiresAt) - Date.now();
+      expect(validFor).toBeGreaterThan(LINK_SECONDS * 1000 - 2_000);
+      expect(validFor).toBeLessThanOrEqual(2 * LINK_SECONDS * 1000);
       expect(a.headers.get('cache-control')).toContain('no-store');
       // A student of another batch gets no URL.
       const outsider = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: school.batches[1]!.students[0]!.token });
@@ -234,6 +242,15 @@ describe('watch-only audience of a native class', () => {
 
       // The same chat reaches seats and audience alike, both ways.
       const [w1, w2, w3] = watchers as [Page, Page, Page, Page];
+      // What the watcher's player fetches from now on: renewed links, each answered.
+      const w2Tokens = new Set<string>();
+      const w2Refused: string[] = [];
+      w2.on('response', (r) => {
+        const m = /\/live-media\/([^/]+)\//.exec(r.url());
+        if (!m) return;
+        w2Tokens.add(m[1]!);
+        if (r.status() >= 400) w2Refused.push(`${r.status()} ${r.url()}`);
+      });
       await sendChat(w1, 'A question from the stream');
       for (const page of [host, seated[0]!, w2]) await expect.poll(() => page.textContent('#chat-log'), { timeout: 10_000 }).toContain('A question from the stream');
       await sendChat(host, 'An answer for everyone');
@@ -254,8 +271,10 @@ describe('watch-only audience of a native class', () => {
       // Only this student has the word, so the instructor's incoming audio is theirs.
       await waitFor("the instructor to receive the moved student's microphone", async () => (await inbound(host)).audioPackets > hostAudioBefore + 50, 20_000, 250);
       await expect.poll(() => w1Item.getAttribute('data-seat'), { timeout: 10_000 }).toBe('interactive');
-      // The other watchers go on watching.
+      // The other watchers go on watching, past the expiry of the link they started with: the page renewed it.
+      await waitFor('a renewed link in use', () => w2Tokens.size >= 2, 3 * LINK_SECONDS * 1000, 250);
       await expectStreamPlaying(w2, 20_000);
+      expect(w2Refused).toEqual([]);
     } finally {
       await t.api('POST', `/api/v1/live-classes/${classId}/end`);
       for (const page of pages) await page.close();
