@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey } from '../src/adapters/crypto';
 import type { AudienceStream } from '../src/contracts/live-signaling';
-import { signAudienceToken, signPlaybackToken } from '../src/domain/playback-token';
+import { loadConfig } from '../src/config';
+import { audienceExpiry, signAudienceToken, signPlaybackToken, verifyAudienceToken } from '../src/domain/playback-token';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { waitFor } from './support/wait';
@@ -85,6 +89,34 @@ async function sendChat(page: Page, text: string): Promise<void> {
   await page.fill('#chat-input', text);
   await page.press('#chat-input', 'Enter');
 }
+
+describe('audience links and seats, as configured and signed', () => {
+  it('every viewer in one window gets the same expiry, the next window another; a token checks its signature, expiry and kind', () => {
+    expect(audienceExpiry(1_000, 300)).toBe(1_500);
+    expect(audienceExpiry(1_199, 300)).toBe(1_500);
+    expect(audienceExpiry(1_200, 300)).toBe(1_800);
+    const key = deriveKey(SECRET, 'live-audience');
+    const token = signAudienceToken({ recordingId: 'rec-1', expiresAtUnix: 1_500 }, key);
+    expect(verifyAudienceToken(token, key, 1_499)).toEqual({ ok: true, grant: { recordingId: 'rec-1', expiresAtUnix: 1_500 } });
+    expect(verifyAudienceToken(token, key, 1_500)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyAudienceToken(token.replace('rec-1', 'rec-2'), key, 1_000)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyAudienceToken(signPlaybackToken({ recordingId: 'rec-1', viewerId: 'u1', expiresAtUnix: 1_500 }, key), key, 1_000)).toEqual({ ok: false, reason: 'malformed' });
+    expect(() => signAudienceToken({ recordingId: '../x', expiresAtUnix: 1 }, key)).toThrow();
+  });
+
+  it('AULA_LIVE_SEATS and AULA_LIVE_AUDIENCE_LINK_SECONDS take whole numbers in range, 50 seats and 300 s by default', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-seats-'));
+    try {
+      const defaults = loadConfig({ AULA_DATA_DIR: dir });
+      expect([defaults.liveSeats, defaults.liveAudienceLinkSeconds]).toEqual([50, 300]);
+      expect(loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_SEATS: '3' }).liveSeats).toBe(3);
+      for (const seats of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_SEATS: seats }), seats).toThrow(/AULA_LIVE_SEATS/);
+      for (const secs of ['5', '7200']) expect(() => loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_AUDIENCE_LINK_SECONDS: secs }), secs).toThrow(/AULA_LIVE_AUDIENCE_LINK_SECONDS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('watch-only audience of a native class', () => {
   let t: TestAula;
