@@ -307,6 +307,13 @@ describe('watch-only audience of a native class', () => {
       await waitFor('a renewed link in use', () => w2Tokens.size >= 2, 3 * LINK_SECONDS * 1000, 250);
       await expectStreamPlaying(w2, 20_000);
       expect(w2Refused).toEqual([]);
+      // A few seconds behind: how far the player is from the newest segment it knows of.
+      const behind = await w2.evaluate(() => {
+        const v = window.aulaLive!.audienceVideo!;
+        return v.seekable.length ? v.seekable.end(v.seekable.length - 1) - v.currentTime : Number.NaN;
+      });
+      console.log(`watcher plays ${behind.toFixed(1)} s behind the end of the live stream it has loaded`);
+      expect(behind).toBeLessThan(10);
     } finally {
       await t.api('POST', `/api/v1/live-classes/${classId}/end`);
       for (const page of pages) await page.close();
