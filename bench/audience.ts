@@ -1,12 +1,13 @@
 /**
- * A native class's watch-only audience on one Aula process with no cache in front: simulated HLS viewers, each
- * fetching the live playlist and the newest 2 s segment every 2 s (a player's cadence), for 100, 1,000 and 5,000
- * viewers, next to Debian's nginx serving the same files from disk as the baseline.
+ * A native class's watch-only audience on one Aula process: simulated HLS viewers, each fetching the live playlist
+ * and the newest 2 s segment every 2 s (a player's cadence), for 100, 1,000 and 5,000 viewers; with no cache in front,
+ * next to Debian's nginx serving the same files from disk as the baseline; then through an nginx proxy_cache in front
+ * of Aula, counting the requests that reach Aula per segment and per second of playlist.
  * Usage: npm run bench:audience [-- --seconds 10 --viewers 100,1000,5000]
  */
 import { execFile, spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -96,13 +97,21 @@ async function main() {
     console.log(`${segments.length} live segments of 2 s, ${(avg / 1024).toFixed(0)} KiB on average; each viewer: playlist + segment every 2 s; ${seconds} s per run`);
 
     const port = 41000 + Math.floor(Math.random() * 10000);
+    const cachePort = port + 1;
+    const aulaPort = new URL(aula.url).port;
     const conf = path.join(aula.dataDir, 'nginx');
-    mkdirSync(conf, { recursive: true });
+    mkdirSync(path.join(conf, 'cache'), { recursive: true });
     writeFileSync(path.join(conf, 'nginx.conf'), `${process.getuid?.() === 0 ? 'user root;' : ''} worker_processes 1; daemon off; pid ${conf}/nginx.pid; error_log ${conf}/error.log;
-events { worker_connections 4096; }
+events { worker_connections 8192; }
 http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; types { video/mp2t ts; application/vnd.apple.mpegurl m3u8; }
   client_body_temp_path ${conf}/body; proxy_temp_path ${conf}/proxy; fastcgi_temp_path ${conf}/fcgi; uwsgi_temp_path ${conf}/uwsgi; scgi_temp_path ${conf}/scgi;
-  server { listen 127.0.0.1:${port}; root ${path.join(aula.dataDir, 'media')}; } }
+  server { listen 127.0.0.1:${port}; root ${path.join(aula.dataDir, 'media')}; }
+  # A cache in front of Aula that follows Aula's Cache-Control, one request to Aula per missing file however many ask.
+  upstream aula { server 127.0.0.1:${aulaPort}; keepalive 32; }
+  proxy_cache_path ${conf}/cache levels=1:2 keys_zone=live:10m max_size=1g inactive=10m use_temp_path=off;
+  log_format origin '$upstream_cache_status $uri';
+  server { listen 127.0.0.1:${cachePort}; access_log ${conf}/origin.log origin;
+    location / { proxy_pass http://aula; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_cache live; proxy_cache_lock on; proxy_cache_use_stale updating; } } }
 `);
     nginx = spawn('nginx', ['-c', path.join(conf, 'nginx.conf'), '-p', conf], { stdio: 'ignore' });
     const nginxBase = `http://127.0.0.1:${port}/recordings/${stream.recordingId}/hls/720p/`;
@@ -110,12 +119,26 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000; ty
     const aulaBase = stream.url.replace('master.m3u8', '720p/');
     if (!(await get(`${aulaBase}index.m3u8`))) throw new Error('Aula does not serve the live playlist');
 
+    const cached: string[] = [];
     for (const viewers of viewerCounts) {
       console.log(`\n${viewers} viewers`);
       console.log(line('nginx, same files (baseline)', await simulateViewers(nginxBase, segments, viewers, seconds * 1000)));
       console.log(line('Aula /live-media, no cache', await simulateViewers(aulaBase, segments, viewers, seconds * 1000)));
+      // A cold cache per run: the viewer count is part of every URL's cache key (Aula ignores the query).
+      const logFile = path.join(conf, 'origin.log');
+      const before = readFileSync(logFile, 'utf8').length;
+      const viaCache = await simulateViewers(aulaBase.replace(aula.url, `http://127.0.0.1:${cachePort}`), segments.map((seg) => `${seg}?viewers=${viewers}`), viewers, seconds * 1000);
+      console.log(line('Aula behind nginx proxy_cache', viaCache));
+      const lines = readFileSync(logFile, 'utf8').slice(before).trim().split('\n').filter(Boolean);
+      // MISS, EXPIRED and "-" (not cacheable) went to Aula; HIT, UPDATING and STALE did not.
+      const toAula = lines.filter((l) => /^(MISS|EXPIRED|BYPASS|-) /.test(l));
+      const segmentsAsked = new Set(lines.filter((l) => l.endsWith('.ts')).map((l) => l.split(' ')[1]));
+      const segmentOrigin = toAula.filter((l) => l.endsWith('.ts')).length;
+      const playlistOrigin = toAula.filter((l) => l.endsWith('.m3u8')).length;
+      cached.push(`${String(viewers).padStart(5)} viewers: ${lines.length} requests to the cache, ${toAula.length} reached Aula: ${(segmentOrigin / Math.max(1, segmentsAsked.size)).toFixed(2)} per segment (${segmentsAsked.size} segments), ${(playlistOrigin / seconds).toFixed(1)} playlist requests/s`);
     }
-    console.log('\nWith a cache in front (CDN or nginx proxy_cache) Aula sees one request per segment and rendition per cache, and a playlist request per second per cache.');
+    console.log('\norigin load with nginx proxy_cache in front:');
+    for (const l of cached) console.log(`  ${l}`);
   } finally {
     nginx?.kill('SIGTERM');
     await aula.stop();

@@ -100,6 +100,7 @@ const EnvSchema = z.object({
   /** `full`: a native class's whole ladder, images and download are made while it runs; `top`: its top rung only. */
   AULA_LIVE_LADDER: z.enum(LIVE_LADDER_MODES).default('full'),
   AULA_LIVE_SEATS: z.coerce.number().int().positive().max(10_000).default(50),
+  AULA_LIVE_AUDIENCE_LINK_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   AULA_ICE_SERVERS: iceServerList,
   AULA_ICE_ANNOUNCED_ADDRESS: z
     .string()
@@ -186,6 +187,8 @@ export interface AppConfig {
   liveLadder: LiveLadderMode;
   /** Interactive WebRTC seats per native room; students beyond them watch the class's live HLS. */
   liveSeats: number;
+  /** How long every viewer of a live class gets the same stream link; a link is valid for one to two of these. */
+  liveAudienceLinkSeconds: number;
   /** ICE for native live classes; the servers go to the SFU and to every browser that joins. */
   ice: {
     servers: IceServerConfig[];
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     liveQualitySeconds: e.AULA_LIVE_QUALITY_SECONDS,
     liveLadder: e.AULA_LIVE_LADDER,
     liveSeats: e.AULA_LIVE_SEATS,
+    liveAudienceLinkSeconds: e.AULA_LIVE_AUDIENCE_LINK_SECONDS,
     ice: { servers: e.AULA_ICE_SERVERS, announcedAddress: e.AULA_ICE_ANNOUNCED_ADDRESS, portRange: e.AULA_ICE_PORT_RANGE },
     storage,
     zoom: { apiBase: e.ZOOM_API_BASE.replace(/\/$/, ''), oauthBase: e.ZOOM_OAUTH_BASE.replace(/\/$/, '') },

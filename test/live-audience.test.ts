@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey } from '../src/adapters/crypto';
 import type { AudienceStream } from '../src/contracts/live-signaling';
-import { signAudienceToken, signPlaybackToken } from '../src/domain/playback-token';
+import { loadConfig } from '../src/config';
+import { audienceExpiry, signAudienceToken, signPlaybackToken, verifyAudienceToken } from '../src/domain/playback-token';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { waitFor } from './support/wait';
@@ -12,6 +16,8 @@ type Chrome = Awaited<ReturnType<typeof launchChromium>>;
 
 const SECRET = 'live-audience-test-secret-0123456789';
 const SEATS = 3;
+/** Short shared links, so that pages renew them while the tests watch. */
+const LINK_SECONDS = 10;
 
 async function createNativeClass(t: TestAula, school: School, title: string, autoRecord: boolean): Promise<string> {
   const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
@@ -84,13 +90,41 @@ async function sendChat(page: Page, text: string): Promise<void> {
   await page.press('#chat-input', 'Enter');
 }
 
+describe('audience links and seats, as configured and signed', () => {
+  it('every viewer in one window gets the same expiry, the next window another; a token checks its signature, expiry and kind', () => {
+    expect(audienceExpiry(1_000, 300)).toBe(1_500);
+    expect(audienceExpiry(1_199, 300)).toBe(1_500);
+    expect(audienceExpiry(1_200, 300)).toBe(1_800);
+    const key = deriveKey(SECRET, 'live-audience');
+    const token = signAudienceToken({ recordingId: 'rec-1', expiresAtUnix: 1_500 }, key);
+    expect(verifyAudienceToken(token, key, 1_499)).toEqual({ ok: true, grant: { recordingId: 'rec-1', expiresAtUnix: 1_500 } });
+    expect(verifyAudienceToken(token, key, 1_500)).toEqual({ ok: false, reason: 'expired' });
+    expect(verifyAudienceToken(token.replace('rec-1', 'rec-2'), key, 1_000)).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(verifyAudienceToken(signPlaybackToken({ recordingId: 'rec-1', viewerId: 'u1', expiresAtUnix: 1_500 }, key), key, 1_000)).toEqual({ ok: false, reason: 'malformed' });
+    expect(() => signAudienceToken({ recordingId: '../x', expiresAtUnix: 1 }, key)).toThrow();
+  });
+
+  it('AULA_LIVE_SEATS and AULA_LIVE_AUDIENCE_LINK_SECONDS take whole numbers in range, 50 seats and 300 s by default', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-seats-'));
+    try {
+      const defaults = loadConfig({ AULA_DATA_DIR: dir });
+      expect([defaults.liveSeats, defaults.liveAudienceLinkSeconds]).toEqual([50, 300]);
+      expect(loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_SEATS: '3' }).liveSeats).toBe(3);
+      for (const seats of ['0', '-1', '2.5', 'many']) expect(() => loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_SEATS: seats }), seats).toThrow(/AULA_LIVE_SEATS/);
+      for (const secs of ['5', '7200']) expect(() => loadConfig({ AULA_DATA_DIR: dir, AULA_LIVE_AUDIENCE_LINK_SECONDS: secs }), secs).toThrow(/AULA_LIVE_AUDIENCE_LINK_SECONDS/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('watch-only audience of a native class', () => {
   let t: TestAula;
   let school: School;
   let chrome: Chrome;
 
   beforeAll(async () => {
-    t = await startAula({ AULA_LIVE_SEATS: String(SEATS), AULA_LIVE_GRACE_SECONDS: '300', AULA_SECRET: SECRET });
+    t = await startAula({ AULA_LIVE_SEATS: String(SEATS), AULA_LIVE_GRACE_SECONDS: '300', AULA_SECRET: SECRET, AULA_LIVE_AUDIENCE_LINK_SECONDS: String(LINK_SECONDS) });
     school = await seedSchool(t, { batches: 2, studentsPerBatch: 6 });
     chrome = await launchChromium({ media: true });
   }, 120_000);
@@ -107,13 +141,19 @@ describe('watch-only audience of a native class', () => {
     expect(early.status).toBe(409);
     const host = await startClass(chrome, t, classId, batch.instructor.token, true);
     try {
-      const a = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[0]!.token });
-      const b = await t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token: batch.students[1]!.token });
+      const streamFor = (token: string) => t.api<AudienceStream>('GET', `/api/v1/live-classes/${classId}/audience`, { token });
+      // Two viewers asking within one window (the first asked again after the second: the window did not roll).
+      const [a, b] = await waitFor('two links of one window', async () => {
+        const [first, second, again] = [await streamFor(batch.students[0]!.token), await streamFor(batch.students[1]!.token), await streamFor(batch.students[0]!.token)];
+        return first.body.url === again.body.url ? [first, second] : null;
+      });
       expect(a.status).toBe(200);
       expect(b.body.url).toBe(a.body.url);
       expect(b.body.expiresAt).toBe(a.body.expiresAt);
       expect(a.body.url).toMatch(new RegExp(`^${t.url}/live-media/[^/]+/hls/master\\.m3u8$`));
-      expect(Date.parse(a.body.expiresAt) - Date.now()).toBeGreaterThan(60_000);
+      const validFor = Date.parse(a.body.expiresAt) - Date.now();
+      expect(validFor).toBeGreaterThan(LINK_SECONDS * 1000 - 2_000);
+      expect(validFor).toBeLessThanOrEqual(2 * LINK_SECONDS * 1000);
       expect(a.headers.get('cache-control')).toContain('no-store');
       // A student of another batch gets no URL.
       const outsider = await t.api<{ error: { code: string } }>('GET', `/api/v1/live-classes/${classId}/audience`, { token: school.batches[1]!.students[0]!.token });
@@ -234,6 +274,15 @@ describe('watch-only audience of a native class', () => {
 
       // The same chat reaches seats and audience alike, both ways.
       const [w1, w2, w3] = watchers as [Page, Page, Page, Page];
+      // What the watcher's player fetches from now on: renewed links, each answered.
+      const w2Tokens = new Set<string>();
+      const w2Refused: string[] = [];
+      w2.on('response', (r) => {
+        const m = /\/live-media\/([^/]+)\//.exec(r.url());
+        if (!m) return;
+        w2Tokens.add(m[1]!);
+        if (r.status() >= 400) w2Refused.push(`${r.status()} ${r.url()}`);
+      });
       await sendChat(w1, 'A question from the stream');
       for (const page of [host, seated[0]!, w2]) await expect.poll(() => page.textContent('#chat-log'), { timeout: 10_000 }).toContain('A question from the stream');
       await sendChat(host, 'An answer for everyone');
@@ -254,8 +303,17 @@ describe('watch-only audience of a native class', () => {
       // Only this student has the word, so the instructor's incoming audio is theirs.
       await waitFor("the instructor to receive the moved student's microphone", async () => (await inbound(host)).audioPackets > hostAudioBefore + 50, 20_000, 250);
       await expect.poll(() => w1Item.getAttribute('data-seat'), { timeout: 10_000 }).toBe('interactive');
-      // The other watchers go on watching.
+      // The other watchers go on watching, past the expiry of the link they started with: the page renewed it.
+      await waitFor('a renewed link in use', () => w2Tokens.size >= 2, 3 * LINK_SECONDS * 1000, 250);
       await expectStreamPlaying(w2, 20_000);
+      expect(w2Refused).toEqual([]);
+      // A few seconds behind: how far the player is from the newest segment it knows of.
+      const behind = await w2.evaluate(() => {
+        const v = window.aulaLive!.audienceVideo!;
+        return v.seekable.length ? v.seekable.end(v.seekable.length - 1) - v.currentTime : Number.NaN;
+      });
+      console.log(`watcher plays ${behind.toFixed(1)} s behind the end of the live stream it has loaded`);
+      expect(behind).toBeLessThan(10);
     } finally {
       await t.api('POST', `/api/v1/live-classes/${classId}/end`);
       for (const page of pages) await page.close();

@@ -21,9 +21,6 @@ import { createWatchAnalytics } from '../services/watch-analytics';
 import type { Classes } from './classes';
 import type { Foundation } from './foundation';
 
-/** Live audience links are renewed by the page before they expire; a link lives between one and two windows. */
-const LIVE_AUDIENCE_WINDOW_SECONDS = 300;
-
 /** Watching recordings and reaching people: playback, trims, analytics, home and search, notifications, share links, LTI. */
 export function wireViewing(f: Foundation, classes: Classes) {
   const { config, db, clock, logger, storage, recordingsRepo, access } = f;
@@ -36,7 +33,7 @@ export function wireViewing(f: Foundation, classes: Classes) {
   });
   // One token per recording and window for its whole live audience: a cache in front serves everyone the same URLs.
   const liveAudience = createLiveAudience({
-    recordings: recordingsRepo, storage, mediaCache, feed: f.feed, clock, signingKey: deriveKey(config.secret, 'live-audience'), publicUrl: config.publicUrl, windowSeconds: LIVE_AUDIENCE_WINDOW_SECONDS,
+    recordings: recordingsRepo, storage, mediaCache, feed: f.feed, clock, signingKey: deriveKey(config.secret, 'live-audience'), publicUrl: config.publicUrl, windowSeconds: config.liveAudienceLinkSeconds,
   });
   const lti = wireLti({ config, db, users: f.usersRepo, catalog: f.catalogRepo, recordings: recordingsRepo, liveClasses: f.liveClassRepo, identity: f.identity, queue: f.queue, clock, logger });
   const analytics = createWatchAnalytics({

@@ -6,6 +6,7 @@ import type { AudienceStream } from '../../contracts/live-signaling';
 import { DomainError, NotFound } from '../../domain/errors';
 import { recordingLayout, recordingPrefix } from '../../domain/media/recording-layout';
 import { audienceExpiry, signAudienceToken, verifyAudienceToken } from '../../domain/playback-token';
+import { readStoredBytes } from '../../domain/stored-objects';
 import type { MediaCache, MediaObject } from '../media-cache';
 
 export interface LiveAudienceDeps {
@@ -26,6 +27,11 @@ export const LIVE_FILE = /^hls\/(master\.m3u8|[a-z0-9_]{1,20}\/(index\.m3u8|seg_
 /** After the class ends the watchers still play what their players have not reached; the files stay reachable this long. */
 export const AFTER_END_SECONDS = 120;
 const STATE_CACHE_MS = 1_000;
+/**
+ * A playlist read is reused this long. Players are told `max-age=1`, so an answer up to half a second old is what any
+ * cache in front would give them too; without it every viewer's poll is a storage read.
+ */
+const PLAYLIST_REUSE_MS = 500;
 
 export interface ResolvedLiveFile {
   key: string;
@@ -49,6 +55,22 @@ export function createLiveAudience(deps: LiveAudienceDeps) {
   const unsubscribe = deps.feed.subscribe((change) => {
     if (change.kind === 'recording') states.delete(change.recordingId);
   });
+
+  const playlists = new Map<string, { object: Promise<MediaObject | null>; fetchedAt: number }>();
+  function playlist(key: string): Promise<MediaObject | null> {
+    const now = Date.now();
+    const hit = playlists.get(key);
+    if (hit && now - hit.fetchedAt < PLAYLIST_REUSE_MS) return hit.object;
+    const object = (async () => {
+      const info = await deps.storage.stat(key);
+      return info ? { info, body: await readStoredBytes(deps.storage, key) } : null;
+    })();
+    // A failed read is not reused.
+    object.catch(() => playlists.delete(key));
+    if (playlists.size > 1_000) playlists.clear();
+    playlists.set(key, { object, fetchedAt: now });
+    return object;
+  }
 
   async function servable(recordingId: string): Promise<boolean> {
     const hit = states.get(recordingId);
@@ -82,7 +104,8 @@ export function createLiveAudience(deps: LiveAudienceDeps) {
     },
 
     async lookup(file: ResolvedLiveFile): Promise<MediaObject | null> {
-      if (file.isPlaylist || !deps.mediaCache) {
+      if (file.isPlaylist) return playlist(file.key);
+      if (!deps.mediaCache) {
         const info = await deps.storage.stat(file.key);
         return info ? { info, body: null } : null;
       }

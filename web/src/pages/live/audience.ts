@@ -11,8 +11,9 @@ export interface AudienceHooks {
 }
 
 const TOKEN_IN_PATH = /\/live-media\/[^/]+\//;
-/** Renew the shared link this long before it expires. */
+/** Renew the shared link this long before it expires (or every 5 s when links are shorter than that). */
 const RENEW_BEFORE_MS = 60_000;
+const RENEW_AT_LEAST_MS = 5_000;
 const RETRY_MS = 2_000;
 
 function tokenPrefixOf(url: string): string {
@@ -51,7 +52,7 @@ export class AudiencePlayer {
     this.stream = stream;
     this.tokenPrefix = tokenPrefixOf(stream.url);
     if (this.renewTimer !== null) clearTimeout(this.renewTimer);
-    const delay = Math.max(5_000, Date.parse(stream.expiresAt) - Date.now() - RENEW_BEFORE_MS);
+    const delay = Math.max(RENEW_AT_LEAST_MS, Date.parse(stream.expiresAt) - Date.now() - RENEW_BEFORE_MS);
     this.renewTimer = window.setTimeout(() => void this.renew(), delay);
   }
 
