@@ -233,7 +233,7 @@ describe('watch-only audience of a native class', () => {
     }
   }, 120_000);
 
-  it(`with ${SEATS} seats and 6 students: the instructor and the first 2 students are on WebRTC, 4 students are told there is nothing to watch until the class is recorded, then watch the live HLS with chat, and one let to speak moves to WebRTC`, async () => {
+  it(`with ${SEATS} seats and 6 students: the instructor and the first 2 students are on WebRTC, 4 students are told there is nothing to watch until the class is recorded, then watch the live HLS with chat, and one let to speak moves to WebRTC; freed seats go to those who join next`, async () => {
     const batch = school.batches[0]!;
     // Not recorded at first: the audience is told plainly there is nothing to watch until the instructor records.
     const classId = await createNativeClass(t, school, 'Lecture for many', false);
@@ -314,9 +314,20 @@ describe('watch-only audience of a native class', () => {
       });
       console.log(`watcher plays ${behind.toFixed(1)} s behind the end of the live stream it has loaded`);
       expect(behind).toBeLessThan(10);
+
+      // Seats that free up are not handed to those already watching: their picture does not switch under them.
+      for (const page of seated) await page.close();
+      await expect.poll(() => host.locator('#participants li[data-role="student"]').count(), { timeout: 10_000 }).toBe(4);
+      expect(await seatOf(w3)).toBe('watch-only');
+      await expectStreamPlaying(w3, 20_000);
+      // A watcher who comes back (a reload) takes a free seat.
+      await w3.reload();
+      await waitFor('the returning watcher to take a free seat', async () => (await seatOf(w3)) === 'interactive', 20_000);
+      await w3.waitForSelector('video.remote', { timeout: 20_000 });
+      expect(await streamProgress(w3)).toBeNull();
     } finally {
       await t.api('POST', `/api/v1/live-classes/${classId}/end`);
-      for (const page of pages) await page.close();
+      for (const page of pages) if (!page.isClosed()) await page.close();
     }
   }, 240_000);
 });
