@@ -5,7 +5,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveKey } from '../src/adapters/crypto';
 import type { AudienceStream } from '../src/contracts/live-signaling';
+import type { RecordingRecord } from '../src/adapters/db/recording-repository';
+import { LocalMediaStorage } from '../src/adapters/storage/local-storage';
 import { loadConfig } from '../src/config';
+import { createInProcessChangeFeed } from '../src/services/change-feed';
+import { createLiveAudience } from '../src/services/playback';
 import { audienceExpiry, signAudienceToken, signPlaybackToken, verifyAudienceToken } from '../src/domain/playback-token';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
@@ -102,6 +106,45 @@ describe('audience links and seats, as configured and signed', () => {
     expect(verifyAudienceToken(token.replace('rec-1', 'rec-2'), key, 1_000)).toEqual({ ok: false, reason: 'bad-signature' });
     expect(verifyAudienceToken(signPlaybackToken({ recordingId: 'rec-1', viewerId: 'u1', expiresAtUnix: 1_500 }, key), key, 1_000)).toEqual({ ok: false, reason: 'malformed' });
     expect(() => signAudienceToken({ recordingId: '../x', expiresAtUnix: 1 }, key)).toThrow();
+  });
+
+  it("a recording's live files are served while it records and two minutes after it ends, never a deleted or provider recording's", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-live-files-'));
+    try {
+      const storage = new LocalMediaStorage(dir);
+      await storage.putBuffer('recordings/rec-1/hls/master.m3u8', '#EXTM3U\n');
+      let now = Date.parse('2030-01-01T10:00:00Z');
+      const rec = { id: 'rec-1', source: 'native', status: 'recording', endedAt: null, deletedAt: null } as Pick<RecordingRecord, 'id' | 'source' | 'status' | 'endedAt' | 'deletedAt'>;
+      const feed = createInProcessChangeFeed();
+      const changed = () => feed.publish({ kind: 'recording', recordingId: 'rec-1', liveClassId: 'c1', batchId: 'b1', status: rec.status, progress: null, processingError: null, at: new Date(now).toISOString() });
+      const audience = createLiveAudience({
+        recordings: { get: async (id) => (id === 'rec-1' ? (rec as RecordingRecord) : null) }, storage, feed, clock: { now: () => new Date(now) },
+        signingKey: deriveKey(SECRET, 'live-audience'), publicUrl: 'http://aula.test', windowSeconds: 300,
+      });
+      try {
+        const token = new URL(audience.stream('rec-1').url).pathname.split('/')[2]!;
+        const served = async () => audience.resolve(token, 'hls/master.m3u8').then(() => true, (err: Error) => err.constructor.name);
+        expect(await served()).toBe(true);
+        Object.assign(rec, { status: 'ready', endedAt: new Date(now).toISOString() });
+        changed();
+        now += 119_000;
+        expect(await served()).toBe(true);
+        now += 2_000;
+        changed();
+        expect(await served()).toBe('NotFound');
+        Object.assign(rec, { status: 'recording', endedAt: null, source: 'zoom' });
+        changed();
+        expect(await served()).toBe('NotFound');
+        Object.assign(rec, { source: 'native', deletedAt: new Date(now).toISOString() });
+        changed();
+        expect(await served()).toBe('NotFound');
+      } finally {
+        audience.close();
+        await feed.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('AULA_LIVE_SEATS and AULA_LIVE_AUDIENCE_LINK_SECONDS take whole numbers in range, 50 seats and 300 s by default', () => {
