@@ -33,16 +33,30 @@ export type PlaybackTokenCheck =
   | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
 export function verifyPlaybackToken(token: string, key: Buffer, nowUnix: number): PlaybackTokenCheck {
+  const opened = openToken(token, VERSION, 2, key, nowUnix);
+  if (!opened.ok) return opened;
+  const [recordingId, viewerId] = opened.fields as [string, string];
+  return { ok: true, grant: { recordingId, viewerId, expiresAtUnix: opened.expiresAtUnix } };
+}
+
+/**
+ * `{version}.{fields…}.{expiry}.{mac}` checked: the version and shape, the signature in constant time, then the
+ * expiry. Every token of this module has that shape.
+ */
+function openToken(token: string, version: string, fieldCount: number, key: Buffer, nowUnix: number):
+  { ok: true; fields: string[]; expiresAtUnix: number } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' } {
   const parts = token.split('.');
-  if (parts.length !== 5 || parts[0] !== VERSION) return { ok: false, reason: 'malformed' };
-  const [, recordingId, viewerId, exp, sig] = parts as [string, string, string, string, string];
-  if (!/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(mac(key, `${VERSION}.${recordingId}.${viewerId}.${exp}`));
+  if (parts.length !== fieldCount + 3 || parts[0] !== version) return { ok: false, reason: 'malformed' };
+  const fields = parts.slice(1, 1 + fieldCount);
+  const exp = parts[1 + fieldCount]!;
+  const sig = parts[2 + fieldCount]!;
+  if (!fields.every((f) => SAFE.test(f)) || !/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'malformed' };
+  const expected = Buffer.from(mac(key, parts.slice(0, -1).join('.')));
   const given = Buffer.from(sig);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
   const expiresAtUnix = Number(exp);
   if (expiresAtUnix <= nowUnix) return { ok: false, reason: 'expired' };
-  return { ok: true, grant: { recordingId, viewerId, expiresAtUnix } };
+  return { ok: true, fields, expiresAtUnix };
 }
 
 /**
@@ -74,14 +88,7 @@ export function signAudienceToken(grant: AudienceGrant, key: Buffer): string {
 export type AudienceTokenCheck = { ok: true; grant: AudienceGrant } | { ok: false; reason: 'malformed' | 'bad-signature' | 'expired' };
 
 export function verifyAudienceToken(token: string, key: Buffer, nowUnix: number): AudienceTokenCheck {
-  const parts = token.split('.');
-  if (parts.length !== 4 || parts[0] !== AUDIENCE_VERSION) return { ok: false, reason: 'malformed' };
-  const [, recordingId, exp, sig] = parts as [string, string, string, string];
-  if (!SAFE.test(recordingId) || !/^\d{1,12}$/.test(exp)) return { ok: false, reason: 'malformed' };
-  const expected = Buffer.from(mac(key, `${AUDIENCE_VERSION}.${recordingId}.${exp}`));
-  const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad-signature' };
-  const expiresAtUnix = Number(exp);
-  if (expiresAtUnix <= nowUnix) return { ok: false, reason: 'expired' };
-  return { ok: true, grant: { recordingId, expiresAtUnix } };
+  const opened = openToken(token, AUDIENCE_VERSION, 1, key, nowUnix);
+  if (!opened.ok) return opened;
+  return { ok: true, grant: { recordingId: opened.fields[0]!, expiresAtUnix: opened.expiresAtUnix } };
 }

@@ -148,6 +148,11 @@ export function planSprite(durationSeconds: number): SpritePlan {
   return { intervalSeconds, count, columns, rows: Math.ceil(count / columns), tileWidth: 160, tileHeight: 90 };
 }
 
+/** The plan for the tiles there are: one tile fewer than planned (FFmpeg's fps filter, a short live class) shrinks the sheet. */
+export function spritePlanFor(planned: SpritePlan, made: number): SpritePlan {
+  return made < planned.count ? { ...planned, count: made, rows: Math.ceil(made / planned.columns) } : planned;
+}
+
 /** Poster frame at 10 % of the duration (at least 1 s in, never past the middle), at most 1280 wide. */
 export function posterTimeSeconds(durationSeconds: number): number {
   return Math.max(0, Math.min(Math.max(1, durationSeconds * 0.1), durationSeconds / 2));

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buildPosterArgs, buildSpriteArgs } from '../../domain/media/ffmpeg-args/vod';
-import { posterTimeSeconds, type SpritePlan } from '../../domain/media/ladder';
+import { posterTimeSeconds, type SpritePlan, spritePlanFor } from '../../domain/media/ladder';
 import type { MediaProbe } from '../../domain/media/probe';
 import { CONTENT_TYPES, SPRITE_FILE } from '../../domain/media/recording-layout';
 import { buildThumbnailsVtt } from '../../domain/media/webvtt';
@@ -40,8 +40,7 @@ export async function makeSprite(run: PipelineRun, { dir, pattern, plan: planned
     run.log.warn('no frames for the sprite sheet');
     return;
   }
-  // The fps filter may yield one tile fewer than planned; the sheet and its track follow what exists.
-  const plan = made < planned.count ? { ...planned, count: made, rows: Math.ceil(made / planned.columns) } : planned;
+  const plan = spritePlanFor(planned, made);
   const file = path.join(run.jobDir, SPRITE_FILE);
   await run.ffmpeg(buildSpriteArgs(pattern, file, plan), 'thumbnails');
   await run.put(run.keys.sprite, file, CONTENT_TYPES.jpg);

@@ -8,6 +8,7 @@ import { recordingLayout, recordingPrefix } from '../../domain/media/recording-l
 import { audienceExpiry, signAudienceToken, verifyAudienceToken } from '../../domain/playback-token';
 import { readStoredBytes } from '../../domain/stored-objects';
 import type { MediaCache, MediaObject } from '../media-cache';
+import { LIVE_SERVABLE } from './media-files';
 
 export interface LiveAudienceDeps {
   recordings: Pick<RecordingRepository, 'get'>;
@@ -22,8 +23,6 @@ export interface LiveAudienceDeps {
   windowSeconds: number;
 }
 
-/** The live files of a recording an audience token reaches: the master, each rendition's playlist and segments. */
-export const LIVE_FILE = /^hls\/(master\.m3u8|[a-z0-9_]{1,20}\/(index\.m3u8|seg_\d{5}\.ts))$/;
 /** After the class ends the watchers still play what their players have not reached; the files stay reachable this long. */
 export const AFTER_END_SECONDS = 120;
 const STATE_CACHE_MS = 1_000;
@@ -97,7 +96,7 @@ export function createLiveAudience(deps: LiveAudienceDeps) {
     async resolve(token: string, file: string): Promise<ResolvedLiveFile> {
       const check = verifyAudienceToken(token, deps.signingKey, nowUnix());
       if (!check.ok) throw new DomainError('forbidden', check.reason === 'expired' ? 'This live stream link has expired; the class page renews it by itself' : 'This live stream link is not valid');
-      if (!LIVE_FILE.test(file)) throw new NotFound('Live media file', file);
+      if (!LIVE_SERVABLE.test(file)) throw new NotFound('Live media file', file);
       const { recordingId } = check.grant;
       if (!(await servable(recordingId))) throw new NotFound('Live recording', recordingId);
       return { key: recordingPrefix(recordingId) + file, recordingId, isPlaylist: file.endsWith('.m3u8') };

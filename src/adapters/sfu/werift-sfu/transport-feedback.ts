@@ -103,7 +103,8 @@ export class TransportFeedback {
   private nextToReport: number | null = null;
   private count = 0;
   private readonly timer: NodeJS.Timeout;
-  private readonly mediaSsrcs = new Set<number>();
+  /** The stream the reports name as their media source: the first one attached (the reports cover them all). */
+  private mediaSsrc: number | undefined;
 
   constructor(
     private readonly transport: () => Sender | undefined,
@@ -116,15 +117,10 @@ export class TransportFeedback {
 
   /** Makes the receiver report to this connection-wide feedback in place of its own per-stream one. */
   attach(receiver: RTCRtpReceiver, mediaSsrc: number | undefined): void {
-    if (mediaSsrc !== undefined) this.mediaSsrcs.add(mediaSsrc);
+    this.mediaSsrc ??= mediaSsrc;
     const sink = { twccRunning: false, handleTWCC: (sequence: number) => this.record(sequence) };
     // werift's receiver hands each packet's transport-wide sequence number to `receiverTWCC.handleTWCC`.
     (receiver as unknown as { receiverTWCC?: typeof sink }).receiverTWCC = sink;
-  }
-
-  /** A stream gone: its SSRC is no longer one the publisher would accept feedback for. */
-  forget(mediaSsrc: number | undefined): void {
-    if (mediaSsrc !== undefined) this.mediaSsrcs.delete(mediaSsrc);
   }
 
   record(sequence: number | undefined): void {
@@ -142,7 +138,7 @@ export class TransportFeedback {
 
   flush(): void {
     const transport = this.transport();
-    const mediaSsrc = this.mediaSsrcs.values().next().value;
+    const { mediaSsrc } = this;
     if (this.highest === null || !transport || mediaSsrc === undefined || this.arrivals.size === 0) return;
     let base = this.nextToReport ?? Math.min(...this.arrivals.keys());
     const packets: RtcpTransportLayerFeedback[] = [];

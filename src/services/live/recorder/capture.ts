@@ -34,6 +34,8 @@ export class Capture {
   private readonly poller: NodeJS.Timeout;
   private uploading: Promise<void> = Promise.resolve();
   private readonly uploaded: JournalLine[] = [];
+  /** Seconds of the uploaded segments: where the next one starts. */
+  private uploadedSeconds = 0;
   private sourceBytes = 0;
   private chatDirty = false;
   private chatCount = 0;
@@ -174,12 +176,12 @@ export class Capture {
     for (const seg of listed.slice(this.uploaded.length)) {
       if (!SEGMENT_FILE.test(seg.uri)) continue;
       if (!this.probed) this.probed = await probeSegment(this.deps.probe, this.files.segment(seg.uri), this.log);
-      const startSeconds = this.uploaded.reduce((sum, s) => sum + s.durationSeconds, 0);
       // Before the upload, which moves the file away.
-      await this.follower?.take(this.files.segment(seg.uri), { uri: seg.uri, durationSeconds: seg.durationSeconds, startSeconds });
+      await this.follower?.take(this.files.segment(seg.uri), { uri: seg.uri, durationSeconds: seg.durationSeconds, startSeconds: this.uploadedSeconds });
       const line = await appendSegment(this.files, seg.uri, seg.durationSeconds, this.sourceBytes, this.keys.segment(seg.uri), this.deps.storage);
       this.sourceBytes = line.sourceBytes;
       this.uploaded.push(line);
+      this.uploadedSeconds += seg.durationSeconds;
       added = true;
       if (this.uploaded.length === 1) this.log.info('first live segment uploaded');
     }
@@ -196,10 +198,12 @@ export class Capture {
   private masterWritten = false;
   /** Codecs and size of the first segment, for the master playlist. */
   probed: ProbedRendition | null = null;
-  /** The live master: the top rung from its first segment; the followed renditions once each has one. */
-  private async putMaster(again = false): Promise<void> {
-    if (this.masterWritten && !again) return;
-    if (!this.masterWritten && again) return;
+  /**
+   * The live master: written once at the first segment (`rewrite` false), and written again (`rewrite` true) when the
+   * followed renditions change, which only matters once it exists.
+   */
+  private async putMaster(rewrite = false): Promise<void> {
+    if (this.masterWritten !== rewrite) return;
     this.masterWritten = true;
     const p = this.probed ?? { codecs: DEFAULT_CODECS, width: this.meta.width, height: this.meta.height };
     const top = { uri: renditionUri(this.meta.rendition), bandwidth: this.options.maxKbps * 1000, averageBandwidth: this.options.maxKbps * 800, width: p.width, height: p.height, codecs: p.codecs };

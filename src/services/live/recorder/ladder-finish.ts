@@ -11,11 +11,11 @@ import type { MediaStorage } from '../../../adapters/storage/media-storage';
 import { chatToVtt, toChatJsonLines } from '../../../domain/media/chat-transcript';
 import { buildMp4Args, buildPosterArgs, buildSpriteArgs } from '../../../domain/media/ffmpeg-args/vod';
 import { buildLivePlaylist, measureBandwidth } from '../../../domain/media/hls';
-import { planSprite, posterTimeSeconds } from '../../../domain/media/ladder';
+import { planSprite, posterTimeSeconds, spritePlanFor } from '../../../domain/media/ladder';
 import { spriteSeconds } from '../../../domain/media/live-ladder';
 import { CONTENT_TYPES, recordingLayout, SPRITE_FILE } from '../../../domain/media/recording-layout';
 import { buildThumbnailsVtt } from '../../../domain/media/webvtt';
-import type { RecordingRendition } from '../../../domain/recording-media';
+import type { RecordingMedia, RecordingRendition } from '../../../domain/recording-media';
 import { exists } from './capture-files';
 import type { FollowedRendition, LadderOutcome } from './ladder-follower';
 
@@ -38,17 +38,12 @@ export interface FinishedRendition extends RecordingRendition {
   averageBandwidth: number;
 }
 
-export interface LadderOutputs {
+/** The recording's outputs besides its master and captions, as the end of the class left them. */
+export type LadderOutputs = Pick<RecordingMedia, 'posterKey' | 'spriteKey' | 'thumbnailsVttKey' | 'mp4Key' | 'chatVttKey' | 'chatJsonKey'> & {
   renditions: FinishedRendition[];
-  posterKey: string | null;
-  spriteKey: string | null;
-  thumbnailsVttKey: string | null;
-  mp4Key: string | null;
-  chatVttKey: string | null;
-  chatJsonKey: string | null;
   /** Outputs that could not be made here; the pipeline makes them. */
   missing: string[];
-}
+};
 
 export type LadderFinishDeps = { ffmpeg: Pick<FfmpegRunner, 'run'>; storage: MediaStorage };
 
@@ -149,7 +144,7 @@ async function makeSprite(deps: LadderFinishDeps, input: LadderFinishInput, thum
     await link(tile, path.join(tilesDir, `${String(made).padStart(4, '0')}.png`));
   }
   if (made === 0) return null;
-  const plan = made < planned.count ? { ...planned, count: made, rows: Math.ceil(made / planned.columns) } : planned;
+  const plan = spritePlanFor(planned, made);
   const file = path.join(input.dir, SPRITE_FILE);
   await deps.ffmpeg.run(buildSpriteArgs(path.join(tilesDir, '%04d.png'), file, plan), { timeoutMs: RUN_TIMEOUT_MS });
   const layout = recordingLayout(input.recordingId);

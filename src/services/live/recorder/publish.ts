@@ -28,6 +28,9 @@ export interface FinalCapture {
   ladderNote?: string | null | undefined;
 }
 
+/** A class whose ladder was not made live: only the top rung; processing makes the rest. */
+const NOTHING_MADE_LIVE: LadderOutputs = { renditions: [], posterKey: null, spriteKey: null, thumbnailsVttKey: null, mp4Key: null, chatVttKey: null, chatJsonKey: null, missing: [] };
+
 export type PublishDeps = Pick<LiveRecorderDeps, 'storage' | 'recordings' | 'probe' | 'workDir'>;
 
 /**
@@ -58,12 +61,8 @@ export async function publishFinal(deps: PublishDeps, options: LiveRecorderOptio
   const chatKey: string | null = input.chatAlreadyStored || chatToUpload ? keys.chat : null;
   const sourceSize = input.sourcePath ? (await stat(input.sourcePath)).size : input.segments.reduce((sum, s) => sum + s.bytes, 0);
   const durationSeconds = Math.round(input.segments.reduce((sum, s) => sum + s.durationSeconds, 0) * 1000) / 1000;
-  const media: RecordingMedia = {
-    masterKey: keys.master,
-    renditions: [top, ...followed].map(({ averageBandwidth: _, ...r }) => r),
-    posterKey: ladder?.posterKey ?? null, spriteKey: ladder?.spriteKey ?? null, thumbnailsVttKey: ladder?.thumbnailsVttKey ?? null, mp4Key: ladder?.mp4Key ?? null,
-    chatVttKey: ladder?.chatVttKey ?? null, chatJsonKey: ladder?.chatJsonKey ?? null, captionsVttKey: null,
-  };
+  const { renditions: _followed, missing: _missing, ...outputs } = ladder ?? NOTHING_MADE_LIVE;
+  const media: RecordingMedia = { masterKey: keys.master, renditions: [top, ...followed].map(({ averageBandwidth: _, ...r }) => r), ...outputs, captionsVttKey: null };
   const complete = ladder !== null && ladder.missing.length === 0;
   const metadata: RecordingMetadata = { durationSeconds, width, height, videoCodec: 'h264', audioCodec: 'aac', bitRate: average, sizeBytes: sourceSize };
   const readyReason = readyReasonOf(input.rendition, ladder, input.ladderNote ?? null);

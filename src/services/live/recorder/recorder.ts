@@ -135,7 +135,7 @@ class LiveRecorderService implements LiveRecorder {
     const rec = await publishFinal(this.deps, this.options, {
       recordingId, rendition: capture.meta.rendition, segments, sourcePath: files.source, chatPath: files.chat,
       chatAlreadyStored: false, probed: capture.probed, endedAt, actor, reason, log: capture.log,
-      ladder: outcome.kind === 'complete' ? outputs : null, ladderNote: outcome.kind === 'stopped' ? outcome.reason : null,
+      ladder: outputs, ladderNote: outcome.kind === 'stopped' ? outcome.reason : null,
     });
     await rm(capture.dir, { recursive: true, force: true });
     capture.log.info({ secondsToPlayable: (Date.now() - started) / 1000 }, 'live recording finished');
