@@ -433,7 +433,9 @@ describe('native live class in Chromium', () => {
     await host.click('#end-class');
     await expect.poll(async () => (await t.api<{ status: string }>('GET', `/api/v1/live-classes/${classId}`)).body.status, { timeout: 10_000 }).toBe('ended');
     await expect
-      .poll(async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items.map((r) => r.status), { timeout: 10_000 })
+      // The live encoder of a busy machine may still be working off its backlog when the class ends; the time to
+      // playable itself is measured by the live-ladder test and bench/time-to-playable.ts.
+      .poll(async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items.map((r) => r.status), { timeout: 45_000, interval: 250 })
       .toEqual(['ready', 'ready']);
 
     // Alice then watches two seconds of the first recording.

@@ -275,7 +275,7 @@ describe('native room media quality in Chromium', () => {
     await setShare(host, 'moving');
     await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(1280, 720));
     const b = await startRecording();
-    await sleep(3_000);
+    await sleep(4_000);
     const shareFromB = (Date.now() - b.t0) / 1000;
     await host.click('#share-screen');
     await waitFor('the screen to be sent again', screenSending, 20_000);
@@ -298,8 +298,9 @@ describe('native room media quality in Chromium', () => {
     const firstSecond = await blueOf(hlsA, 1, topLeft);
     report.push(`share first: blue at 1 s ${firstSecond.toFixed(0)}`);
     expect(firstSecond).toBeGreaterThan(180);
-    // Started before the share, the recording shows the camera, then the share once it starts.
-    expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 1), topLeft)).toBeLessThan(170);
+    // Started before the share, the recording shows the camera, then the share once it starts (sampled well before
+    // the share: on a busy machine the first frames of a recording reach it a second or more late).
+    expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 2.5), topLeft)).toBeLessThan(170);
     expect(await blueOf(hlsB, phasesB.moving[0]![0] + 1.5, topLeft)).toBeGreaterThan(180);
     report.push(`keyframe requests during each 8 s static slide: ${staticKeyframeRequests.join(', ')}`);
     console.log(report.join('\n'));
