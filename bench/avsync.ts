@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
+import { recordingLayout } from '../src/domain/media/recording-layout';
 import { seedSchool, startAula, type TestAula } from '../test/support/aula';
 import { launchChromium } from '../test/support/browser';
 import { FAKE_CAPTURE_FPS, makeFlashBeepMedia } from '../test/support/fake-capture';
@@ -33,7 +34,7 @@ interface Rec {
   status: string;
   startedAt?: string;
   progress: { stage: string } | null;
-  media: { mp4Key: string | null } | null;
+  outputs: { mp4: boolean } | null;
 }
 
 const median = (xs: number[]) => {
@@ -197,7 +198,7 @@ async function oneClass(t: TestAula, school: Awaited<ReturnType<typeof seedSchoo
   console.log(line('live recording (HLS) − baseline', live));
   const done = await waitFor('the MP4', async () => {
     const r = (await t.api<Rec>('GET', `/api/v1/recordings/${rec.id}`)).body;
-    return r.progress?.stage === 'done' && r.media?.mp4Key ? r.media.mp4Key : null;
+    return r.progress?.stage === 'done' && r.outputs?.mp4 ? recordingLayout(rec.id).mp4 : null;
   }, minutes * 120_000 + 120_000, 1_000);
   const mp4 = againstBaseline(await pairs(path.join(t.dataDir, 'media', done), t0, PERIOD, work), baseline);
   console.log(line('MP4 − baseline', mp4));

@@ -33,7 +33,7 @@ interface Rec {
   status: string;
   durationSeconds: number | null;
   progress: { stage: string; percent: number } | null;
-  media: { renditions: unknown[]; mp4Key: string | null; spriteKey: string | null; posterKey: string | null } | null;
+  outputs: { renditions: unknown[] } | null;
 }
 
 function option(name: string, fallback: string): string {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
         const r = await api<Rec>('GET', `/api/v1/recordings/${recId}`);
         if (r.status === 'ready' && !ready) {
           ready = (Date.now() - endAt) / 1000;
-          renditionsAtReady = r.media?.renditions.length ?? 0;
+          renditionsAtReady = r.outputs?.renditions.length ?? 0;
         }
         if (r.status === 'ready' && r.progress?.stage === 'done') all = (Date.now() - endAt) / 1000;
         else if (Date.now() - endAt > minutes * 60_000 * 3 + 120_000) throw new Error(`recording ${recId} not complete: ${r.status} ${r.progress?.stage ?? ''}`);

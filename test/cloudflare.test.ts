@@ -10,7 +10,7 @@ import { waitFor } from './support/wait';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface LiveClass { id: string; status: string; providerMeetingId: string | null; providerData: Record<string, unknown> | null }
-interface Recording { id: string; status: string; processingError: string | null; externalRef: string | null; media: { renditions: { name: string }[] } | null; liveClassId: string }
+interface Recording { id: string; status: string; processingError: string | null; externalRef: string | null; outputs: { renditions: { name: string }[] } | null; liveClassId: string }
 
 const secrets = { apiToken: 'cf-api-token-0123456789abcdefghij', streamWebhookSecret: 'stream-webhook-secret-0123', notificationSecret: 'notification-secret-0123' };
 const emulatorFor = (accountId: string) => new CloudflareEmulator({ accountId, appId: 'app-aula-0001', ...secrets, mediaSeconds: 6 });
@@ -273,7 +273,7 @@ describe('Cloudflare classes, keep-on-Cloudflare storage: signed playback after 
     const uid = await cf.connect(cls.providerMeetingId!);
     await cf.disconnect(cls.providerMeetingId!);
     const rec = await h.recordingOf(cls.id, (r) => r.status === 'ready');
-    expect(rec.media).toBeNull();
+    expect(rec.outputs).toBeNull();
     expect(cf.requests.some((r) => r.path.includes('/downloads'))).toBe(false);
 
     const outsider = await t.api<ErrorBody>('GET', `/api/v1/recordings/${rec.id}/playback`, { token: school.batches[1]!.students[0]!.token });

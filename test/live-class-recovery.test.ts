@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
+import { recordingLayout } from '../src/domain/media/recording-layout';
 import { ADMIN_KEY, freePort, seedSchool, startAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { waitFor } from './support/wait';
@@ -17,7 +18,7 @@ interface Rec {
   startedAt: string;
   endedAt: string | null;
   durationSeconds: number | null;
-  chatKey: string | null;
+  hasSourceChat: boolean;
 }
 
 
@@ -119,9 +120,10 @@ describe('native live class: interruptions', () => {
       const playback = await api<{ hls: string }>('GET', `/api/v1/recordings/${first.id}/playback`);
       expect(playback.status).toBe(200);
       expect(Math.abs((await hlsDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);
-      expect(recovered.chatKey).toBeTruthy();
-      await waitFor('the chat transcript', async () => existsSync(path.join(dataDir, 'media', recovered.chatKey!)), 5_000);
-      expect(readFileSync(path.join(dataDir, 'media', recovered.chatKey!), 'utf8')).toContain('Before the crash');
+      expect(recovered.hasSourceChat).toBe(true);
+      const chatFile = path.join(dataDir, 'media', recordingLayout(first.id).sourceChat);
+      await waitFor('the chat transcript', async () => existsSync(chatFile), 5_000);
+      expect(readFileSync(chatFile, 'utf8')).toContain('Before the crash');
 
       // Both pages reconnect without a reload; the student receives the instructor's video again.
       for (const page of [host, student]) {

@@ -7,6 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAttendance } from '../src/services/live-room';
 import { buildLiveEncodeArgs, pictureInPicture } from '../src/domain/media/ffmpeg-args/live';
+import { recordingLayout } from '../src/domain/media/recording-layout';
 import { FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE, opusPacketMs } from '../src/services/live/recorder';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
@@ -20,9 +21,9 @@ interface Rec {
   status: string;
   startedAt?: string;
   durationSeconds: number | null;
-  chatKey: string | null;
+  hasSourceChat: boolean;
   progress: { stage: string; percent: number } | null;
-  media: { masterKey: string; renditions: { name: string }[]; posterKey: string | null; mp4Key: string | null; chatVttKey: string | null } | null;
+  outputs: { renditions: { name: string }[]; poster: boolean; mp4: boolean; chat: boolean } | null;
 }
 
 /** Mean luma of the frame at `at` seconds and the mean audio volume (dB) of the first seconds: real picture and sound, not filler. */
@@ -322,9 +323,11 @@ describe('native live class in Chromium', () => {
 
     // The chat of the room is the recording's transcript, timed from the recording's start.
     const rec = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
-    expect(rec.body.chatKey).toBe(`recordings/${recId}/source/chat.jsonl`);
-    await expect.poll(() => existsSync(path.join(t.dataDir, 'media', rec.body.chatKey!)), { timeout: 5_000 }).toBe(true);
-    const chat = readFileSync(path.join(t.dataDir, 'media', rec.body.chatKey!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; author: string; text: string });
+    expect(rec.body.hasSourceChat).toBe(true);
+    expect(JSON.stringify(rec.body)).not.toMatch(/Key"|recordings\//);
+    const chatFile = path.join(t.dataDir, 'media', recordingLayout(recId).sourceChat);
+    await expect.poll(() => existsSync(chatFile), { timeout: 5_000 }).toBe(true);
+    const chat = readFileSync(chatFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; author: string; text: string });
     expect(chat.map((m) => m.text)).toEqual(['First question', 'Answer from the instructor']);
     expect(chat[0]!.author).toBe('Student 1.1');
     expect(chat[1]!.t).toBeGreaterThan(chat[0]!.t + 10);
@@ -337,9 +340,8 @@ describe('native live class in Chromium', () => {
     void done;
     const final = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
     expect(final.body.status).toBe('ready');
-    expect(final.body.media?.renditions.length).toBeGreaterThan(1);
-    expect(final.body.media?.mp4Key).toBeTruthy();
-    expect(final.body.media?.chatVttKey).toBeTruthy();
+    expect(final.body.outputs?.renditions.length).toBeGreaterThan(1);
+    expect(final.body.outputs).toMatchObject({ mp4: true, chat: true });
     const again = await probeHls((await t.api<{ hls: string }>('GET', `/api/v1/recordings/${recId}/playback`)).body.hls);
     expect(Math.abs(again.duration - classSeconds)).toBeLessThan(1.5);
     for (const page of [host, student]) await page.close();

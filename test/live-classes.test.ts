@@ -90,6 +90,34 @@ describe('live classes and the recording lifecycle', () => {
     expect(foreign.status).toBe(403);
   });
 
+  it('answers every recording request with what was made of it, never where its files are stored', async () => {
+    const cls = await schedule(0, 'Storage stays inside');
+    const up = await upload(cls, '2026-03-06T10:00:00Z');
+    const ready = await waitForStatus(t, up.id, ['ready']);
+    await expect.poll(async () => (await t.api<{ progress: { stage: string } | null }>('GET', `/api/v1/recordings/${up.id}`)).body.progress?.stage, { timeout: 45_000, interval: 200 }).toBe('done');
+    const lessonId = school.lessons[0]!.id;
+    const student = school.batches[0]!.students[0]!.token;
+    const answers = [
+      up,
+      ready,
+      (await t.api('GET', `/api/v1/recordings/${up.id}`)).body,
+      (await t.api('GET', `/api/v1/recordings/${up.id}`, { token: student })).body,
+      (await t.api('GET', `/api/v1/recordings?liveClassId=${cls}`)).body,
+      (await t.api('GET', `/api/v1/lessons/${lessonId}/recordings`, { token: student })).body,
+      (await t.api('PATCH', `/api/v1/recordings/${up.id}`, { body: { title: 'Renamed' } })).body,
+      (await t.api('PUT', `/api/v1/recordings/${up.id}/trim`, { body: { startSeconds: 0.5 } })).body,
+      (await t.api('DELETE', `/api/v1/recordings/${up.id}/trim`)).body,
+      (await t.api('DELETE', `/api/v1/recordings/${up.id}`)).body,
+      (await t.api('POST', `/api/v1/recordings/${up.id}/restore`)).body,
+    ];
+    for (const body of answers) expect(JSON.stringify(body)).not.toMatch(/Key"|recordings\/|source\//);
+    const detail = (await t.api<{ outputs: { renditions: { name: string }[]; poster: boolean; mp4: boolean; thumbnails: boolean }; liveClass: { provider: string }; job: { status: string } | null }>('GET', `/api/v1/recordings/${up.id}`)).body;
+    expect(detail.outputs.renditions.length).toBeGreaterThan(0);
+    expect(detail.outputs).toMatchObject({ poster: true, mp4: true, thumbnails: true });
+    expect(detail.liveClass.provider).toBe('upload');
+    expect(detail.job?.status).toBe('done');
+  });
+
   it('auto-records when the class starts, stops when it ends, and each manual start→stop is its own recording', async () => {
     const instructor = school.batches[0]!.instructor.token;
     const cls = await schedule(0, 'Live algebra', instructor, { provider: 'native', autoRecord: true });

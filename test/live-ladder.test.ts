@@ -20,13 +20,13 @@ import { waitFor, waitForIdleJobs } from './support/wait';
 
 const run = promisify(execFile);
 
-interface Rendition { name: string; width: number | null; height: number | null; playlistKey: string }
+interface Rendition { name: string; width: number | null; height: number | null }
 interface Rec {
   id: string;
   status: string;
   durationSeconds: number | null;
   progress: { stage: string; percent: number } | null;
-  media: { masterKey: string; renditions: Rendition[]; posterKey: string | null; spriteKey: string | null; thumbnailsVttKey: string | null; mp4Key: string | null; chatVttKey: string | null; chatJsonKey: string | null } | null;
+  outputs: { renditions: Rendition[]; poster: boolean; thumbnails: boolean; mp4: boolean; chat: boolean } | null;
 }
 
 interface Probe { streams: Array<{ codec_type: string; width?: number; height?: number; start_time?: string }>; format: { duration?: string } }
@@ -235,10 +235,12 @@ describe('native live class: the whole ladder while live', () => {
     console.log(`recording ready with all outputs ${readyAfter.toFixed(2)} s after "end class"`);
     expect(readyAfter).toBeLessThan(5);
     expect(rec.progress?.stage).toBe('done');
-    const m = rec.media!;
-    expect(m.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
-    const master = readFileSync(path.join(media, m.masterKey), 'utf8');
-    for (const r of m.renditions) expect(master).toContain(`${r.name}/index.m3u8`);
+    const made = rec.outputs!;
+    expect(made.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
+    expect(made).toMatchObject({ poster: true, thumbnails: true, mp4: true, chat: true });
+    const m = recordingLayout(recId);
+    const master = readFileSync(path.join(media, m.master), 'utf8');
+    for (const r of made.renditions) expect(master).toContain(`${r.name}/index.m3u8`);
     const duration = rec.durationSeconds!;
     expect(duration).toBeGreaterThan(18);
 
@@ -247,8 +249,8 @@ describe('native live class: the whole ladder while live', () => {
     const topSegments = segmentsOf(path.join(hls, '720p', 'index.m3u8'));
     const topStart = Number((await ffprobe(path.join(hls, '720p', topSegments[1]!))).streams[0]!.start_time);
     const expected: Record<string, [number, number] | null> = { '720p': [1280, 720], '480p': [854, 480], '360p': [640, 360], audio: null };
-    for (const r of m.renditions) {
-      const playlist = path.join(media, r.playlistKey);
+    for (const r of made.renditions) {
+      const playlist = path.join(media, m.renditionPlaylist(r.name));
       const probe = await ffprobe(playlist);
       const video = probe.streams.find((s) => s.codec_type === 'video');
       const size = expected[r.name];
@@ -263,16 +265,16 @@ describe('native live class: the whole ladder while live', () => {
     }
 
     // Poster, sprite sheet with its track at the pipeline's spacing, chat track, MP4 with its index first.
-    const poster = await ffprobe(path.join(media, m.posterKey!));
+    const poster = await ffprobe(path.join(media, m.poster));
     expect(poster.streams[0]!.width).toBe(1280);
     const plan = planSprite(duration);
-    const sprite = await ffprobe(path.join(media, m.spriteKey!));
+    const sprite = await ffprobe(path.join(media, m.sprite));
     expect([sprite.streams[0]!.width, sprite.streams[0]!.height]).toEqual([plan.columns * plan.tileWidth, plan.rows * plan.tileHeight]);
-    const cues = readFileSync(path.join(media, m.thumbnailsVttKey!), 'utf8').split('\n').filter((l) => l.includes('#xywh='));
+    const cues = readFileSync(path.join(media, m.thumbnailsVtt), 'utf8').split('\n').filter((l) => l.includes('#xywh='));
     expect(cues.length).toBeGreaterThanOrEqual(plan.count - 1);
-    expect(readFileSync(path.join(media, m.chatVttKey!), 'utf8')).toContain('A question while the ladder is made');
-    expect(readFileSync(path.join(media, m.chatJsonKey!), 'utf8')).toContain('A question while the ladder is made');
-    const mp4File = path.join(media, m.mp4Key!);
+    expect(readFileSync(path.join(media, m.chatVtt), 'utf8')).toContain('A question while the ladder is made');
+    expect(readFileSync(path.join(media, m.chatJson), 'utf8')).toContain('A question while the ladder is made');
+    const mp4File = path.join(media, m.mp4);
     const boxes = topLevelBoxes(mp4File);
     expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
@@ -300,8 +302,8 @@ describe('native live class: the whole ladder while live', () => {
 
     const { rec, readyAfter } = await endAndWaitReady(t, running);
     expect(readyAfter).toBeLessThan(5);
-    expect(rec.media?.renditions.map((r) => r.name)).toEqual(['720p']);
-    expect(rec.media?.mp4Key).toBeNull();
+    expect(rec.outputs?.renditions.map((r) => r.name)).toEqual(['720p']);
+    expect(rec.outputs?.mp4).toBe(false);
     const events = await t.api<{ items: Array<{ to: string; reason: string }> }>('GET', `/api/v1/recordings/${recId}/events`);
     expect(events.body.items.find((e) => e.to === 'ready')?.reason).toMatch(/720p only.*AULA_LIVE_LADDER=top/);
 
@@ -309,8 +311,8 @@ describe('native live class: the whole ladder while live', () => {
       const r = (await t!.api<Rec>('GET', `/api/v1/recordings/${recId}`)).body;
       return r.progress?.stage === 'done' ? r : null;
     }, 90_000, 250);
-    expect(done.media?.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
-    expect(done.media?.mp4Key).toBeTruthy();
+    expect(done.outputs?.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
+    expect(done.outputs?.mp4).toBe(true);
     expect(await jobAttempts(t, 'process-recording')).toBeGreaterThan(0);
   }, 150_000);
 });

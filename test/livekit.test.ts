@@ -10,7 +10,7 @@ import { waitFor } from './support/wait';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface LiveClass { id: string; status: string; providerMeetingId: string | null; providerData: Record<string, unknown> | null }
-interface Recording { id: string; status: string; processingError: string | null; media: { renditions: { name: string }[]; mp4Key: string | null } | null; progress: { stage: string } | null; liveClassId: string }
+interface Recording { id: string; status: string; processingError: string | null; outputs: { renditions: { name: string }[]; mp4: boolean } | null; progress: { stage: string } | null; liveClassId: string }
 
 const apiKey = 'APIaula0test';
 const apiSecret = 'livekit-test-secret-0123456789abcdefghijkl';
@@ -125,7 +125,7 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
     }, 10_000, 50);
     const secondsToPlayable = (Date.now() - endedAt) / 1000;
     expect(secondsToPlayable).toBeLessThan(5);
-    expect(ready.media?.renditions.map((r) => r.name)).toContain('egress');
+    expect(ready.outputs?.renditions.map((r) => r.name)).toContain('egress');
 
     const chrome = await launchChromium();
     try {
@@ -145,7 +145,7 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
       return r.progress?.stage === 'done' ? r : null;
     }, 60_000, 200);
     expect(done.status).toBe('ready');
-    expect(done.media?.mp4Key).toBeTruthy();
+    expect(done.outputs?.mp4).toBe(true);
   }, 120_000);
 
   it('opens the class page of a LiveKit class with livekit-client, which connects to the account\'s server with this viewer\'s token', async () => {
@@ -209,7 +209,7 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
     await lk.waitForEgressStatus(egressId, 'EGRESS_COMPLETE');
     expect((await lk.waitForWebhook((w) => w.event === 'egress_ended' && w.egressId === egressId)).dropped).toBe(true);
     const rec = await recordingOf(cls.id, (r) => r.status === 'ready');
-    expect(rec.media?.renditions.length).toBeGreaterThan(0);
+    expect(rec.outputs?.renditions.length).toBeGreaterThan(0);
     expect(await recordingsOf(cls.id)).toHaveLength(1);
   }, 60_000);
 

@@ -29,7 +29,7 @@ describe('notifications across a crash', () => {
       const res = await fetch(url + p, { method, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': raw ? 'video/mp4' : 'application/json' }, body: raw ? new Uint8Array(raw) : body === undefined ? undefined : JSON.stringify(body) });
       return (await res.json()) as T;
     };
-    const healthy = () => waitUntil(async () => (await fetch(`${url}/health`).catch(() => null))?.ok, 30_000, 'health');
+    const healthy = () => waitUntil(async () => (await fetch(`${url}/health`).catch(() => null))?.ok, 60_000, 'health');
     let child = start();
     try {
       await healthy();

@@ -8,7 +8,7 @@ import { ADMIN_KEY, seedSchool, startAula } from './support/aula';
 import { makeTestVideo } from './support/media';
 import { waitFor } from './support/wait';
 
-type Rec = { id: string; status: string; purgedAt: string | null; media: unknown };
+type Rec = { id: string; status: string; purgedAt: string | null; outputs: unknown };
 
 
 describe('retention', () => {

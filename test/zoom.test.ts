@@ -14,7 +14,7 @@ type ErrorBody = { error: { code: string; message: string } };
 interface LiveClass { id: string; status: string; providerMeetingId: string | null; providerData: Record<string, string> | null }
 interface Recording {
   id: string; status: string; title: string; startedAt: string; source: string; externalRef: string | null; processingError: string | null;
-  sourceKey: string | null; chatKey: string | null; captionsKey: string | null; media: { chatVttKey: string | null; captionsVttKey: string | null } | null;
+  hasSourceChat: boolean; hasSourceCaptions: boolean; outputs: { chat: boolean; captions: boolean } | null;
   progress: { stage: string; percent: number } | null;
 }
 
@@ -102,7 +102,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
   const settledWithCaptions = (recordingId: string) =>
     waitFor('the recording with captions', async () => {
       const r = (await t.api<Recording>('GET', `/api/v1/recordings/${recordingId}`)).body;
-      return isSettled(r) && Boolean(r.media?.captionsVttKey) && r;
+      return isSettled(r) && r.outputs?.captions === true && r;
     }, 40_000);
 
   it('answers Zoom\'s URL validation with the HMAC of the plain token, and only when signed', async () => {
@@ -219,10 +219,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const part1 = (await t.api<Recording>('GET', `/api/v1/recordings/${mine[1]!.id}`)).body;
     const shared = rec.files.find((f) => f.recording_type === 'shared_screen_with_speaker_view')!;
     expect(part1.externalRef).toBe(`zoom:${shared.id}`);
-    expect(part1.chatKey).toBe(`recordings/${part1.id}/source/chat.jsonl`);
-    expect(part1.captionsKey).toBe(`recordings/${part1.id}/captions.vtt`);
-    expect(part1.media?.chatVttKey).toBeTruthy();
-    expect(part1.media?.captionsVttKey).toBe(part1.captionsKey);
+    expect(part1).toMatchObject({ hasSourceChat: true, hasSourceCaptions: true, outputs: { chat: true, captions: true } });
     // What the student's player gets: the chat as WebVTT cues by author, and Zoom's transcript as captions.
     const urls = await t.api<{ chat: string | null; captions: string | null }>('GET', `/api/v1/recordings/${part1.id}/playback`, { token: student });
     expect(urls.status).toBe(200);
@@ -233,8 +230,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(chatVtt).toContain('<v Ben>Can you share the slides?');
     expect(await (await fetch(urls.body.captions!)).text()).toContain('Ana Lima: Welcome to physics.');
     const part2 = (await t.api<Recording>('GET', `/api/v1/recordings/${mine[0]!.id}`)).body;
-    expect(part2.media?.chatVttKey).toBeTruthy();
-    expect(part2.captionsKey).toBeNull();
+    expect(part2).toMatchObject({ hasSourceCaptions: false, outputs: { chat: true, captions: false } });
     // One view per segment: the gallery view and the audio-only file were never fetched.
     const gallery = rec.files.find((f) => f.recording_type === 'gallery_view')!;
     expect(zoom.downloads.get(gallery.id)).toBeUndefined();
@@ -345,7 +341,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(failed.title).toBe('Art live (part 2 of 2)');
     expect(failed.processingError).toMatch(/Zoom answered HTTP 404 for the MP4 of part 2 of 2, started 2026-02-20 09:20 UTC/);
     expect(failed.processingError).toMatch(/run a Zoom sync/);
-    expect(failed.chatKey).toBe(`recordings/${failed.id}/source/chat.jsonl`);
+    expect(failed.hasSourceChat).toBe(true);
     expect(await readdir(path.join(t.dataDir, 'tmp', 'zoom')).catch(() => [])).toEqual([]);
 
     // The file is back in Zoom: a sync of that day imports it into the same recording.
@@ -358,7 +354,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
       return r.status === 'ready' && isSettled(r) && r;
     }, 40_000);
     expect(healed.processingError).toBeNull();
-    expect(healed.media?.chatVttKey).toBeTruthy();
+    expect(healed.outputs?.chat).toBe(true);
     expect(await recordingsOf(cls.id)).toHaveLength(2);
   });
 
@@ -407,7 +403,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect((await send(zoom.recordingCompletedEvent(rec.uuid))).status).toBe(200);
     const [imported] = await settled(cls.id, 1);
     expect(imported!.status).toBe('ready');
-    expect(imported!.captionsKey).toBeNull();
+    expect(imported!.hasSourceCaptions).toBe(false);
     expect(await captionsSeenByStudent(imported!.id)).toBeNull();
 
     const [transcript] = zoom.addFiles(rec.uuid, [transcriptFile('2026-03-02T09:00:00Z', '2026-03-02T09:20:00Z', 'Ana Lima: Supply meets demand.')]);
@@ -417,8 +413,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     expect(first.body).toMatchObject({ received: true, event: 'recording.transcript_completed', transcripts: 1 });
     const withCaptions = await settledWithCaptions(imported!.id);
     expect(withCaptions.status).toBe('ready');
-    expect(withCaptions.captionsKey).toBe(`recordings/${imported!.id}/captions.vtt`);
-    expect(withCaptions.media?.captionsVttKey).toBe(withCaptions.captionsKey);
+    expect(withCaptions).toMatchObject({ hasSourceCaptions: true, outputs: { captions: true } });
     expect(await captionsSeenByStudent(imported!.id)).toContain('Ana Lima: Supply meets demand.');
 
     // Zoom's retry of the delivery is dropped; a later, distinct delivery of the same transcript changes nothing.
@@ -487,7 +482,7 @@ describe.each(databases)('Zoom on $name: meetings, signed webhooks and cloud rec
     const items = await recordingsOf(cls.id);
     expect(items).toHaveLength(1);
     const deleted = items[0]!;
-    expect(deleted).toMatchObject({ status: 'deleted', externalRef: `zoom:${fileId}`, sourceKey: null, media: null });
+    expect(deleted).toMatchObject({ status: 'deleted', externalRef: `zoom:${fileId}`, outputs: null });
     const events = await t.api<{ items: { to: string; actor: string; reason: string }[] }>('GET', `/api/v1/recordings/${deleted.id}/events`);
     expect(events.body.items.at(-1)).toMatchObject({ to: 'deleted', actor: 'provider:zoom', reason: 'moved to the trash in Zoom' });
     const student = school.batches[0]!.students[0]!.token;

@@ -1,3 +1,5 @@
+import type { RecordingMediaFacts } from '../contracts/api/recordings';
+
 /** What the media pipeline published for a recording: storage keys relative to the media root. */
 export interface RecordingRendition {
   name: string;
@@ -20,15 +22,7 @@ export interface RecordingMedia {
   captionsVttKey: string | null;
 }
 
-export interface RecordingMetadata {
-  durationSeconds: number | null;
-  width: number | null;
-  height: number | null;
-  videoCodec: string | null;
-  audioCodec: string | null;
-  bitRate: number | null;
-  sizeBytes: number | null;
-}
+export type RecordingMetadata = RecordingMediaFacts;
 
 // The key layout lives in the media domain; importers of the old name keep working.
 export { recordingPrefix } from './media/recording-layout';

@@ -1,4 +1,5 @@
 import type { JobCatalogue, JobName } from './catalogue';
+import type { RecordingJobView } from '../contracts/api/recordings';
 
 // Adapters that implement the port see the catalogue's types through it.
 export type { JobCatalogue, JobName } from './catalogue';
@@ -39,15 +40,8 @@ export interface JobQueue {
   countByState(): Promise<{ job: string; state: 'queued' | 'running' | 'failed'; count: number }[]>;
 }
 
-export interface JobStateView {
-  id: string;
-  name: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  attempts: number;
-  maxAttempts: number;
-  runAt: string;
-  lastError: string | null;
-}
+/** A job as staff see it beside its recording. */
+export type JobStateView = RecordingJobView;
 
 /**
  * Thrown by a handler whose attempt failed for a reason that says when to try again (a provider's 429 with

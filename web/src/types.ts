@@ -28,20 +28,8 @@ export interface LiveClassRef {
 /** A ready recording as a lesson page lists it. */
 export type { ViewerRecording as LessonRecording } from '../../src/contracts/api/recordings';
 
-/** A recording in any state, as instructors and admins see it. */
-export interface StaffRecording {
-  id: string;
-  liveClassId: string;
-  title: string;
-  status: RecordingStatus;
-  startedAt: string;
-  endedAt: string | null;
-  durationSeconds: number | null;
-  progress: RecordingProgress | null;
-  processingError: string | null;
-  liveClass: LiveClassRef;
-  trim: RecordingTrimView | null;
-}
+/** A recording in any state, as instructors and admins see it: the contract the server is typed by. */
+export type { StaffRecording } from '../../src/contracts/api/recordings';
 
 /** What `GET /api/v1/recordings/{id}/playback` answers: the contract the server is typed by, so the two cannot drift apart. */
 export type { PlaybackUrls as Playback } from '../../src/contracts/api/playback';

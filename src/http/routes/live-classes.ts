@@ -4,9 +4,10 @@ import { z } from 'zod';
 import type { RecordingListItem } from '../../adapters/db/recording-repository';
 import type { Principal } from '../../domain/identity';
 import { LIVE_CLASS_STATUSES, PROVIDERS, RECORDING_STATUSES } from '../../domain/recording-state';
-import { trimView } from '../../domain/media/trim';
+import type { RecordingDetail, StaffRecording } from '../../contracts/api/recordings';
 import type { LiveClassService } from '../../services/live-classes';
 import type { RecordingService } from '../../services/recordings';
+import { recordingSummary } from '../../services/recording-summary';
 import type { HttpApp } from '../app';
 import { principalOf } from '../auth';
 import { MEDIA_CONTENT_TYPES, receiveUpload, safeFileName } from '../upload';
@@ -65,9 +66,13 @@ function withJoinUrl<T extends { id: string; provider: string }>(publicUrl: stri
 }
 
 /** A recording as `GET /api/v1/recordings/{id}` shows it: with its class, its job and its trim as people see it. */
-export async function recordingDetail(recordings: Pick<RecordingService, 'get'>, viewer: Principal, id: string) {
+export async function recordingDetail(recordings: Pick<RecordingService, 'get'>, viewer: Principal, id: string): Promise<RecordingDetail> {
   const { recording, liveClass, job } = await recordings.get(viewer, id);
-  return { ...recording, trim: trimView(recording.trim), liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId }, job };
+  return {
+    ...recordingSummary(recording),
+    liveClass: { id: liveClass.id, title: liveClass.title, batchId: liveClass.batchId, lessonId: liveClass.lessonId, provider: liveClass.provider },
+    job,
+  };
 }
 
 export function registerLiveClassRoutes(app: HttpApp, deps: LiveClassRouteDeps) {
@@ -96,10 +101,10 @@ function registerClassRoutes(app: HttpApp, { liveClasses, recordings, publicUrl 
     return reply.status(204).send();
   });
   app.post('/api/v1/live-classes/:id/start', { schema: { tags: ['live-classes'], summary: 'Start the class (and its recording when auto-record is on)', params: IdParam } }, async (req) =>
-    liveClasses.start(principalOf(req), req.params.id).then((r) => ({ ...r, liveClass: shown(r.liveClass) })),
+    liveClasses.start(principalOf(req), req.params.id).then((r) => ({ liveClass: shown(r.liveClass), recording: r.recording && recordingSummary(r.recording) })),
   );
   app.post('/api/v1/live-classes/:id/end', { schema: { tags: ['live-classes'], summary: 'End the class; running recordings stop and are processed', params: IdParam } }, async (req) =>
-    liveClasses.end(principalOf(req), req.params.id).then((r) => ({ ...r, liveClass: shown(r.liveClass) })),
+    liveClasses.end(principalOf(req), req.params.id).then((r) => ({ liveClass: shown(r.liveClass), stoppedRecordings: r.stoppedRecordings.map(recordingSummary) })),
   );
   app.get('/api/v1/live-classes/:id/join', { schema: { tags: ['live-classes'], summary: 'How the caller joins the class: Aula\'s room page, the provider\'s meeting link, or a LiveKit token for this viewer only', params: IdParam } }, async (req) =>
     liveClasses.join(principalOf(req), req.params.id),
@@ -112,7 +117,7 @@ function registerClassRoutes(app: HttpApp, { liveClasses, recordings, publicUrl 
   );
   app.post('/api/v1/live-classes/:id/recordings', { schema: { tags: ['recordings'], summary: 'Start recording a live class by hand', params: IdParam } }, async (req, reply) => {
     reply.status(201);
-    return recordings.start(principalOf(req), req.params.id, 'started by hand');
+    return recordingSummary(await recordings.start(principalOf(req), req.params.id, 'started by hand'));
   });
 }
 
@@ -149,7 +154,7 @@ function registerUploadRoute(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'liveC
             fileName: safeFileName(req.query.filename, 'upload.mp4'), startedAt: req.query.startedAt && new Date(req.query.startedAt).toISOString(),
           });
           reply.status(201);
-          return rec;
+          return recordingSummary(rec);
         } finally {
           await file.discard();
         }
@@ -201,18 +206,18 @@ function registerRecordingRoutes(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'r
     },
     async (req) => {
       const page = await recordings.listForStaff(principalOf(req), req.query);
-      return { ...page, items: page.items.map((r) => ({ ...r, trim: trimView(r.trim) })) };
+      return { ...page, items: page.items.map((r): StaffRecording => ({ ...recordingSummary(r), liveClass: r.liveClass })) };
     },
   );
   app.get('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordingDetail(recordings, principalOf(req), req.params.id));
   app.patch('/api/v1/recordings/:id', { schema: { tags: ['recordings'], params: IdParam, body: z.strictObject({ title: z.string().trim().min(1).max(300) }) } }, async (req) =>
-    recordings.rename(principalOf(req), req.params.id, req.body.title),
+    recordings.rename(principalOf(req), req.params.id, req.body.title).then(recordingSummary),
   );
   app.get('/api/v1/recordings/:id/events', { schema: { tags: ['recordings'], summary: 'State history: who, when, why', params: IdParam } }, async (req) => ({ items: await recordings.events(principalOf(req), req.params.id) }));
-  app.post('/api/v1/recordings/:id/stop', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordings.stop(principalOf(req), req.params.id, 'stopped by hand'));
-  app.post('/api/v1/recordings/:id/retry', { schema: { tags: ['recordings'], summary: 'Process a failed recording again (admin)', params: IdParam } }, async (req) => recordings.retry(principalOf(req), req.params.id));
+  app.post('/api/v1/recordings/:id/stop', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordingSummary(await recordings.stop(principalOf(req), req.params.id, 'stopped by hand')));
+  app.post('/api/v1/recordings/:id/retry', { schema: { tags: ['recordings'], summary: 'Process a failed recording again (admin)', params: IdParam } }, async (req) => recordingSummary(await recordings.retry(principalOf(req), req.params.id)));
   app.delete('/api/v1/recordings/:id', { schema: { tags: ['recordings'], summary: 'Soft-delete a recording (admin); media is purged after the retention period', params: IdParam } }, async (req) =>
-    recordings.softDelete(principalOf(req), req.params.id, 'deleted by admin'),
+    recordings.softDelete(principalOf(req), req.params.id, 'deleted by admin').then(recordingSummary),
   );
-  app.post('/api/v1/recordings/:id/restore', { schema: { tags: ['recordings'], summary: 'Restore a soft-deleted recording (admin)', params: IdParam } }, async (req) => recordings.restore(principalOf(req), req.params.id));
+  app.post('/api/v1/recordings/:id/restore', { schema: { tags: ['recordings'], summary: 'Restore a soft-deleted recording (admin)', params: IdParam } }, async (req) => recordingSummary(await recordings.restore(principalOf(req), req.params.id)));
 }
