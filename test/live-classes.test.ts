@@ -3,18 +3,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
+import { waitFor } from './support/wait';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface Recording { id: string; status: string; title: string; startedAt: string; liveClass: { id: string; title: string }; processingError: string | null; durationSeconds: number | null }
 
-async function waitForStatus(t: TestAula, id: string, statuses: string[], timeoutMs = 45_000): Promise<Recording> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function waitForStatus(t: TestAula, id: string, statuses: string[], timeoutMs = 45_000): Promise<Recording> {
+  return waitFor(`recording ${id} to be ${statuses.join(' or ')}`, async () => {
     const r = await t.api<Recording>('GET', `/api/v1/recordings/${id}`);
-    if (statuses.includes(r.body.status)) return r.body;
-    if (Date.now() > deadline) throw new Error(`recording ${id} stayed ${r.body.status}`);
-    await new Promise((res) => setTimeout(res, 150));
-  }
+    return statuses.includes(r.body.status) && r.body;
+  }, timeoutMs, 150);
 }
 
 describe('live classes and the recording lifecycle', () => {

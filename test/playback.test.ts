@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
+import { waitUntilProcessed } from './support/recordings';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface Playback { hls: string; mp4: string; poster: string; thumbnails: string | null; chat: string | null; expiresAt: string }
@@ -22,13 +23,7 @@ describe('playback URLs, media serving and the audit log', () => {
     const video = await readFile(await makeTestVideo(path.join(t.dataDir, 'p.mp4'), { seconds: 6, width: 640, height: 360 }));
     const rec = await t.api<{ id: string }>('POST', `/api/v1/live-classes/${cls.body.id}/uploads?filename=p.mp4&title=${encodeURIComponent('Week 1: "Intro" / part 1')}`, { rawBody: video, headers: { 'content-type': 'video/mp4' } });
     recordingId = rec.body.id;
-    const deadline = Date.now() + 150_000;
-    for (;;) {
-      const r = await t.api<{ status: string; progress: { stage: string } | null }>('GET', `/api/v1/recordings/${recordingId}`);
-      if (r.body.status === 'ready' && r.body.progress?.stage === 'done') break;
-      if (Date.now() > deadline) throw new Error(`recording not finished: ${JSON.stringify(r.body)}`);
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    await waitUntilProcessed(t, [recordingId], 150_000);
   }, 180_000);
   afterAll(async () => t.close());
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { makeTestVideo } from './support/media';
+import { waitUntilProcessed } from './support/recordings';
 
 type ErrorBody = { error: { code: string; message: string } };
 interface Heartbeat { sessionId: string; position: number; playing: boolean; event?: string }
@@ -33,15 +34,7 @@ describe('lesson page: recordings and the player in Chromium', () => {
       expect(rec.status).toBe(201);
       recordingIds.push(rec.body.id);
     }
-    const deadline = Date.now() + 90_000;
-    for (const id of recordingIds) {
-      for (;;) {
-        const r = await t.api<{ status: string; progress: { stage: string } | null; processingError: string | null }>('GET', `/api/v1/recordings/${id}`);
-        if (r.body.status === 'ready' && r.body.progress?.stage === 'done') break;
-        if (r.body.status === 'failed' || Date.now() > deadline) throw new Error(`recording ${id} did not become ready: ${JSON.stringify(r.body)}`);
-        await new Promise((res) => setTimeout(res, 200));
-      }
-    }
+    await waitUntilProcessed(t, recordingIds, 90_000);
   }, 120_000);
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { Webhook } from 'standardwebhooks';
+import { waitFor } from '../wait';
 
 export interface ReceivedMail {
   to: string;
@@ -96,12 +97,7 @@ export async function startWebhookReceiver(secret: (requestUrl: string) => strin
   };
 }
 
-export async function waitUntil<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** `waitFor` with the condition first, as the notification tests read. */
+export function waitUntil<T>(fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  return waitFor(what, fn, timeoutMs);
 }
