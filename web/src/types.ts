@@ -41,6 +41,7 @@ export interface StaffRecording {
   processingError: string | null;
   liveClass: LiveClassRef;
   trim: RecordingTrimView | null;
+  pausedAt: string | null;
 }
 
 /** What `GET /api/v1/recordings/{id}/playback` answers: the contract the server is typed by, so the two cannot drift apart. */
