@@ -1,0 +1,180 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodeParticipant, startSyntheticMedia } from '../bench/sfu';
+import { seedSchool, startAula, type TestAula } from './support/aula';
+import { waitFor } from './support/wait';
+
+const run = promisify(execFile);
+type Json = Record<string, unknown>;
+
+interface Rec {
+  id: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  pausedAt: string | null;
+  durationSeconds: number | null;
+  media: { renditions: Array<{ name: string; playlistKey: string }> } | null;
+}
+interface RecordingEvent { from: string | null; to: string; actor: string; reason: string; at: string }
+interface ErrorBody { error: { code: string; message: string } }
+
+async function durationOf(file: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { timeout: 60_000 });
+  return Number(stdout.trim());
+}
+
+/** Mean luma of the picture `at` seconds into a playlist: the test picture is bright, the filler black. */
+async function lumaAt(file: string, at: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-hide_banner', '-ss', String(at), '-i', file, '-frames:v', '1', '-vf', 'signalstats,metadata=print:key=lavfi.signalstats.YAVG', '-f', 'null', '-'], { timeout: 60_000 });
+  return Number(/lavfi\.signalstats\.YAVG=([\d.]+)/.exec(stderr)?.[1] ?? 'NaN');
+}
+
+/** The next message of `type` for which `ok` holds. */
+async function nextWhere(p: NodeParticipant, type: string, ok: (m: Json) => boolean, timeoutMs = 10_000): Promise<Json> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const m = await p.next(type, Math.max(1, deadline - Date.now()));
+    if (ok(m)) return m;
+  }
+}
+
+const pausedIs = (paused: boolean) => (m: Json) => (m.recording as { paused?: boolean } | null)?.paused === paused;
+
+/** The instructor in Node: ffmpeg's test picture and a tone sent as real RTP, like a browser's camera and microphone. */
+async function joinAsHost(t: TestAula, liveClassId: string, token: string) {
+  const host = new NodeParticipant({ url: t.url, liveClassId, token });
+  await host.join();
+  const media = await startSyntheticMedia(await host.publish(), { kbps: 800 });
+  return {
+    host,
+    async leave() {
+      media.stop();
+      await host.close();
+    },
+  };
+}
+
+describe('native live class: pausing the recording', () => {
+  let t: TestAula;
+  let school: Awaited<ReturnType<typeof seedSchool>>;
+  beforeAll(async () => {
+    t = await startAula({ AULA_LIVE_GRACE_SECONDS: '120' });
+    school = await seedSchool(t, { lessons: 1 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a paused part is left out of the one recording, an instructor who drops out and comes back leaves a filled gap, and every pause is in its history', async () => {
+    const batch = school.batches[0]!;
+    const student = batch.students[0]!;
+    const cls = await t.api<{ id: string }>('POST', '/api/v1/live-classes', { body: { title: 'Paused class', batchId: batch.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 30, autoRecord: true } });
+    let instructor = await joinAsHost(t, cls.body.id, batch.instructor.token);
+    const watcher = new NodeParticipant({ url: t.url, liveClassId: cls.body.id, token: student.token });
+    try {
+      const recording = instructor.host.next('recording', 20_000);
+      instructor.host.send({ type: 'start-class' });
+      await recording;
+      await watcher.join();
+      const [rec] = (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${cls.body.id}`)).body.items;
+      const recId = rec!.id;
+      const hls = path.join(t.dataDir, 'media', 'recordings', recId, 'hls');
+      const pauseUrl = `/api/v1/recordings/${recId}/pause`;
+      const resumeUrl = `/api/v1/recordings/${recId}/resume`;
+
+      // Refusals say why: a student may not pause, nor resume what is not paused, nor pause what is unknown.
+      const notStaff = await t.api<ErrorBody>('POST', pauseUrl, { token: student.token });
+      expect(notStaff.status).toBe(403);
+      expect(notStaff.body.error.code).toBe('forbidden');
+      const notPaused = await t.api<ErrorBody>('POST', resumeUrl, { token: batch.instructor.token });
+      expect(notPaused.status).toBe(409);
+      expect(notPaused.body.error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/not paused/) });
+      expect((await t.api<ErrorBody>('POST', '/api/v1/recordings/no-such-recording/pause')).status).toBe(404);
+      const studentTries = watcher.next('error');
+      watcher.send({ type: 'record', action: 'pause' });
+      expect((await studentTries).code).toBe('forbidden');
+
+      // Two segments (4 s) recorded, then the instructor pauses in the room: everyone is told.
+      await waitFor('two segments before the pause', () => existsSync(path.join(hls, '720p', 'index.m3u8')) && readFileSync(path.join(hls, '720p', 'index.m3u8'), 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length >= 2, 15_000, 50);
+      const watcherSeesPause = nextWhere(watcher, 'recording', pausedIs(true));
+      instructor.host.send({ type: 'record', action: 'pause' });
+      expect((await nextWhere(instructor.host, 'recording', pausedIs(true))).recording).toMatchObject({ id: recId, paused: true });
+      await watcherSeesPause;
+      const paused = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
+      expect(paused.body).toMatchObject({ status: 'recording', pausedAt: expect.any(String) });
+      const again = await t.api<ErrorBody>('POST', pauseUrl, { token: batch.instructor.token });
+      expect(again.status).toBe(409);
+      expect(again.body.error.message).toMatch(/already paused/);
+
+      // A pause of about 4 s, resumed over HTTP: the room hears it as well.
+      await waitFor('a pause of 4 s', () => (Date.now() - Date.parse(paused.body.pausedAt!) > 4_000 ? true : null), 10_000, 50);
+      const watcherSeesResume = nextWhere(watcher, 'recording', pausedIs(false));
+      const resumed = await t.api<Rec>('POST', resumeUrl, { token: batch.instructor.token });
+      expect(resumed.status).toBe(200);
+      expect(resumed.body.pausedAt).toBeNull();
+      await watcherSeesResume;
+      const resumedAt = Date.now();
+      // (It leaves now: this werift subscriber cannot follow the renegotiation of an instructor who comes back.)
+      await watcher.close();
+
+      // After 3 s more the instructor's page drops out for about 3 s and comes back: the recording goes on meanwhile.
+      await waitFor('3 s after the resume', () => (Date.now() - resumedAt > 3_000 ? true : null), 10_000, 50);
+      await instructor.leave();
+      const leftAt = Date.now();
+      await waitFor('3 s away', () => (Date.now() - leftAt > 3_000 ? true : null), 10_000, 50);
+      instructor = await joinAsHost(t, cls.body.id, batch.instructor.token);
+      expect((instructor.host.welcome?.recording as { id?: string } | null)?.id).toBe(recId);
+      const backAt = Date.now();
+      await waitFor('2 s after the return', () => (Date.now() - backAt > 2_000 ? true : null), 10_000, 50);
+
+      instructor.host.send({ type: 'end-class' });
+      const ready = await waitFor('the recording to be ready', async () => {
+        const r = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
+        return r.body.status === 'ready' ? r.body : null;
+      }, 30_000, 100);
+
+      // One recording; its history notes the pause and the resume, with who did it.
+      const all = await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${cls.body.id}`);
+      expect(all.body.items.map((r) => r.id)).toEqual([recId]);
+      const events = (await t.api<{ items: RecordingEvent[] }>('GET', `/api/v1/recordings/${recId}/events`)).body.items;
+      const pauseEvent = events.find((e) => e.reason === 'paused in the room');
+      const resumeEvent = events.find((e) => e.reason === 'resumed by hand');
+      expect(pauseEvent).toMatchObject({ from: 'recording', to: 'recording' });
+      expect(resumeEvent).toMatchObject({ from: 'recording', to: 'recording' });
+      expect(events.map((e) => e.reason).indexOf('paused in the room')).toBeLessThan(events.map((e) => e.reason).indexOf('resumed by hand'));
+      expect(ready.pausedAt).toBeNull();
+
+      // As long as the class was recorded, less the pause; the instructor's absence is in it (filler), not cut out.
+      const pausedSeconds = (Date.parse(resumeEvent!.at) - Date.parse(pauseEvent!.at)) / 1000;
+      const expected = (Date.parse(ready.endedAt!) - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;
+      const top = path.join(hls, '720p', 'index.m3u8');
+      const duration = await durationOf(top);
+      console.log(`recorded ${expected.toFixed(2)} s (a pause of ${pausedSeconds.toFixed(2)} s left out): recording ${duration.toFixed(2)} s, API ${ready.durationSeconds?.toFixed(2)} s`);
+      expect(pausedSeconds).toBeGreaterThan(3.5);
+      expect(Math.abs(duration - expected)).toBeLessThan(1);
+      expect(Math.abs(ready.durationSeconds! - expected)).toBeLessThan(1);
+
+      // The picture goes on after the resume; while the instructor was away the recording shows the filler.
+      const resumedIn = (Date.parse(resumeEvent!.at) - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;
+      const awayIn = (leftAt - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;
+      expect(await lumaAt(top, resumedIn + 1.5)).toBeGreaterThan(40);
+      expect(await lumaAt(top, awayIn + 1.5)).toBeLessThan(20);
+
+      // The live ladder kept up through the pause: every rendition is as long as the top one.
+      expect(ready.media?.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
+      for (const r of ready.media!.renditions) expect(Math.abs((await durationOf(path.join(t.dataDir, 'media', r.playlistKey))) - duration)).toBeLessThan(1);
+
+      // Once the recording is over it can no longer be paused.
+      const over = await t.api<ErrorBody>('POST', pauseUrl, { token: batch.instructor.token });
+      expect(over.status).toBe(409);
+      expect(over.body.error.message).toMatch(/not recording/);
+    } finally {
+      await watcher.close();
+      await instructor.leave();
+    }
+  }, 60_000);
+});
