@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { IllegalTransition } from '../src/domain/errors';
-import { canTransition, nextLiveClassStatus, nextRecordingState, RECORDING_STATUSES, type RecordingStatus } from '../src/domain/recording-state';
+import { Conflict, IllegalTransition, Unprocessable } from '../src/domain/errors';
+import { assertCanPause, canTransition, nextLiveClassStatus, nextRecordingState, RECORDING_STATUSES, type RecordingStatus } from '../src/domain/recording-state';
 import { signPlaybackToken, verifyPlaybackToken } from '../src/domain/playback-token';
 import { backoffDelayMs } from '../src/jobs/queue';
 
@@ -40,6 +40,16 @@ describe('recording state machine', () => {
   it('only a deleted recording can be restored', () => {
     expect(() => nextRecordingState({ status: 'ready', previousStatus: null }, { restore: true })).toThrow(IllegalTransition);
     expect(() => nextRecordingState({ status: 'deleted', previousStatus: null }, { restore: true })).toThrow(IllegalTransition);
+  });
+
+  it('only a recording of Aula\'s room that is recording can be paused, once, and only a paused one resumed', () => {
+    const rec = { id: 'r1', status: 'recording' as const, source: 'native', pausedAt: null };
+    expect(() => assertCanPause(rec, true)).not.toThrow();
+    expect(() => assertCanPause({ ...rec, pausedAt: '2030-01-01T10:00:00Z' }, false)).not.toThrow();
+    expect(() => assertCanPause({ ...rec, pausedAt: '2030-01-01T10:00:00Z' }, true)).toThrow(Conflict);
+    expect(() => assertCanPause(rec, false)).toThrow(/not paused/);
+    expect(() => assertCanPause({ ...rec, status: 'processing' }, true)).toThrow(/'processing', not recording/);
+    expect(() => assertCanPause({ ...rec, source: 'zoom' }, true)).toThrow(Unprocessable);
   });
 
   it('live classes go scheduled → live → ended, or scheduled → cancelled, never back', () => {

@@ -116,7 +116,7 @@ describe('audience links and seats, as configured and signed', () => {
       let now = Date.parse('2030-01-01T10:00:00Z');
       const rec = { id: 'rec-1', source: 'native', status: 'recording', endedAt: null, deletedAt: null } as Pick<RecordingRecord, 'id' | 'source' | 'status' | 'endedAt' | 'deletedAt'>;
       const feed = createInProcessChangeFeed();
-      const changed = () => feed.publish({ kind: 'recording', recordingId: 'rec-1', liveClassId: 'c1', batchId: 'b1', status: rec.status, progress: null, processingError: null, at: new Date(now).toISOString() });
+      const changed = () => feed.publish({ kind: 'recording', recordingId: 'rec-1', liveClassId: 'c1', batchId: 'b1', status: rec.status, paused: false, progress: null, processingError: null, at: new Date(now).toISOString() });
       const audience = createLiveAudience({
         recordings: { get: async (id) => (id === 'rec-1' ? (rec as RecordingRecord) : null) }, storage, feed, clock: { now: () => new Date(now) },
         signingKey: deriveKey(SECRET, 'live-audience'), publicUrl: 'http://aula.test', windowSeconds: 300,

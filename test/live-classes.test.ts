@@ -104,6 +104,7 @@ describe('live classes and the recording lifecycle', () => {
       (await t.api('GET', `/api/v1/lessons/${lessonId}/recordings`, { token: student })).body,
       (await t.api('PATCH', `/api/v1/recordings/${up.id}`, { body: { title: 'Renamed' } })).body,
       (await t.api('PUT', `/api/v1/recordings/${up.id}/trim`, { body: { startSeconds: 0.5 } })).body,
+      (await t.api('GET', `/api/v1/recordings?liveClassId=${cls}`)).body,
       (await t.api('DELETE', `/api/v1/recordings/${up.id}/trim`)).body,
       (await t.api('DELETE', `/api/v1/recordings/${up.id}`)).body,
       (await t.api('POST', `/api/v1/recordings/${up.id}/restore`)).body,
@@ -114,6 +115,12 @@ describe('live classes and the recording lifecycle', () => {
     expect(detail.outputs).toMatchObject({ poster: true, mp4: true, thumbnails: true });
     expect(detail.liveClass.provider).toBe('upload');
     expect(detail.job?.status).toBe('done');
+    // Lists show a trim like the recording itself does.
+    await t.api('PUT', `/api/v1/recordings/${up.id}/trim`, { body: { startSeconds: 0.5 } });
+    const listed = await t.api<{ items: { trim: { startSeconds: number } | null }[] }>('GET', `/api/v1/recordings?liveClassId=${cls}`);
+    expect(listed.body.items[0]?.trim?.startSeconds).toBe(0.5);
+    const onLesson = await t.api<{ items: { id: string; trim: { startSeconds: number } | null }[] }>('GET', `/api/v1/lessons/${lessonId}/recordings`, { token: student });
+    expect(onLesson.body.items.find((r) => r.id === up.id)?.trim?.startSeconds).toBe(0.5);
   });
 
   it('auto-records when the class starts, stops when it ends, and each manual start→stop is its own recording', async () => {

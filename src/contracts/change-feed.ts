@@ -7,6 +7,8 @@ export interface RecordingChange {
   liveClassId: string;
   batchId: string;
   status: RecordingStatus;
+  /** A recording paused by its instructor: still one recording, the paused part left out. */
+  paused: boolean;
   progress: { stage: string; percent: number } | null;
   processingError: string | null;
   at: string;

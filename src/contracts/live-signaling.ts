@@ -67,6 +67,8 @@ export interface SignaledTrack extends SubscribedTrack {
 export interface RecordingRef {
   id: string;
   startedAt: string;
+  /** Paused by the instructor: nothing is recorded until they resume. */
+  paused: boolean;
 }
 
 /**
@@ -98,7 +100,7 @@ export type ClientCommand =
   | { type: 'raise-hand'; raised: boolean }
   | { type: 'start-class' }
   | { type: 'end-class' }
-  | { type: 'record'; action: 'start' | 'stop' }
+  | { type: 'record'; action: 'start' | 'stop' | 'pause' | 'resume' }
   | { type: 'allow-speak'; participantId: string; allowed: boolean }
   | { type: 'mute'; participantId: string }
   | { type: 'set-muted'; muted: boolean }
@@ -127,6 +129,7 @@ export type ServerMessage =
   | { type: 'participants'; participants: ParticipantView[] }
   | { type: 'chat'; message: ChatMessage }
   | { type: 'class'; status: LiveClassStatus }
+  /** The class's recording started, stopped, paused or resumed. */
   | { type: 'recording'; recording: RecordingRef | null }
   | { type: 'publish-answer'; description: SessionDescription }
   | { type: 'subscriber-offer'; description: SessionDescription; tracks: SignaledTrack[] }

@@ -1,5 +1,5 @@
 import type { LiveClassStatus, RecordingStatus } from '../contracts/statuses';
-import { IllegalTransition } from './errors';
+import { Conflict, IllegalTransition, Unprocessable } from './errors';
 
 export type { LiveClassStatus, RecordingStatus } from '../contracts/statuses';
 
@@ -54,6 +54,18 @@ export function canTransition(current: RecordingStateView, t: RecordingTransitio
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a recording may be paused (`pause` true) or resumed: only while it records, only when Aula's own room
+ * captures it (a provider records on its side), and not twice in a row. Throws the reason; pure.
+ */
+export function assertCanPause(r: { id: string; status: RecordingStatus; source: string; pausedAt: string | null }, pause: boolean): void {
+  const verb = pause ? 'pause' : 'resume';
+  if (r.source !== 'native') throw new Unprocessable(`Only recordings of Aula's own live room can be paused; recording ${r.id} is captured by ${r.source}`);
+  if (r.status !== 'recording') throw new Conflict(`Cannot ${verb} recording ${r.id}: it is '${r.status}', not recording`);
+  if (pause && r.pausedAt) throw new Conflict(`Recording ${r.id} is already paused (since ${r.pausedAt})`);
+  if (!pause && !r.pausedAt) throw new Conflict(`Recording ${r.id} is not paused`);
 }
 
 export const LIVE_CLASS_STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const satisfies readonly LiveClassStatus[];

@@ -10,7 +10,7 @@ import type { WatchAnalytics } from './watch-analytics';
  * A listed recording as a viewer sees it: storage keys left out, a signed poster URL, the viewer's own progress and
  * the recording's part added (the contract's fields, what the browser reads), the rest of the record beside them.
  */
-export type RecordingView = ViewerRecording & Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey' | 'trim'>;
+export type RecordingView = ViewerRecording & Omit<RecordingListItem, 'media' | 'sourceKey' | 'chatKey' | 'captionsKey' | 'trim' | 'pausedAt'>;
 
 /**
  * Adds what a viewer's list shows beside each recording. The viewer's progress for the whole page comes from one

@@ -18,7 +18,7 @@ export function recordingSummary(r: RecordingRecord): RecordingSummary {
     id: r.id, liveClassId: r.liveClassId, title: r.title, status: r.status, previousStatus: r.previousStatus, source: r.source, externalRef: r.externalRef,
     startedAt: r.startedAt, endedAt: r.endedAt, durationSeconds: r.durationSeconds, width: r.width, height: r.height, videoCodec: r.videoCodec,
     audioCodec: r.audioCodec, bitRate: r.bitRate, sizeBytes: r.sizeBytes, sourceSize: r.sourceSize, hasSourceChat: r.chatKey !== null,
-    hasSourceCaptions: r.captionsKey !== null, outputs: outputsOf(r.media), trim: trimView(r.trim), progress: r.progress, processingError: r.processingError,
+    hasSourceCaptions: r.captionsKey !== null, outputs: outputsOf(r.media), trim: trimView(r.trim), progress: r.progress, processingError: r.processingError, pausedAt: r.pausedAt,
     deletedAt: r.deletedAt, purgedAt: r.purgedAt, createdAt: r.createdAt, updatedAt: r.updatedAt,
   };
 }

@@ -112,6 +112,8 @@ export interface RecordingSummary extends RecordingMediaFacts {
   trim: RecordingTrimView | null;
   progress: RecordingProgress | null;
   processingError: string | null;
+  /** When a live recording was paused; null while it runs, and once it has stopped. */
+  pausedAt: string | null;
   deletedAt: string | null;
   purgedAt: string | null;
   createdAt: string;

@@ -215,6 +215,12 @@ function registerRecordingRoutes(app: HttpApp, deps: Pick<LiveClassRouteDeps, 'r
   );
   app.get('/api/v1/recordings/:id/events', { schema: { tags: ['recordings'], summary: 'State history: who, when, why', params: IdParam } }, async (req) => ({ items: await recordings.events(principalOf(req), req.params.id) }));
   app.post('/api/v1/recordings/:id/stop', { schema: { tags: ['recordings'], params: IdParam } }, async (req) => recordingSummary(await recordings.stop(principalOf(req), req.params.id, 'stopped by hand')));
+  app.post('/api/v1/recordings/:id/pause', { schema: { tags: ['recordings'], summary: "Pause a native class's recording (staff): it stays one recording and the paused part is left out", params: IdParam } }, async (req) =>
+    recordings.setPaused(principalOf(req), req.params.id, true, 'paused by hand').then(recordingSummary),
+  );
+  app.post('/api/v1/recordings/:id/resume', { schema: { tags: ['recordings'], summary: 'Resume a paused recording (staff): it goes on where it paused', params: IdParam } }, async (req) =>
+    recordings.setPaused(principalOf(req), req.params.id, false, 'resumed by hand').then(recordingSummary),
+  );
   app.post('/api/v1/recordings/:id/retry', { schema: { tags: ['recordings'], summary: 'Process a failed recording again (admin)', params: IdParam } }, async (req) => recordingSummary(await recordings.retry(principalOf(req), req.params.id)));
   app.delete('/api/v1/recordings/:id', { schema: { tags: ['recordings'], summary: 'Soft-delete a recording (admin); media is purged after the retention period', params: IdParam } }, async (req) =>
     recordings.softDelete(principalOf(req), req.params.id, 'deleted by admin').then(recordingSummary),

@@ -13,6 +13,8 @@ export interface RecordableRoomEvents {
   track: [RoomTrack];
   'track-ended': [RoomTrack];
   chat: [ChatMessage];
+  /** The instructor paused or resumed the recording: its capture writes nothing while paused. */
+  'recording-paused': [{ recordingId: string; paused: boolean }];
   closed: [];
 }
 
@@ -24,5 +26,5 @@ export interface RecordableRoom extends EventEmitter<RecordableRoomEvents> {
 
 export interface RoomRecorderPort {
   /** Starts capturing a recording of the room; calling it again for the same recording does nothing. */
-  start(room: RecordableRoom, recording: { id: string; startedAt: string }): Promise<void>;
+  start(room: RecordableRoom, recording: { id: string; startedAt: string; paused: boolean }): Promise<void>;
 }

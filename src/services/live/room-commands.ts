@@ -26,6 +26,7 @@ export interface CommandRoom extends EventEmitter<RecordableRoomEvents> {
   endClass(actor: Principal): Promise<void>;
   startRecording(actor: Principal): Promise<void>;
   stopRecording(actor: Principal): Promise<void>;
+  pauseRecording(actor: Principal, pause: boolean): Promise<void>;
   leave(p: Participant, connection: ParticipantConnection): void;
 }
 
@@ -78,7 +79,9 @@ export class RoomCommands {
         return room.endClass(p.principal);
       case 'record':
         requireHost(p);
-        return command.action === 'start' ? room.startRecording(p.principal) : room.stopRecording(p.principal);
+        if (command.action === 'start') return room.startRecording(p.principal);
+        if (command.action === 'stop') return room.stopRecording(p.principal);
+        return room.pauseRecording(p.principal, command.action === 'pause');
       case 'allow-speak':
         return this.allowSpeak(p, command);
       case 'mute':

@@ -4,7 +4,7 @@ import { NotFound } from '../../domain/errors';
 import { CLOSE_CODES } from '../../domain/live-close-codes';
 import type { RoomHosts } from '../../adapters/room-hosts/room-hosts';
 import type { ChangeFeed } from '../../contracts/change-feed';
-import { LiveRoom, type LiveRoomDeps } from './room';
+import { LiveRoom, type LiveRoomDeps, recordingRef } from './room';
 import { RoomHostedElsewhere } from './room-elsewhere';
 
 export interface RoomDirectoryDeps extends LiveRoomDeps {
@@ -35,9 +35,11 @@ export class RoomDirectory {
       if (change.kind !== 'recording') return;
       const room = this.rooms.get(change.liveClassId);
       if (!room || room.closed) return;
-      if (change.status === 'recording') {
+      if (change.status === 'recording' && room.recording?.id === change.recordingId) {
+        room.recordingPaused(change.recordingId, change.paused);
+      } else if (change.status === 'recording') {
         void deps.recordingsRepo.get(change.recordingId).then((rec) => {
-          if (rec && rec.status === 'recording') room.recordingStarted({ id: rec.id, startedAt: rec.startedAt });
+          if (rec && rec.status === 'recording') room.recordingStarted(recordingRef(rec));
         });
       } else {
         room.recordingStopped(change.recordingId);
@@ -105,7 +107,7 @@ export class RoomDirectory {
     // process is not: recovery makes what it captured playable, and the class records anew.
     const active = await deps.recordingsRepo.activeForClass(cls.id);
     const current = active[0];
-    if (current && deps.recorderStart && Date.parse(current.startedAt) >= this.startedAt) room.recordingStarted({ id: current.id, startedAt: current.startedAt });
+    if (current && deps.recorderStart && Date.parse(current.startedAt) >= this.startedAt) room.recordingStarted(recordingRef(current));
     return room;
   }
 

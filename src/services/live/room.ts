@@ -35,7 +35,7 @@ export interface LiveRoomDeps {
   iceServers: readonly IceServer[];
   liveClasses: Pick<LiveClassService, 'start' | 'end'>;
   liveClassRepo: Pick<LiveClassRepository, 'get'>;
-  recordings: Pick<RecordingService, 'start' | 'stop'>;
+  recordings: Pick<RecordingService, 'start' | 'stop' | 'setPaused'>;
   recordingsRepo: Pick<RecordingRepository, 'activeForClass'>;
   journal: RoomJournalStore;
   clock: Clock;
@@ -58,6 +58,11 @@ export interface Admission {
 }
 
 const MAX_CHAT_IN_WELCOME = 200;
+
+/** A recording as the room and its pages know it. */
+export function recordingRef(rec: { id: string; startedAt: string; pausedAt: string | null }): RecordingRef {
+  return { id: rec.id, startedAt: rec.startedAt, paused: rec.pausedAt !== null };
+}
 const TICK_MS = 30_000;
 
 /** One native live class's room: participants, media routing, chat, attendance, the instructor's grace period. */
@@ -230,7 +235,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     const { liveClass, recording } = await this.deps.liveClasses.start(actor, this.liveClassId);
     this.status = liveClass.status;
     this.roster.broadcast({ type: 'class', status: this.status });
-    if (recording) this.recordingStarted({ id: recording.id, startedAt: recording.startedAt });
+    if (recording) this.recordingStarted(recordingRef(recording));
   }
 
   /** Ends the class (recordings stop and become playable), tells everyone, closes the room. */
@@ -254,7 +259,7 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
       .start('system', this.liveClassId, 'auto-record: class resumed after a restart')
       .then((rec) => {
         this.resumed = false;
-        this.recordingStarted({ id: rec.id, startedAt: rec.startedAt });
+        this.recordingStarted(recordingRef(rec));
       })
       .catch((err: unknown) => {
         // The interrupted recording may still be being recovered; it stops being active shortly.
@@ -280,9 +285,24 @@ export class LiveRoom extends EventEmitter<RecordableRoomEvents> implements Reco
     if (this.roster.hasHost()) this.recordAgainAfterRestart();
   }
 
+  /** The recording paused or resumed (here or through the API): everyone is told, and its capture follows. */
+  recordingPaused(recordingId: string, paused: boolean): void {
+    if (this.recording?.id !== recordingId || this.recording.paused === paused) return;
+    this.recording = { ...this.recording, paused };
+    this.roster.broadcast({ type: 'recording', recording: this.recording });
+    this.emit('recording-paused', { recordingId, paused });
+  }
+
   async startRecording(actor: Principal): Promise<void> {
     const rec = await this.deps.recordings.start(actor, this.liveClassId, 'started in the room');
-    this.recordingStarted({ id: rec.id, startedAt: rec.startedAt });
+    this.recordingStarted(recordingRef(rec));
+  }
+
+  async pauseRecording(actor: Principal, pause: boolean): Promise<void> {
+    const [active] = await this.deps.recordingsRepo.activeForClass(this.liveClassId);
+    if (!active) throw new Conflict('Nothing is being recorded');
+    const rec = await this.deps.recordings.setPaused(actor, active.id, pause, pause ? 'paused in the room' : 'resumed in the room');
+    this.recordingPaused(rec.id, rec.pausedAt !== null);
   }
 
   async stopRecording(actor: Principal): Promise<void> {

@@ -30,7 +30,7 @@ export function createRecordingContext(deps: Pick<RecordingServiceDeps, 'recordi
 
   function publish(r: RecordingRecord, batchId: string) {
     deps.feed.publish({
-      kind: 'recording', recordingId: r.id, liveClassId: r.liveClassId, batchId, status: r.status, progress: r.progress,
+      kind: 'recording', recordingId: r.id, liveClassId: r.liveClassId, batchId, status: r.status, paused: r.pausedAt !== null, progress: r.progress,
       processingError: r.processingError, at: isoNow(clock),
     });
   }

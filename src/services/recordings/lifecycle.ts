@@ -2,6 +2,7 @@ import { isoNow } from '../../adapters/clock';
 import { newId } from '../../adapters/crypto';
 import { Conflict } from '../../domain/errors';
 import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-media';
+import { assertCanPause } from '../../domain/recording-state';
 import { actorLabel } from '../viewer-access';
 import type { RecordingContext } from './context';
 import type { Actor, RecordingServiceDeps } from './types';
@@ -49,6 +50,24 @@ export function createRecordingLifecycle(deps: Pick<RecordingServiceDeps, 'recor
       }
       const updated = await transition(recordingId, { to: 'processing' }, actor, reason, { endedAt: isoNow(clock), progress: { stage: 'queued', percent: 0 } });
       await enqueueProcessing(recordingId);
+      return updated;
+    },
+
+    /**
+     * Pauses (`pause` true) or resumes a recording of Aula's room: it stays one recording, and the room that captures
+     * it (told through the change feed, in whichever process hosts it) leaves the paused part out.
+     */
+    async setPaused(actor: Actor, recordingId: string, pause: boolean, reason: string) {
+      const rec = await mustGet(recordingId);
+      if (typeof actor !== 'string') await ctx.assertStaffOf(actor, rec.liveClassId);
+      assertCanPause(rec, pause);
+      const now = isoNow(clock);
+      if (!(await recordings.setPaused({ id: recordingId, pausedAt: pause ? now : null, actor: actorLabel(actor), reason, now }))) {
+        assertCanPause(await mustGet(recordingId), pause);
+        throw new Conflict(`Recording ${recordingId} changed meanwhile; try again`);
+      }
+      const updated = await mustGet(recordingId);
+      await ctx.publishToClass(updated);
       return updated;
     },
 

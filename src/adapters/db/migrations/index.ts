@@ -6,6 +6,7 @@ import { lti } from './0007-lti';
 import { homeVisitsAndSearchCues } from './0008-home-and-search';
 import { recordingTrim } from './0009-recording-trim';
 import { roomHosts } from './0010-room-hosts';
+import { recordingPause } from './0011-recording-pause';
 
 export type SqlDialectName = 'sqlite' | 'postgres';
 
@@ -277,6 +278,7 @@ const migrations: Record<string, Up> = {
   '0008_home_visits_and_search_cues': homeVisitsAndSearchCues,
   '0009_recording_trim': recordingTrim,
   '0010_room_hosts': roomHosts,
+  '0011_recording_pause': recordingPause,
 };
 
 export function migrationProvider(dialect: SqlDialectName): MigrationProvider {

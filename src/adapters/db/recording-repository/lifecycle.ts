@@ -12,7 +12,7 @@ export function createLifecycleQueries(db: Db) {
         await trx.insertInto('recordings').values({
           id: r.id, live_class_id: r.liveClassId, title: r.title, status: r.status, previous_status: null, source: r.source, external_ref: r.externalRef,
           started_at: r.startedAt, ended_at: r.endedAt, source_key: r.sourceKey, source_size: r.sourceSize, chat_key: r.chatKey, captions_key: r.captionsKey,
-          duration_seconds: null, width: null, height: null, video_codec: null, audio_codec: null, bit_rate: null, size_bytes: null, media: null, trim: null,
+          duration_seconds: null, width: null, height: null, video_codec: null, audio_codec: null, bit_rate: null, size_bytes: null, media: null, trim: null, paused_at: null,
           progress_stage: null, progress_percent: null, processing_error: null, job_state: null, deleted_at: null, purged_at: null, created_at: r.now, updated_at: r.now,
         }).execute();
         await trx.insertInto('recording_events').values({ recording_id: r.id, from_status: null, to_status: r.status, actor: r.actor, reason: r.reason, at: r.now }).execute();
@@ -31,6 +31,8 @@ export function createLifecycleQueries(db: Db) {
             status: t.to,
             previous_status: t.previousStatus,
             updated_at: t.now,
+            // A recording that stops while paused is no longer paused.
+            ...(t.from === 'recording' && { paused_at: null }),
             ...(f.endedAt !== undefined && { ended_at: f.endedAt }),
             ...(f.processingError !== undefined && { processing_error: f.processingError }),
             ...(f.deletedAt !== undefined && { deleted_at: f.deletedAt }),
@@ -46,6 +48,24 @@ export function createLifecycleQueries(db: Db) {
         if (Number(result.numUpdatedRows) !== 1) return false;
         await trx.insertInto('recording_events').values({ recording_id: t.id, from_status: t.from, to_status: t.to, actor: t.actor, reason: t.reason, at: t.now }).execute();
         await insertOutboxEvents(trx, t.outbox, t.now);
+        return true;
+      });
+    },
+    /**
+     * Pauses (`pausedAt` set) or resumes (null) a recording that is recording, as a compare-and-set on both, with the
+     * event that records who, when and why. Returns false when it is not recording, or already paused (or not).
+     */
+    async setPaused(p: { id: string; pausedAt: string | null; actor: string; reason: string; now: string }): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('recordings')
+          .set({ paused_at: p.pausedAt, updated_at: p.now })
+          .where('id', '=', p.id)
+          .where('status', '=', 'recording')
+          .where('paused_at', p.pausedAt === null ? 'is not' : 'is', null)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) !== 1) return false;
+        await trx.insertInto('recording_events').values({ recording_id: p.id, from_status: 'recording', to_status: 'recording', actor: p.actor, reason: p.reason, at: p.now }).execute();
         return true;
       });
     },

@@ -7,7 +7,7 @@ import { type RecordingListFilter, type RecordingListItem, type RecordingRecord,
 const LIST_COLUMNS = [
   'r.id', 'r.live_class_id', 'r.title', 'r.status', 'r.previous_status', 'r.source', 'r.external_ref', 'r.started_at', 'r.ended_at', 'r.source_key',
   'r.source_size', 'r.chat_key', 'r.captions_key', 'r.duration_seconds', 'r.width', 'r.height', 'r.video_codec', 'r.audio_codec', 'r.bit_rate',
-  'r.size_bytes', 'r.media', 'r.progress_stage', 'r.progress_percent', 'r.processing_error', 'r.deleted_at', 'r.purged_at', 'r.created_at', 'r.updated_at',
+  'r.size_bytes', 'r.media', 'r.trim', 'r.paused_at', 'r.progress_stage', 'r.progress_percent', 'r.processing_error', 'r.deleted_at', 'r.purged_at', 'r.created_at', 'r.updated_at',
 ] as const;
 
 type ListRow = Omit<RecordingsTable, 'job_state'> & { class_title: string; class_batch_id: string; class_lesson_id: string | null; class_provider: string };

@@ -20,6 +20,8 @@ export interface RecordingRecord extends RecordingMetadata {
   captionsKey: string | null;
   media: RecordingMedia | null;
   trim: RecordingTrim | null;
+  /** While a recording is paused: since when. */
+  pausedAt: string | null;
   progress: { stage: string; percent: number } | null;
   processingError: string | null;
   deletedAt: string | null;
@@ -41,6 +43,7 @@ export function toRecording(r: Omit<RecordingsTable, 'job_state'>): RecordingRec
     videoCodec: r.video_codec, audioCodec: r.audio_codec, bitRate: r.bit_rate, sizeBytes: r.size_bytes,
     media: r.media ? (JSON.parse(r.media) as RecordingMedia) : null,
     trim: r.trim ? (JSON.parse(r.trim) as RecordingTrim) : null,
+    pausedAt: r.paused_at,
     progress: r.progress_stage ? { stage: r.progress_stage, percent: r.progress_percent ?? 0 } : null,
     processingError: r.processing_error, deletedAt: r.deleted_at, purgedAt: r.purged_at, createdAt: r.created_at, updatedAt: r.updated_at,
   };

@@ -47,6 +47,8 @@ export interface RecordingsTable {
   media: string | null;
   /** JSON: the recording's trim (domain `RecordingTrim`); null when it is not trimmed. */
   trim: string | null;
+  /** When the recording was paused (its capture writes nothing meanwhile); null while it records. */
+  paused_at: string | null;
   progress_stage: string | null;
   progress_percent: number | null;
   processing_error: string | null;

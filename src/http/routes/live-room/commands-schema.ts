@@ -15,7 +15,7 @@ export const ClientCommandSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('raise-hand'), raised: z.boolean() }),
   z.strictObject({ type: z.literal('start-class') }),
   z.strictObject({ type: z.literal('end-class') }),
-  z.strictObject({ type: z.literal('record'), action: z.enum(['start', 'stop']) }),
+  z.strictObject({ type: z.literal('record'), action: z.enum(['start', 'stop', 'pause', 'resume']) }),
   z.strictObject({ type: z.literal('allow-speak'), participantId: z.string().min(1).max(200), allowed: z.boolean() }),
   z.strictObject({ type: z.literal('mute'), participantId: z.string().min(1).max(200) }),
   z.strictObject({ type: z.literal('set-muted'), muted: z.boolean() }),

@@ -11,6 +11,7 @@ import { appendSegment, captureFiles, captureKeys, copyForUpload, probeSegment, 
 import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, LATENCY_MS, type QueuedBlock, SCREEN_TRACK, TICK_MS, VideoChannel } from './channels';
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
 import { type LadderOutcome, LadderFollower } from './ladder-follower';
+import { RecordingClock } from './recording-clock';
 import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
 
 /** Why a capture leaves the other renditions to the pipeline when its ladder is turned off. */
@@ -19,7 +20,8 @@ export const LADDER_OFF_REASON = 'the live ladder is turned off (AULA_LIVE_LADDE
 /**
  * One recording being captured: the room's frames go through the channels into a live Matroska stream on the
  * encoder's stdin; each HLS segment the encoder finishes is appended to the growing source, uploaded, and listed in
- * the live playlist at once.
+ * the live playlist at once. While the recording is paused its clock stands still and nothing is written; on resume
+ * media goes on at the next timestamp, so the recording leaves the pause out.
  */
 export class Capture {
   private readonly mkv = new MatroskaClusterWriter();
@@ -27,6 +29,7 @@ export class Capture {
   private readonly screen: VideoChannel;
   private readonly audio: AudioChannel[];
   private readonly queue: QueuedBlock[] = [];
+  private readonly clock: RecordingClock;
   private readonly encoder: RunningFfmpeg;
   private readonly exited: Promise<FfmpegExit>;
   private readonly files: CaptureFiles;
@@ -53,12 +56,15 @@ export class Capture {
     private readonly room: RecordableRoom,
     private readonly deps: LiveRecorderDeps,
     private readonly options: LiveRecorderOptions,
+    paused: boolean,
   ) {
     this.log = deps.logger.child({ recordingId: meta.recordingId, room: meta.liveClassId });
     const emit: Emit = (b) => this.queue.push(b);
-    this.camera = new VideoChannel(CAMERA_TRACK, meta.t0, emit);
-    this.screen = new VideoChannel(SCREEN_TRACK, meta.t0, emit);
-    this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, meta.t0, emit));
+    this.clock = new RecordingClock(meta.t0);
+    if (paused) this.clock.pause(meta.t0);
+    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit);
+    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit);
+    this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, this.clock, emit));
 
     this.files = captureFiles(dir);
     this.follower = deps.ladder === 'top' ? null : new LadderFollower(dir, meta.recordingId, {
@@ -88,10 +94,14 @@ export class Capture {
     const onTrack = (t: RoomTrack) => this.onTrack(t);
     const onEnded = (t: RoomTrack) => this.onTrackEnded(t);
     const onChat = (m: ChatMessage) => void this.onChat(m);
+    const onPaused = (p: { recordingId: string; paused: boolean }) => {
+      if (p.recordingId === meta.recordingId) this.setPaused(p.paused);
+    };
     room.on('track', onTrack);
     room.on('track-ended', onEnded);
     room.on('chat', onChat);
-    this.roomListeners.push(() => room.off('track', onTrack), () => room.off('track-ended', onEnded), () => room.off('chat', onChat));
+    room.on('recording-paused', onPaused);
+    this.roomListeners.push(() => room.off('track', onTrack), () => room.off('track-ended', onEnded), () => room.off('chat', onChat), () => room.off('recording-paused', onPaused));
 
     this.ticker = setInterval(() => this.tick(), TICK_MS);
     this.poller = setInterval(() => this.pollSegments(), 500);
@@ -132,7 +142,7 @@ export class Capture {
   }
 
   private async onChat(m: ChatMessage): Promise<void> {
-    const t = Math.max(0, (Date.parse(m.at) - this.meta.t0) / 1000);
+    const t = Math.max(0, this.clock.at(Date.parse(m.at)) / 1000);
     const line = chatJsonLine({ t: Math.round(t * 1000) / 1000, author: m.author, text: m.text });
     this.chatCount++;
     this.chatDirty = true;
@@ -142,10 +152,36 @@ export class Capture {
   // ---------------------------------------------------------------- the clock
 
   private tick(): void {
+    if (this.clock.paused) return;
     const now = Date.now();
-    const horizon = now - this.meta.t0 - LATENCY_MS;
+    const horizon = this.clock.at(now) - LATENCY_MS;
     for (const c of [this.camera, this.screen, ...this.audio]) c.tick(horizon, now);
     this.flush(horizon);
+  }
+
+  /**
+   * Pausing writes every source up to the present and stops the clock: the encoder has the whole recording so far
+   * and then nothing. Resuming starts the clock again where it stopped; each picture waits for a new keyframe.
+   */
+  private setPaused(paused: boolean): void {
+    if (this.inputEnded || paused === this.clock.paused) return;
+    const now = Date.now();
+    const at = this.clock.at(now);
+    if (paused) {
+      this.fillUpTo(at, now);
+      this.clock.pause(now);
+    } else {
+      this.clock.resume(now);
+      for (const c of [this.camera, this.screen, ...this.audio]) c.resume(now);
+    }
+    this.log.info({ atSeconds: at / 1000 }, paused ? 'recording paused' : 'recording resumed');
+  }
+
+  /** Every source written up to `at` (recording ms), and everything queued handed to the encoder. */
+  private fillUpTo(at: number, now: number): void {
+    for (const c of [this.camera, this.screen]) c.tick(at, now);
+    for (const a of this.audio) a.finish(at);
+    this.flush(Number.POSITIVE_INFINITY);
   }
 
   private flush(upTo: number): void {
@@ -221,12 +257,12 @@ export class Capture {
    * last segments; returns what was captured.
    */
   async end(): Promise<{ segments: JournalLine[]; endedAt: string; chat: boolean; ladder: Promise<LadderOutcome>; ladderLive: boolean }> {
-    const endMs = Date.now() - this.meta.t0;
+    const endedAt = new Date().toISOString();
+    const endMs = this.clock.at(Date.parse(endedAt));
     this.follower?.endOfInput();
     for (const off of this.roomListeners.splice(0)) off();
     clearInterval(this.ticker);
-    for (const c of [this.camera, this.screen]) c.tick(endMs, Date.now());
-    for (const a of this.audio) a.finish(endMs);
+    if (!this.clock.paused) this.fillUpTo(endMs, Date.now());
     for (const c of [this.camera, this.screen, ...this.audio]) c.detach();
     this.flush(Number.POSITIVE_INFINITY);
     this.inputEnded = true;
@@ -239,7 +275,7 @@ export class Capture {
     await this.uploading.catch(() => undefined);
     await this.uploadNewSegments(true);
     const encoderDone = Date.now();
-    this.log.info({ encoderSeconds: (encoderDone - this.meta.t0 - endMs) / 1000 }, 'the live encoder finished');
+    this.log.info({ encoderSeconds: (encoderDone - Date.parse(endedAt)) / 1000 }, 'the live encoder finished');
     // The follower's last segments are left running: what needs only the top rung is made meanwhile.
     const ladder: Promise<LadderOutcome> = this.follower
       ? this.follower.finish().then((outcome) => {
@@ -248,7 +284,7 @@ export class Capture {
       })
       : Promise.resolve({ kind: 'stopped', reason: LADDER_OFF_REASON });
     const ladderLive = this.follower !== null && this.follower.stopped === null;
-    return { segments: [...this.uploaded], endedAt: new Date(this.meta.t0 + endMs).toISOString(), chat: this.chatCount > 0, ladder, ladderLive };
+    return { segments: [...this.uploaded], endedAt, chat: this.chatCount > 0, ladder, ladderLive };
   }
 
   kill(): void {

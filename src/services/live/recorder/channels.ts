@@ -1,11 +1,13 @@
 /**
  * One clock for every source: each track slot of a recording turns the frames of whichever room track is attached
  * to it into blocks stamped on the recording's clock, and fills the gaps (filler pictures, silence) so the encoder
- * never waits on a source.
+ * never waits on a source. While the recording is paused the slots take nothing; on resume they go on from where
+ * they paused (a picture waits for a fresh keyframe).
  */
 import type { MediaFrame } from '../../../adapters/sfu/sfu';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
+import type { RecordingClock } from './recording-clock';
 
 /** How far behind real time blocks are written, so late frames of every source still land in order. */
 export const LATENCY_MS = 400;
@@ -44,14 +46,16 @@ export abstract class TrackChannel {
 
   constructor(
     readonly trackNumber: number,
-    protected readonly t0: number,
+    protected readonly clock: RecordingClock,
     protected readonly emit: Emit,
   ) {}
 
   attach(source: RoomTrack): void {
     this.detach();
     this.source = source;
-    const onFrame = (f: MediaFrame) => this.onFrame(f);
+    const onFrame = (f: MediaFrame) => {
+      if (!this.clock.paused) this.onFrame(f);
+    };
     source.track.on('frame', onFrame);
     this.unlisten = () => source.track.off('frame', onFrame);
     this.onAttach(source);
@@ -66,6 +70,8 @@ export abstract class TrackChannel {
 
   protected onAttach(_source: RoomTrack): void {}
   protected onDetach(): void {}
+  /** The recording resumed at `now` (wall clock) after a pause. */
+  abstract resume(now: number): void;
   protected abstract onFrame(f: MediaFrame): void;
   abstract tick(horizon: number, now: number): void;
 }
@@ -107,8 +113,19 @@ export class VideoChannel extends TrackChannel {
     this.keyframeIsLatest = false;
   }
 
+  /** Frames after the pause decode against none before it: the picture goes on from a keyframe asked for now. */
+  resume(now: number): void {
+    if (!this.source) return;
+    this.state = 'waiting';
+    this.keyframeIsLatest = false;
+    this.lastWrite = now;
+    this.lastRequest = now;
+    this.stallRequested = false;
+    this.source.track.requestKeyframe();
+  }
+
   protected onFrame(f: MediaFrame): void {
-    const arrival = f.receivedAt - this.t0;
+    const arrival = this.clock.at(f.receivedAt);
     this.lastArrival = f.receivedAt;
     if (this.state === 'live' && !f.intact && !f.keyframe) this.state = 'waiting';
     if (this.state !== 'live') {
@@ -173,6 +190,10 @@ export class AudioChannel extends TrackChannel {
     this.anchor = null;
   }
 
+  resume(): void {
+    this.anchor = null;
+  }
+
   private silenceUntil(ts: number): void {
     while (this.endTs + SILENCE_MS <= ts) {
       this.emit({ ts: this.endTs, track: this.trackNumber, keyframe: true, data: OPUS_SILENCE });
@@ -181,7 +202,7 @@ export class AudioChannel extends TrackChannel {
   }
 
   protected onFrame(f: MediaFrame): void {
-    const arrival = f.receivedAt - this.t0;
+    const arrival = this.clock.at(f.receivedAt);
     if (this.anchor === null || f.receivedAt - this.lastArrival > 1_000) this.anchor = arrival - f.mediaTimeMs;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {

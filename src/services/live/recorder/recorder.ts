@@ -36,7 +36,7 @@ class LiveRecorderService implements LiveRecorder {
     private readonly options: LiveRecorderOptions,
   ) {}
 
-  async start(room: RecordableRoom, recording: { id: string; startedAt: string }): Promise<void> {
+  async start(room: RecordableRoom, recording: { id: string; startedAt: string; paused: boolean }): Promise<void> {
     const { deps, options, captures } = this;
     if (this.closed || captures.has(recording.id) || this.recovering.has(recording.id)) return;
     const rendition = rungNameFor(options.height);
@@ -50,7 +50,7 @@ class LiveRecorderService implements LiveRecorder {
     await mkdir(files.hlsDir, { recursive: true });
     await writeFile(files.meta, JSON.stringify(meta));
     if (this.closed || captures.has(recording.id)) return;
-    const capture = new Capture(meta, files.dir, room, deps, options);
+    const capture = new Capture(meta, files.dir, room, deps, options, recording.paused);
     captures.set(recording.id, capture);
     capture.log.info({ rendition }, 'live recording started');
   }

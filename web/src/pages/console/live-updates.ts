@@ -32,7 +32,8 @@ async function applyRecordingChange(board: ConsoleBoard, change: RecordingChange
     return;
   }
   if (known) {
-    board.upsertRecording({ ...known, status: change.status, progress: change.progress, processingError: change.processingError });
+    const pausedAt = change.paused ? (known.pausedAt ?? change.at) : null;
+    board.upsertRecording({ ...known, status: change.status, progress: change.progress, processingError: change.processingError, pausedAt });
     return;
   }
   if (!board.classById.has(change.liveClassId)) return;
@@ -49,7 +50,7 @@ async function resync(board: ConsoleBoard) {
   try {
     for (const r of await allPages<StaffRecording>('/api/v1/recordings')) {
       const old = board.recordings.get(r.id);
-      if (!old || old.status !== r.status || old.progress?.percent !== r.progress?.percent) board.upsertRecording(r);
+      if (!old || old.status !== r.status || old.progress?.percent !== r.progress?.percent || Boolean(old.pausedAt) !== Boolean(r.pausedAt)) board.upsertRecording(r);
     }
   } catch {
     /* the next reconnect tries again */

@@ -15,6 +15,8 @@ export interface ConsoleRecording {
   processingError: string | null;
   /** Absent where a listing does not say (the live feed); null when not trimmed. */
   trim?: RecordingTrimView | null;
+  /** Since when the recording is paused; null (or absent) while it records. */
+  pausedAt?: string | null;
 }
 
 const MAX_PAGES = 5;

@@ -29,9 +29,21 @@ function recordingLinks(board: ConsoleBoard, rec: ConsoleRecording): HTMLElement
   return links;
 }
 
+/** Pauses or resumes a native class's recording: one recording, the paused part left out. */
+function pauseButton(board: ConsoleBoard, rec: ConsoleRecording): HTMLElement {
+  const action = rec.pausedAt ? 'resume' : 'pause';
+  const button = el('button', { type: 'button', class: `${action}-recording secondary small`, 'data-recording-id': rec.id }, rec.pausedAt ? 'Resume recording' : 'Pause recording');
+  button.addEventListener('click', () => void board.act(rec.liveClassId, button, async () => {
+    const updated = await api<ConsoleRecording>('POST', `/api/v1/recordings/${encodeURIComponent(rec.id)}/${action}`);
+    board.upsertRecording({ ...rec, ...updated });
+  }));
+  return button;
+}
+
 /** A recording's line in its class row: state, title, time, links and what may be done with it. */
 export function fillRecordingItem(board: ConsoleBoard, li: HTMLLIElement, badge: HTMLElement, rec: ConsoleRecording): void {
   paintBadge(badge, rec);
+  if (rec.status === 'recording' && rec.pausedAt) badge.textContent = 'Paused';
   const children: (Node | string)[] = [
     badge,
     el('span', { class: 'recording-title' }, rec.title),
@@ -45,6 +57,7 @@ export function fillRecordingItem(board: ConsoleBoard, li: HTMLLIElement, badge:
       board.upsertRecording({ ...rec, ...updated });
     }));
     children.push(stop);
+    if (board.classById.get(rec.liveClassId)?.provider === 'native') children.push(pauseButton(board, rec));
   }
   children.push(recordingActions(rec, board.me, (button, work) => void board.act(rec.liveClassId, button, work), (changed) => board.upsertRecording({ ...rec, ...changed, liveClassId: rec.liveClassId }), () => {
     board.dismissed.add(rec.id);

@@ -122,6 +122,7 @@ function bindControls(state: RoomState, view: LiveView, send: Signaling['send'],
     if (confirm('End the class for everyone?')) send({ type: 'end-class' });
   });
   view.recordBtn.addEventListener('click', () => send({ type: 'record', action: state.recording ? 'stop' : 'start' }));
+  view.pauseBtn.addEventListener('click', () => send({ type: 'record', action: state.recording?.paused ? 'resume' : 'pause' }));
   view.shareBtn.addEventListener('click', toggleScreen);
   view.muteBtn.addEventListener('click', () => send({ type: 'set-muted', muted: !state.you?.audioMuted }));
   view.handBtn.addEventListener('click', () => send({ type: 'raise-hand', raised: !state.you?.handRaised }));

@@ -28,6 +28,7 @@ export class LiveView {
   readonly startBtn = el('button', { type: 'button', id: 'start-class', hidden: '' }, 'Start class');
   readonly endBtn = el('button', { type: 'button', id: 'end-class', class: 'danger', hidden: '' }, 'End class');
   readonly recordBtn = el('button', { type: 'button', id: 'record-toggle', class: 'secondary', hidden: '' }, 'Start recording');
+  readonly pauseBtn = el('button', { type: 'button', id: 'record-pause', class: 'secondary', hidden: '' }, 'Pause recording');
   readonly shareBtn = el('button', { type: 'button', id: 'share-screen', class: 'secondary', hidden: '' }, 'Share screen');
   readonly muteBtn = el('button', { type: 'button', id: 'mute-self', class: 'secondary', hidden: '' }, 'Mute');
   readonly handBtn = el('button', { type: 'button', id: 'raise-hand', class: 'secondary', hidden: '' }, 'Raise hand');
@@ -44,7 +45,7 @@ export class LiveView {
     private readonly localMedia: () => LocalMediaStatus,
     private readonly send: (command: ClientCommand) => void,
   ) {
-    const controls = el('div', { class: 'live-controls' }, this.startBtn, this.endBtn, this.recordBtn, this.shareBtn, this.muteBtn, this.handBtn);
+    const controls = el('div', { class: 'live-controls' }, this.startBtn, this.endBtn, this.recordBtn, this.pauseBtn, this.shareBtn, this.muteBtn, this.handBtn);
     render(
       target,
       el('div', { class: 'live-head' }, this.title, this.statusBadge, this.recBadge, this.connState),
@@ -83,12 +84,16 @@ export class LiveView {
     this.statusBadge.textContent = state.status;
     this.statusBadge.className = `badge ${state.status}`;
     this.recBadge.hidden = !state.recording;
+    this.recBadge.textContent = state.recording?.paused ? 'Recording paused' : 'Recording';
+    this.recBadge.classList.toggle('paused', state.recording?.paused === true);
     // Only what the room allows now is offered: nothing once the page has left the room for good (ended, removed).
     const inClass = !state.stopped && state.status === 'live';
     this.startBtn.hidden = !host || state.stopped || state.status !== 'scheduled';
     this.endBtn.hidden = !host || !inClass;
     this.recordBtn.hidden = !host || !inClass;
     this.recordBtn.textContent = state.recording ? 'Stop recording' : 'Start recording';
+    this.pauseBtn.hidden = !host || !inClass || !state.recording;
+    this.pauseBtn.textContent = state.recording?.paused ? 'Resume recording' : 'Pause recording';
     this.shareBtn.hidden = !host || !inClass;
     this.shareBtn.textContent = media.sharingScreen ? 'Stop sharing' : 'Share screen';
     this.muteBtn.hidden = state.stopped || !canSpeak(state) || !media.hasMicrophone;
