@@ -43,6 +43,8 @@ export interface ParticipantView {
   role: RoomRole;
   connected: boolean;
   handRaised: boolean;
+  /** When the hand went up (hands are answered in this order); null while it is down. */
+  handRaisedAt: string | null;
   canSpeak: boolean;
   audioMuted: boolean;
   joinedAt: string | null;

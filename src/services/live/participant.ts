@@ -15,6 +15,7 @@ export interface Participant {
   role: RoomRole;
   principal: Principal;
   handRaised: boolean;
+  handRaisedAt: string | null;
   canSpeak: boolean;
   audioMuted: boolean;
   connection: ParticipantConnection | null;
@@ -36,7 +37,7 @@ export function nameOf(p: Principal): string {
 /** A participant who has not been in the room before; an instructor may always speak. */
 export function newParticipant(id: string, principal: Principal, role: RoomRole): Participant {
   return {
-    id, name: nameOf(principal), role, principal, handRaised: false, canSpeak: role === 'host',
+    id, name: nameOf(principal), role, principal, handRaised: false, handRaisedAt: null, canSpeak: role === 'host',
     audioMuted: false, connection: null, peer: null, joinedAt: null, chatTimes: [], seat: 'interactive',
   };
 }
@@ -44,7 +45,7 @@ export function newParticipant(id: string, principal: Principal, role: RoomRole)
 export function participantView(p: Participant): ParticipantView {
   const publishing = p.peer ? [...new Set(p.peer.publishedTracks().map((t) => t.source))] : [];
   return {
-    id: p.id, name: p.name, role: p.role, connected: p.connection !== null, handRaised: p.handRaised, canSpeak: p.role === 'host' || p.canSpeak,
+    id: p.id, name: p.name, role: p.role, connected: p.connection !== null, handRaised: p.handRaised, handRaisedAt: p.handRaisedAt, canSpeak: p.role === 'host' || p.canSpeak,
     audioMuted: p.audioMuted, joinedAt: p.joinedAt, publishing, seat: p.seat,
   };
 }

@@ -68,9 +68,7 @@ export class RoomCommands {
       case 'chat':
         return this.chat(p, command.text, command.clientId);
       case 'raise-hand':
-        p.handRaised = command.raised;
-        this.parts.roster.broadcastParticipants();
-        return;
+        return this.raiseHand(p, command.raised);
       case 'start-class':
         requireHost(p);
         return room.startClass(p.principal);
@@ -124,6 +122,14 @@ export class RoomCommands {
     return this.parts.journal.recentChat(RESEND_WINDOW_MESSAGES).find((m) => m.clientId === clientId && m.authorId === authorId);
   }
 
+  /** A hand keeps the time it went up (raising it again does not jump the queue); lowering it clears it. */
+  private raiseHand(p: Participant, raised: boolean): void {
+    if (raised && !p.handRaised) p.handRaisedAt = isoNow(this.parts.clock);
+    if (!raised) p.handRaisedAt = null;
+    p.handRaised = raised;
+    this.parts.roster.broadcastParticipants();
+  }
+
   private allowSpeak(p: Participant, command: Command<'allow-speak'>): void {
     requireHost(p);
     const target = this.parts.roster.mustGet(command.participantId);
@@ -131,10 +137,11 @@ export class RoomCommands {
     target.canSpeak = command.allowed;
     if (command.allowed) {
       target.handRaised = false;
+      target.handRaisedAt = null;
       target.audioMuted = false;
       this.parts.seats.moveToSeat(target);
     }
-    this.parts.media.setAudioForwarding(target, command.allowed && !target.audioMuted);
+    this.parts.media.applyPermissions(target);
     target.connection?.send(permissionsOf(target));
     this.parts.roster.broadcastParticipants();
   }
@@ -143,7 +150,7 @@ export class RoomCommands {
     requireHost(p);
     const target = this.parts.roster.mustGet(command.participantId);
     target.audioMuted = true;
-    this.parts.media.setAudioForwarding(target, false);
+    this.parts.media.applyPermissions(target);
     target.connection?.send(permissionsOf(target));
     this.parts.roster.broadcastParticipants();
   }
@@ -151,7 +158,7 @@ export class RoomCommands {
   private setMuted(p: Participant, command: Command<'set-muted'>): void {
     if (!command.muted && p.role !== 'host' && !p.canSpeak) throw new AccessDenied('The instructor has not let you speak');
     p.audioMuted = command.muted;
-    this.parts.media.setAudioForwarding(p, !command.muted);
+    this.parts.media.applyPermissions(p);
     p.connection?.send(permissionsOf(p));
     this.parts.roster.broadcastParticipants();
   }

@@ -49,17 +49,18 @@ export class RoomMedia {
 
   private onTrack(p: Participant, peer: SfuPeer, track: PublishedTrack): void {
     if (p.peer !== peer || this.isClosed()) return;
-    if (p.role !== 'host' && track.kind === 'video') {
+    const refusal = refusalOf(p, track);
+    if (refusal) p.connection?.send({ type: 'error', code: 'forbidden', message: refusal });
+    // A student's camera waits for the word and a student's screen is never taken: neither is kept.
+    if (refusal && track.kind === 'video') {
       track.forwarding = false;
-      p.connection?.send({ type: 'error', code: 'forbidden', message: 'Only the instructor shares video in this class' });
       return;
     }
     const owned: RoomTrack = { track, participantId: p.id, participantName: p.name, role: p.role };
     this.trackOwners.set(track.id, owned);
     // A microphone is forwarded only while its owner has the word and is not muted; it is kept for later.
-    if (track.kind === 'audio' && ((p.role !== 'host' && !p.canSpeak) || p.audioMuted)) {
+    if (!mayForward(p, track)) {
       track.forwarding = false;
-      if (!p.canSpeak && p.role !== 'host') p.connection?.send({ type: 'error', code: 'forbidden', message: 'The instructor has not let you speak yet' });
       return;
     }
     if (!track.forwarding) return;
@@ -76,17 +77,24 @@ export class RoomMedia {
     if (!this.isClosed()) this.roster.broadcastParticipants();
   }
 
-  /** Stops or restarts forwarding of a participant's microphone(s) (mute, speaking permission). */
-  setAudioForwarding(p: Participant, on: boolean): void {
+  /**
+   * Follows a participant's permissions (mute, the word given or taken back): their microphone is forwarded while
+   * they may speak and are not muted, a student's camera while they have the word. A camera is only ever stopped
+   * here: it starts again when its owner turns it on (their page sends its sources, and the track is new).
+   */
+  applyPermissions(p: Participant): void {
     for (const owned of [...this.trackOwners.values()]) {
-      if (owned.participantId !== p.id || owned.track.kind !== 'audio' || owned.track.ended) continue;
-      if (owned.track.forwarding === on) continue;
-      owned.track.forwarding = on;
+      const { track } = owned;
+      if (owned.participantId !== p.id || track.ended) continue;
+      if (track.kind === 'video' && p.role === 'host') continue;
+      const on = mayForward(p, track);
+      if (track.forwarding === on || (on && track.kind === 'video')) continue;
+      track.forwarding = on;
       if (on) {
-        this.forwardToOthers(p.id, owned.track);
+        this.forwardToOthers(p.id, track);
         this.events.emit('track', owned);
       } else {
-        this.stopForwarding(owned.track.id);
+        this.stopForwarding(track.id);
         this.events.emit('track-ended', owned);
       }
     }
@@ -103,4 +111,18 @@ export class RoomMedia {
   close(): Promise<void> {
     return this.sfuRoom.close();
   }
+}
+
+/** Why a track of this participant is not taken at all now, or null. */
+function refusalOf(p: Participant, track: PublishedTrack): string | null {
+  if (p.role === 'host') return null;
+  if (track.kind === 'video' && track.source === 'screen') return 'Only the instructor shares a screen in this class';
+  if (!p.canSpeak) return track.kind === 'video' ? 'Your camera can be on once the instructor lets you speak' : 'The instructor has not let you speak yet';
+  return null;
+}
+
+/** Whether a participant's track may reach the others now. */
+function mayForward(p: Participant, track: PublishedTrack): boolean {
+  if (track.kind === 'audio') return (p.role === 'host' || p.canSpeak) && !p.audioMuted;
+  return p.role === 'host' || (p.canSpeak && track.source === 'camera');
 }

@@ -71,10 +71,15 @@ export class SubscribeConnection {
     s.stopForwarding();
     s.stopWatching();
     if (this.closed) return;
-    try {
-      this.pc.removeTrack(s.transceiver.sender);
-    } catch (err) {
-      this.log.debug({ err }, 'removing a subscribed track failed');
+    // The first m-section tags the bundle's transport: werift would reject it (port 0) while it stays in the BUNDLE
+    // group, which Chromium refuses for the whole offer (or answers by rebuilding the transport, and every other
+    // track stops). That one stays, sending nothing; the next offer no longer lists it, so the client drops its tile.
+    if (s.transceiver.mLineIndex !== 0) {
+      try {
+        this.pc.removeTrack(s.transceiver.sender);
+      } catch (err) {
+        this.log.debug({ err }, 'removing a subscribed track failed');
+      }
     }
     this.requestNegotiation();
   }

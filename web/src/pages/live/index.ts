@@ -20,6 +20,8 @@ export interface LiveDebugHandle {
   /** The live stream's video of a watch-only participant, else null. */
   readonly audienceVideo: HTMLVideoElement | null;
   readonly seat: string;
+  /** How many raised hands this page announced by sound. */
+  readonly handAlerts: number;
 }
 
 declare global {
@@ -37,11 +39,19 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
   injectStyle();
   const state = initialRoomState();
   const send: Signaling['send'] = (command) => signaling.send(command);
-  const view = new LiveView(target, state, () => publisher.status(), send);
+  const view = new LiveView(target, liveClassId, state, {
+    localMedia: () => publisher.status(),
+    send,
+    deviceInUse: (kind) => publisher.local.deviceOf(kind),
+    chooseDevice: (kind, deviceId) => void publisher.useDevice(kind, deviceId),
+  });
   const publisher = new Publisher(state, {
     send,
     say: (text, kind) => view.say(text, kind),
-    renderControls: () => view.renderControls(),
+    renderControls: () => {
+      view.renderControls();
+      void view.devices.refresh();
+    },
     showLocalPreview: (track) => view.showLocalPreview(track),
   });
   const subscriber = new Subscriber(state, view, send);
@@ -56,7 +66,7 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
   const signaling: Signaling = new Signaling(liveClassId, state, view, {
     onMessage: (msg) => messages.handle(msg),
     teardownMedia,
-    stopEverything(text, kind = 'info') {
+    stopEverything(text, kind = 'info', farewell) {
       signaling.halt();
       teardownMedia();
       publisher.stopMedia();
@@ -64,8 +74,22 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
       view.showWatchNotice(null);
       view.say(text, kind);
       view.renderControls();
+      if (farewell) view.showFarewell(farewell, null);
     },
   });
+  // Leave: out of the room at once (the others see this page go), with a way back in.
+  const leave = () => {
+    signaling.leaveRoom();
+    teardownMedia();
+    publisher.stopMedia();
+    view.connState.textContent = '';
+    view.say('');
+    view.renderControls();
+    view.showFarewell('left', () => {
+      view.hideFarewell();
+      signaling.resume();
+    });
+  };
   const outbox = new ChatOutbox(send, view, () => signaling.phase === 'joined' && signaling.socket?.readyState === WebSocket.OPEN);
   const messages = new ServerMessages(state, view, signaling, publisher, subscriber, audience, outbox);
 
@@ -77,10 +101,12 @@ export async function renderLivePage(target: HTMLElement, me: Me, liveClassId: s
     get reconnects() { return signaling.reconnects; },
     get audienceVideo() { return audience.element; },
     get seat() { return state.seat; },
+    get handAlerts() { return view.hands.alerts; },
   };
 
   const watchdog = startWatchdog(state, view, signaling, () => [publisher.pc, subscriber.pc], () => subscriber.pc);
-  bindControls(state, view, send, outbox, () => void publisher.toggleScreen());
+  bindControls(state, view, send, outbox, publisher);
+  view.leaveBtn.addEventListener('click', leave);
 
   window.addEventListener('pagehide', () => {
     clearInterval(watchdog);
@@ -116,7 +142,8 @@ function startWatchdog(state: RoomState, view: LiveView, signaling: Signaling, c
   }, 1000);
 }
 
-function bindControls(state: RoomState, view: LiveView, send: Signaling['send'], outbox: ChatOutbox, toggleScreen: () => void): void {
+function bindControls(state: RoomState, view: LiveView, send: Signaling['send'], outbox: ChatOutbox, publisher: Publisher): void {
+  const toggleScreen = () => void publisher.toggleScreen();
   view.startBtn.addEventListener('click', () => send({ type: 'start-class' }));
   view.endBtn.addEventListener('click', () => {
     if (confirm('End the class for everyone?')) send({ type: 'end-class' });
@@ -124,6 +151,8 @@ function bindControls(state: RoomState, view: LiveView, send: Signaling['send'],
   view.recordBtn.addEventListener('click', () => send({ type: 'record', action: state.recording ? 'stop' : 'start' }));
   view.pauseBtn.addEventListener('click', () => send({ type: 'record', action: state.recording?.paused ? 'resume' : 'pause' }));
   view.shareBtn.addEventListener('click', toggleScreen);
+  view.shareBanner.stopBtn.addEventListener('click', toggleScreen);
+  view.cameraBtn.addEventListener('click', () => void publisher.setCamera(!publisher.status().cameraOn));
   view.muteBtn.addEventListener('click', () => send({ type: 'set-muted', muted: !state.you?.audioMuted }));
   view.handBtn.addEventListener('click', () => send({ type: 'raise-hand', raised: !state.you?.handRaised }));
   view.chatForm.addEventListener('submit', (e) => {

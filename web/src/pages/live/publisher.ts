@@ -1,5 +1,6 @@
 import type { ClientCommand, SessionDescription, TrackSource } from '../../../../src/contracts/live-signaling';
 import { gatherTimeoutMs, waitForIce } from './ice';
+import { type DeviceKind, LocalMedia } from './local-media';
 import { canSpeak, errorText, isHost, type RoomState } from './state';
 import type { LocalMediaStatus } from './view';
 
@@ -8,13 +9,16 @@ export interface PublisherHooks {
   send(command: ClientCommand): void;
   say(text: string, kind?: 'info' | 'error'): void;
   renderControls(): void;
-  showLocalPreview(track: MediaStreamTrack | undefined): void;
+  /** Shows this page's own camera (or takes the preview away with null). */
+  showLocalPreview(track: MediaStreamTrack | null): void;
 }
 
 /** The publish side: this participant's camera, microphone and screen, offered to the room's SFU. */
 export class Publisher {
   pc: RTCPeerConnection | null = null;
-  private local: MediaStream | null = null;
+  readonly local = new LocalMedia();
+  /** The camera as its owner set it; until then an instructor's is on and a student's off. */
+  private cameraChoice: boolean | null = null;
   private screen: MediaStream | null = null;
   private readonly transceivers: Partial<Record<TrackSource, RTCRtpTransceiver>> = {};
   private readonly sharingSources = new Set<TrackSource>();
@@ -26,19 +30,18 @@ export class Publisher {
   ) {}
 
   status(): LocalMediaStatus {
-    return { sharingScreen: this.sharingSources.has('screen'), hasMicrophone: (this.local?.getAudioTracks().length ?? 0) > 0 };
+    const screenTrack = this.sharingSources.has('screen') ? this.screen?.getVideoTracks()[0] ?? null : null;
+    return { sharingScreen: screenTrack !== null, screenTrack, hasMicrophone: this.local.microphone() !== null, cameraOn: this.local.camera() !== null };
+  }
+
+  private wantsCamera(): boolean {
+    return canSpeak(this.state) && (this.cameraChoice ?? isHost(this.state));
   }
 
   private async ensureLocalMedia(): Promise<void> {
-    const wantVideo = isHost(this.state);
-    const hasVideo = (this.local?.getVideoTracks().length ?? 0) > 0;
-    const hasAudio = (this.local?.getAudioTracks().length ?? 0) > 0;
-    if ((hasVideo || !wantVideo) && hasAudio) return;
     try {
-      const got = await navigator.mediaDevices.getUserMedia({ video: wantVideo && !hasVideo ? { width: { ideal: 1280 }, height: { ideal: 720 } } : false, audio: !hasAudio });
-      this.local ??= new MediaStream();
-      for (const t of got.getTracks()) this.local.addTrack(t);
-      if (this.state.you?.audioMuted) for (const t of this.local.getAudioTracks()) t.enabled = false;
+      await this.local.ensure(this.wantsCamera(), true);
+      if (this.state.you?.audioMuted) this.setMuted(true);
     } catch (err) {
       this.hooks.say(`Your camera or microphone is not available: ${errorText(err)}`, 'error');
     }
@@ -77,22 +80,24 @@ export class Publisher {
     const { state } = this;
     if (!state.you || state.stopped) return;
     const wantMic = canSpeak(state);
-    if (!isHost(state) && !wantMic) {
+    if (!wantMic) {
       this.unpublishSource('microphone');
+      this.unpublishSource('camera');
       return;
     }
     await this.ensureLocalMedia();
     let changed = false;
-    const cam = isHost(state) ? this.local?.getVideoTracks()[0] ?? null : null;
-    const mic = wantMic ? this.local?.getAudioTracks()[0] ?? null : null;
-    if (cam) changed = this.setSenderTrack('camera', cam, this.local) || changed;
-    if (mic) changed = this.setSenderTrack('microphone', mic, this.local) || changed;
+    const cam = this.wantsCamera() ? this.local.camera() : null;
+    const mic = this.local.microphone();
+    if (!cam) this.unpublishSource('camera');
+    if (cam) changed = this.setSenderTrack('camera', cam, this.local.stream) || changed;
+    if (mic) changed = this.setSenderTrack('microphone', mic, this.local.stream) || changed;
     const screenTrack = this.screen?.getVideoTracks()[0] ?? null;
     if (screenTrack) changed = this.setSenderTrack('screen', screenTrack, this.screen) || changed;
     if (cam) this.sharingSources.add('camera');
     if (mic) this.sharingSources.add('microphone');
     if (screenTrack) this.sharingSources.add('screen');
-    this.hooks.showLocalPreview(this.local?.getVideoTracks()[0]);
+    this.hooks.showLocalPreview(cam);
     const pc = this.connection();
     if (!changed && pc.remoteDescription) {
       this.sendSources();
@@ -163,16 +168,40 @@ export class Publisher {
 
   /** Mutes or unmutes the microphone locally, as the room says. */
   setMuted(muted: boolean): void {
-    for (const t of this.local?.getAudioTracks() ?? []) t.enabled = !muted;
+    const mic = this.local.microphone();
+    if (mic) mic.enabled = !muted;
   }
 
-  /** The instructor took back the word: the microphone stops and leaves the publish side. */
+  /** Turns this page's camera off (its light too) or on again; the sender keeps its place, nothing is renegotiated. */
+  async setCamera(on: boolean): Promise<void> {
+    this.cameraChoice = on;
+    if (on) return this.publish();
+    this.unpublishSource('camera');
+    this.local.stop('camera');
+    this.hooks.showLocalPreview(null);
+    this.hooks.renderControls();
+  }
+
+  /** Uses another camera or microphone: the new track replaces the old one on its sender. */
+  async useDevice(kind: DeviceKind, deviceId: string): Promise<void> {
+    try {
+      const track = await this.local.switchTo(kind, deviceId);
+      const source: TrackSource = kind;
+      const sender = this.transceivers[source]?.sender;
+      if (track && sender && this.sharingSources.has(source)) await sender.replaceTrack(track);
+      if (track && kind === 'camera') this.hooks.showLocalPreview(track);
+    } catch (err) {
+      this.hooks.say(`Could not switch to that ${kind}: ${errorText(err)}`, 'error');
+    }
+  }
+
+  /** The instructor took back the word: the microphone and the camera stop and leave the publish side. */
   dropMicrophone(): void {
     this.unpublishSource('microphone');
-    for (const t of this.local?.getAudioTracks() ?? []) {
-      t.stop();
-      this.local?.removeTrack(t);
-    }
+    this.unpublishSource('camera');
+    this.local.stopAll();
+    this.cameraChoice = null;
+    this.hooks.showLocalPreview(null);
   }
 
   /** Closes the connection; the camera and microphone stay on for the next one. */
@@ -184,8 +213,9 @@ export class Publisher {
 
   /** Stops every local track (the page left the room). */
   stopMedia(): void {
-    for (const t of [...(this.local?.getTracks() ?? []), ...(this.screen?.getTracks() ?? [])]) t.stop();
-    this.local = null;
+    this.local.stopAll();
+    for (const t of this.screen?.getTracks() ?? []) t.stop();
     this.screen = null;
+    this.sharingSources.clear();
   }
 }

@@ -1,6 +1,7 @@
 import type { ClientCommand, ServerMessage } from '../../../../src/contracts/live-signaling';
 import { CLOSE_CODES } from '../../../../src/domain/live-close-codes';
 import { getToken } from '../../api';
+import type { FarewellKind } from './farewell';
 import { errorText, type RoomState } from './state';
 import type { LiveView } from './view';
 
@@ -11,8 +12,8 @@ export interface SignalingHooks {
   onMessage(msg: ServerMessage): Promise<void>;
   /** Closes both peer connections and clears the stage; a new socket brings new ones. */
   teardownMedia(): void;
-  /** Leaves the room for good with a last word. */
-  stopEverything(text: string, kind?: 'info' | 'error'): void;
+  /** Leaves the room for good with a last word, and the page that replaces the room when there is one. */
+  stopEverything(text: string, kind?: 'info' | 'error', farewell?: FarewellKind): void;
 }
 
 /** The signaling WebSocket: joining, the server's refusals and farewells, and rejoining by itself. */
@@ -82,7 +83,7 @@ export class Signaling {
         this.hooks.stopEverything(lastNotice ?? 'You cannot join this class.', 'error');
         return;
       case CLOSE_CODES.removed:
-        this.hooks.stopEverything(lastNotice ?? 'The instructor removed you from this class.', 'error');
+        this.hooks.stopEverything(lastNotice ?? 'The instructor removed you from this class.', 'error', 'removed');
         return;
       case CLOSE_CODES.replaced:
         this.hooks.stopEverything('You joined this class from another window; this one has left.');
@@ -90,8 +91,7 @@ export class Signaling {
       case CLOSE_CODES.ended:
       case CLOSE_CODES.classOver:
         this.state.status = 'ended';
-        this.hooks.stopEverything(`${lastNotice ?? ev.reason ?? 'The class has ended.'}`);
-        this.view.showLessonLink();
+        this.hooks.stopEverything(`${lastNotice ?? ev.reason ?? 'The class has ended.'}`, 'info', 'ended');
         return;
       default:
         this.reconnects++;
@@ -126,6 +126,22 @@ export class Signaling {
     this.state.stopped = true;
     this.phase = 'stopped';
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Leaves on the participant's word: the room hears the socket close and takes them off the roster. */
+  leaveRoom(): void {
+    this.halt();
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'left the class');
+  }
+
+  /** Comes back after leaving. */
+  resume(): void {
+    this.state.stopped = false;
+    this.reconnects = 0;
+    this.connect();
   }
 
   /** The page is closing: say goodbye to the room. */

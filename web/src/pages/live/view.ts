@@ -1,11 +1,29 @@
 import type { ChatMessage, ClientCommand, ParticipantView, SignaledTrack } from '../../../../src/contracts/live-signaling';
 import { el, render } from '../../dom';
+import { DevicePicker } from './devices';
+import { type FarewellKind, FarewellPage } from './farewell';
+import { RaisedHands } from './hands';
+import type { DeviceKind } from './local-media';
+import { ShareBanner } from './share-banner';
 import { canSpeak, isHost, type RoomState } from './state';
+import { RoomTabs } from './tabs';
+import { StageTiles } from './tiles';
 
 /** What the controls show of this page's own media. */
 export interface LocalMediaStatus {
   sharingScreen: boolean;
+  /** The shared screen, for the sharer's own preview; null while not sharing. */
+  screenTrack: MediaStreamTrack | null;
   hasMicrophone: boolean;
+  cameraOn: boolean;
+}
+
+/** What the view asks of the rest of the page. */
+export interface LiveViewHooks {
+  localMedia(): LocalMediaStatus;
+  send(command: ClientCommand): void;
+  deviceInUse(kind: DeviceKind): string | null;
+  chooseDevice(kind: DeviceKind, deviceId: string): void;
 }
 
 function timeOf(iso: string): string {
@@ -31,7 +49,16 @@ export class LiveView {
   readonly pauseBtn = el('button', { type: 'button', id: 'record-pause', class: 'secondary', hidden: '' }, 'Pause recording');
   readonly shareBtn = el('button', { type: 'button', id: 'share-screen', class: 'secondary', hidden: '' }, 'Share screen');
   readonly muteBtn = el('button', { type: 'button', id: 'mute-self', class: 'secondary', hidden: '' }, 'Mute');
+  readonly cameraBtn = el('button', { type: 'button', id: 'camera-toggle', class: 'secondary', hidden: '' }, 'Turn camera on');
   readonly handBtn = el('button', { type: 'button', id: 'raise-hand', class: 'secondary', hidden: '' }, 'Raise hand');
+  readonly leaveBtn = el('button', { type: 'button', id: 'leave-class', class: 'secondary', hidden: '' }, 'Leave');
+  readonly tiles = new StageTiles(this.stage);
+  readonly shareBanner = new ShareBanner();
+  readonly hands = new RaisedHands();
+  readonly devices: DevicePicker;
+  readonly farewell: FarewellPage;
+  private readonly layout: HTMLElement;
+  private readonly tabs: RoomTabs;
 
   readonly participantsList = el('ul', { id: 'participants', class: 'plain' });
   readonly chatLog = el('ul', { id: 'chat-log', class: 'plain', 'aria-live': 'polite' });
@@ -41,24 +68,34 @@ export class LiveView {
 
   constructor(
     target: HTMLElement,
+    liveClassId: string,
     private readonly state: RoomState,
-    private readonly localMedia: () => LocalMediaStatus,
-    private readonly send: (command: ClientCommand) => void,
+    private readonly hooks: LiveViewHooks,
   ) {
-    const controls = el('div', { class: 'live-controls' }, this.startBtn, this.endBtn, this.recordBtn, this.pauseBtn, this.shareBtn, this.muteBtn, this.handBtn);
-    render(
-      target,
-      el('div', { class: 'live-head' }, this.title, this.statusBadge, this.recBadge, this.connState),
-      this.message,
-      this.watchNotice,
-      el('div', { class: 'live-layout' },
-        el('section', {}, this.stage, this.audioSink, controls),
-        el('aside', { class: 'live-side' },
-          el('section', { class: 'card' }, el('h2', {}, 'Participants'), this.participantsList),
-          el('section', { class: 'card' }, el('h2', {}, 'Chat'), this.chatLog, this.chatForm),
-        ),
-      ),
-    );
+    this.devices = new DevicePicker((kind) => hooks.deviceInUse(kind), (kind, id) => hooks.chooseDevice(kind, id));
+    this.farewell = new FarewellPage(liveClassId);
+    const controls = el('div', { class: 'live-controls' }, this.startBtn, this.endBtn, this.recordBtn, this.pauseBtn, this.shareBtn, this.muteBtn, this.cameraBtn, this.handBtn, this.leaveBtn);
+    const video = el('section', { 'aria-label': 'Video' }, this.shareBanner.root, this.stage, this.audioSink, controls, this.devices.root);
+    const people = el('section', { class: 'card' }, el('h2', {}, 'Participants ', this.hands.count), this.hands.list, this.participantsList);
+    const chat = el('section', { class: 'card' }, el('h2', {}, 'Chat'), this.chatLog, this.chatForm);
+    this.layout = el('div', { class: 'live-layout' }, video, el('aside', { class: 'live-side' }, people, chat));
+    this.tabs = new RoomTabs(this.layout, { video, chat, people });
+    render(target, el('div', { class: 'live-head' }, this.title, this.statusBadge, this.recBadge, this.connState), this.message, this.watchNotice, this.tabs.bar, this.layout, this.farewell.root);
+  }
+
+  /** The room gives way to a page saying why this page left it; `rejoin` offers to come back. */
+  showFarewell(kind: FarewellKind, rejoin: (() => void) | null): void {
+    this.farewell.show(kind, this.state.lessonId, rejoin);
+    this.layout.hidden = true;
+    this.tabs.bar.hidden = true;
+    this.shareBanner.show(null);
+    this.hands.clear();
+  }
+
+  hideFarewell(): void {
+    this.farewell.hide();
+    this.layout.hidden = false;
+    this.tabs.bar.hidden = false;
   }
 
   say(text: string, kind: 'info' | 'error' = 'info'): void {
@@ -71,16 +108,10 @@ export class LiveView {
     this.watchNotice.textContent = text ?? '';
   }
 
-  showLessonLink(): void {
-    const { lessonId } = this.state;
-    if (!lessonId) return;
-    this.message.append(' ', el('a', { href: `/lessons/${encodeURIComponent(lessonId)}` }, 'Go to the lesson page'));
-  }
-
   renderControls(): void {
     const { state } = this;
     const host = isHost(state);
-    const media = this.localMedia();
+    const media = this.hooks.localMedia();
     this.statusBadge.textContent = state.status;
     this.statusBadge.className = `badge ${state.status}`;
     this.recBadge.hidden = !state.recording;
@@ -96,15 +127,25 @@ export class LiveView {
     this.pauseBtn.textContent = state.recording?.paused ? 'Resume recording' : 'Pause recording';
     this.shareBtn.hidden = !host || !inClass;
     this.shareBtn.textContent = media.sharingScreen ? 'Stop sharing' : 'Share screen';
+    this.shareBanner.show(inClass ? media.screenTrack : null);
     this.muteBtn.hidden = state.stopped || !canSpeak(state) || !media.hasMicrophone;
     this.muteBtn.textContent = state.you?.audioMuted ? 'Unmute' : 'Mute';
+    this.muteBtn.setAttribute('aria-pressed', String(state.you?.audioMuted === true));
+    const mayPublish = inClass && state.seat === 'interactive' && canSpeak(state);
+    this.cameraBtn.hidden = !mayPublish;
+    this.cameraBtn.textContent = media.cameraOn ? 'Turn camera off' : 'Turn camera on';
+    this.devices.show(mayPublish);
+    this.leaveBtn.hidden = !state.you || state.stopped;
     this.handBtn.hidden = host || !state.you || !inClass;
     this.handBtn.textContent = state.you?.handRaised ? 'Lower hand' : 'Raise hand';
     // The chat takes messages only while the class is live, and says why otherwise (nothing typed is lost to it).
     this.chatInput.disabled = !inClass;
     this.chatSend.disabled = !inClass;
     this.chatInput.placeholder = inClass ? 'Write a message' : state.stopped || state.status !== 'scheduled' ? 'The chat is closed' : 'The chat opens when the class starts';
-    if (state.stopped) this.participantsList.replaceChildren();
+    if (state.stopped) {
+      this.participantsList.replaceChildren();
+      this.hands.clear();
+    }
     this.renderStagePlaceholder();
   }
 
@@ -114,6 +155,7 @@ export class LiveView {
     const mine = list.find((p) => p.id === state.you?.id);
     if (mine && state.you) state.you = { ...state.you, ...mine };
     this.participantsList.replaceChildren(...list.map((p) => this.participantItem(p)));
+    this.hands.render(list, isHost(state));
     this.renderControls();
   }
 
@@ -126,12 +168,12 @@ export class LiveView {
     if (p.audioMuted) li.append(el('span', { class: 'muted', title: 'Muted' }, '🔇'));
     if (isHost(this.state) && p.role === 'student') {
       const allow = el('button', { type: 'button', class: 'small secondary allow-speak' }, p.canSpeak ? 'Take back' : 'Let speak');
-      allow.addEventListener('click', () => this.send({ type: 'allow-speak', participantId: p.id, allowed: !p.canSpeak }));
+      allow.addEventListener('click', () => this.hooks.send({ type: 'allow-speak', participantId: p.id, allowed: !p.canSpeak }));
       const mute = el('button', { type: 'button', class: 'small secondary mute' }, 'Mute');
-      mute.addEventListener('click', () => this.send({ type: 'mute', participantId: p.id }));
+      mute.addEventListener('click', () => this.hooks.send({ type: 'mute', participantId: p.id }));
       const remove = el('button', { type: 'button', class: 'small danger remove' }, 'Remove');
       remove.addEventListener('click', () => {
-        if (confirm(`Remove ${p.name} from the class?`)) this.send({ type: 'remove', participantId: p.id });
+        if (confirm(`Remove ${p.name} from the class?`)) this.hooks.send({ type: 'remove', participantId: p.id });
       });
       li.append(allow, mute, remove);
     }
@@ -146,6 +188,7 @@ export class LiveView {
     const pending = m.clientId ? chatLog.querySelector(`[data-client-id="${CSS.escape(m.clientId)}"]`) : null;
     if (pending) return pending.replaceWith(item);
     this.appendChatItem(item);
+    if (m.authorId !== this.state.you?.id) this.tabs.markUnread('chat');
   }
 
   /** A message of this page's the room has not confirmed yet: shown at once, marked as sending. */
@@ -164,6 +207,7 @@ export class LiveView {
 
   renderStagePlaceholder(): void {
     const { stage } = this;
+    this.tiles.layout();
     const hasVideo = stage.querySelector('video');
     const placeholder = stage.querySelector('.placeholder');
     if (hasVideo && placeholder) placeholder.remove();
@@ -174,20 +218,30 @@ export class LiveView {
     else stage.append(el('p', { class: 'placeholder' }, text));
   }
 
-  showLocalPreview(track: MediaStreamTrack | undefined): void {
-    if (!track || this.stage.querySelector('video.local')) return;
-    const v = el('video', { class: 'local', muted: '', autoplay: '', playsinline: '' });
+  /** This page's own camera on the stage (null takes it away); a switched camera replaces the picture in place. */
+  showLocalPreview(track: MediaStreamTrack | null): void {
+    const current = this.stage.querySelector<HTMLVideoElement>('video.local');
+    if (!track) return this.removeLocalPreview();
+    if (current) {
+      const [shown] = (current.srcObject as MediaStream | null)?.getVideoTracks() ?? [];
+      if (shown !== track) current.srcObject = new MediaStream([track]);
+      return;
+    }
+    const v = el('video', { class: 'local', muted: '', autoplay: '', playsinline: '', 'data-source': 'camera' });
     v.muted = true;
     v.srcObject = new MediaStream([track]);
-    this.stage.prepend(el('div', { class: 'tile' }, v, el('span', {}, 'You')));
+    this.stage.prepend(this.tiles.tile('local:camera', v, 'You'));
+    this.tiles.layout();
     this.renderStagePlaceholder();
   }
 
   removeLocalPreview(): void {
     this.stage.querySelector('div.tile:has(video.local)')?.remove();
+    this.tiles.layout();
+    this.renderStagePlaceholder();
   }
 
-  /** A remote track's element: audio plays hidden, video gets a labelled tile (a screen share first). */
+  /** A remote track's element: audio plays hidden, video gets a labelled tile (a screen share first, shown large). */
   remoteTile(mid: string, track: MediaStreamTrack, info: SignaledTrack | undefined): HTMLElement {
     if (track.kind === 'audio') {
       const a = el('audio', { class: 'remote-audio', autoplay: '', 'data-mid': mid });
@@ -196,13 +250,18 @@ export class LiveView {
       void a.play().catch(() => undefined);
       return a;
     }
-    const v = el('video', { class: 'remote', autoplay: '', playsinline: '', muted: '', 'data-mid': mid, 'data-source': info?.source ?? 'camera', 'data-participant': info?.peerId ?? '' });
+    const source = info?.source ?? 'camera';
+    const v = el('video', { class: 'remote', autoplay: '', playsinline: '', muted: '', 'data-mid': mid, 'data-source': source, 'data-participant': info?.peerId ?? '' });
     v.muted = true;
     v.srcObject = new MediaStream([track]);
-    const tile = el('div', { class: 'tile', 'data-mid': mid }, v, el('span', {}, `${info?.participantName ?? ''}${info?.source === 'screen' ? ' · screen' : ''}`));
-    if (info?.source === 'screen') this.stage.prepend(tile);
+    const label = `${info?.participantName ?? 'Someone'}${source === 'screen' ? ' · screen' : ''}`;
+    const tile = this.tiles.tile(`${info?.peerId ?? mid}:${source}`, v, label);
+    tile.dataset.mid = mid;
+    tile.dataset.source = source;
+    if (source === 'screen') this.stage.prepend(tile);
     else this.stage.append(tile);
     void v.play().catch(() => undefined);
+    this.tiles.layout();
     this.renderStagePlaceholder();
     return tile;
   }
