@@ -2,11 +2,13 @@
  * SFU bench: one 720p publisher (ffmpeg's VP8 + Opus sent as real RTP by a werift client) and a growing
  * number of werift subscriber clients in Node, against Aula running as its own process.
  *
- *   npx tsx bench/sfu.ts [--steps 1,5,10,20,30,40] [--hold 12] [--per-worker 10] [--kbps 1500]
+ *   npx tsx bench/sfu.ts [--steps 1,5,10,20,30,40] [--hold 12] [--per-worker 10] [--kbps 1500] [--max-seconds 300]
  *
  * For each step it prints the subscribers' unrecovered packet loss over the hold window, Aula's CPU
- * (% of one core) and memory, and per-subscriber increments against the one-subscriber step; then the
- * largest step carried below 2 % loss. Subscribers run in worker processes so the bench's own event
+ * (% of one core, from /proc of the Aula process) and memory, and Aula's CPU per subscriber above the
+ * publisher-only baseline measured first in the same run; apart from it, the load generator's CPU: the
+ * subscriber clients' (per subscriber) and the publisher's (its werift client in this process and its
+ * ffmpeg encoder); then the largest step carried below 2 % loss. No step starts after --max-seconds. Subscribers run in worker processes so the bench's own event
  * loop does not drop packets; everything shares this machine's cores, so the figures are a floor.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -170,7 +172,7 @@ export class NodeParticipant {
  * ffmpeg's test picture and tone encoded live (VP8 720p, Opus) and sent as RTP to local ports, written
  * into the publisher's tracks: real media at real time, like a browser's.
  */
-export async function startSyntheticMedia(tracks: { video: MediaStreamTrack; audio: MediaStreamTrack }, opts: { kbps: number; width?: number; height?: number }): Promise<{ stop(): void }> {
+export async function startSyntheticMedia(tracks: { video: MediaStreamTrack; audio: MediaStreamTrack }, opts: { kbps: number; width?: number; height?: number }): Promise<{ pid: number | undefined; stop(): void }> {
   const sockets = [createSocket('udp4'), createSocket('udp4')] as const;
   const ports: number[] = [];
   for (const s of sockets) {
@@ -190,6 +192,7 @@ export async function startSyntheticMedia(tracks: { video: MediaStreamTrack; aud
     '-map', '1:a', '-c:a', 'libopus', '-b:a', '48k', '-application', 'voip', '-payload_type', '111', '-f', 'rtp', `rtp://127.0.0.1:${ports[1]}?pkt_size=1100`,
   ], { stdio: ['ignore', 'ignore', 'inherit'] });
   return {
+    pid: ffmpeg.pid,
     stop() {
       ffmpeg.kill('SIGKILL');
       for (const s of sockets) s.close();
@@ -290,12 +293,13 @@ async function main(): Promise<void> {
   const hold = Number(option('hold', '12'));
   const perWorker = Number(option('per-worker', '10'));
   const kbps = Number(option('kbps', '1500'));
+  const stopAfter = Date.now() + Number(option('max-seconds', '300')) * 1000;
   const max = steps.at(-1) ?? 1;
 
   const aula = await startAulaProcess({ LOG_LEVEL: 'error', AULA_LIVE_GRACE_SECONDS: '600' });
   const pid = aula.child.pid!;
   const workers: Array<{ child: ChildProcess; stats: WorkerStats | null }> = [];
-  let media: { stop(): void } | null = null;
+  let media: { pid: number | undefined; stop(): void } | null = null;
   const host = { p: null as NodeParticipant | null };
   try {
     console.log(`seeding ${max} students…`);
@@ -307,19 +311,27 @@ async function main(): Promise<void> {
     await publisher.next('class');
     const tracks = await publisher.publish();
     media = await startSyntheticMedia(tracks, { kbps });
+    // The publisher's side of the load generator: its werift client (this process) and its encoder.
+    const publisherCpu = async () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 + (media?.pid ? (await processUsage(media.pid).catch(() => ({ cpuSeconds: 0 }))).cpuSeconds : 0);
     await new Promise((r) => setTimeout(r, 3_000));
     const idle = await processUsage(pid);
+    const pub0 = await publisherCpu();
     await new Promise((r) => setTimeout(r, 5_000));
     const idle2 = await processUsage(pid);
     const baseCpu = ((idle2.cpuSeconds - idle.cpuSeconds) / 5) * 100;
-    console.log(`publisher only (720p VP8 ${kbps} kb/s + Opus): Aula ${baseCpu.toFixed(1)}% CPU, ${idle2.rssMb.toFixed(0)} MB RSS`);
+    console.log(`baseline, publisher only (720p VP8 ${kbps} kb/s + Opus): Aula ${baseCpu.toFixed(1)}% CPU, ${idle2.rssMb.toFixed(0)} MB RSS; publisher (client + encoder) ${(((await publisherCpu()) - pub0) / 5 * 100).toFixed(1)}% CPU`);
     console.log('');
-    console.log('subscribers  pkt/s/sub  kb/s/sub  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %  machine busy %');
+    console.log('             ------------------------------- Aula -------------------------------   --------- load generator ---------');
+    console.log('subscribers  pkt/s/sub  kb/s/sub  loss %   Aula CPU %  Aula RSS MB  CPU %/sub  MB/sub  clients CPU %  CPU %/sub  publisher CPU %  machine busy %');
 
     let used = 0;
     let bestUnder2 = 0;
     const self = fileURLToPath(import.meta.url);
     for (const n of steps) {
+      if (Date.now() > stopAfter) {
+        console.log(`(stopped before ${n} subscribers: --max-seconds reached)`);
+        break;
+      }
       while (used < n) {
         const take = Math.min(perWorker, n - used);
         const tokens = seed.studentTokens.slice(used, used + take);
@@ -343,10 +355,12 @@ async function main(): Promise<void> {
       const a0 = await processUsage(pid);
       const m0 = await machineTicks();
       const s0 = snap();
+      const p0 = await publisherCpu();
       await new Promise((r) => setTimeout(r, hold * 1000));
       const a1 = await processUsage(pid);
       const m1 = await machineTicks();
       const s1 = snap();
+      const pubCpu = (((await publisherCpu()) - p0) / hold) * 100;
       const busy = ((m1.busy - m0.busy) / Math.max(1, m1.total - m0.total)) * 100;
       const expected = s1.expected - s0.expected;
       const received = s1.received - s0.received;
@@ -355,7 +369,7 @@ async function main(): Promise<void> {
       const clientCpu = ((s1.clientCpu - s0.clientCpu) / hold) * 100;
       if (loss < 2) bestUnder2 = n;
       console.log(
-        `${String(n).padStart(11)}  ${(received / hold / n).toFixed(0).padStart(9)}  ${((s1.bytes - s0.bytes) * 8 / 1000 / hold / n).toFixed(0).padStart(8)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}  ${busy.toFixed(0).padStart(14)}`,
+        `${String(n).padStart(11)}  ${(received / hold / n).toFixed(0).padStart(9)}  ${((s1.bytes - s0.bytes) * 8 / 1000 / hold / n).toFixed(0).padStart(8)}  ${loss.toFixed(2).padStart(6)}  ${cpu.toFixed(1).padStart(10)}  ${a1.rssMb.toFixed(0).padStart(11)}  ${((cpu - baseCpu) / n).toFixed(2).padStart(9)}  ${((a1.rssMb - idle2.rssMb) / n).toFixed(2).padStart(6)}  ${clientCpu.toFixed(0).padStart(13)}  ${(clientCpu / n).toFixed(2).padStart(9)}  ${pubCpu.toFixed(0).padStart(15)}  ${busy.toFixed(0).padStart(14)}`,
       );
       if (loss >= 10) break;
     }

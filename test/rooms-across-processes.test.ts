@@ -1,9 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeParticipant, startSyntheticMedia } from '../bench/sfu';
@@ -14,13 +12,17 @@ import { createDatabaseRoomHosts } from '../src/adapters/room-hosts/database-roo
 import { createRedisRoomHosts } from '../src/adapters/room-hosts/redis-room-hosts';
 import type { RoomHosts } from '../src/adapters/room-hosts/room-hosts';
 import { signRoomGrant, verifyRoomGrant } from '../src/domain/room-grant';
+import { parseMediaPlaylist } from '../src/domain/media/hls';
 import { freePort, seedSchool, startAula, type TestAula } from './support/aula';
+import { watchLiveHls } from './support/hls-viewers';
+import { hasNginx, NGINX, type RunningNginx, startNginx } from './support/nginx';
 import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
 import { waitFor } from './support/wait';
 
-const NGINX = '/usr/sbin/nginx';
 const SECRET = 'rooms-across-shared-secret-0123456789abcdef';
 const HOST_KEY = 'aula:room-host:';
+const VIEWERS = 300;
+const MAX_ORIGIN_PER_SEGMENT = 3;
 
 interface RawSocket {
   on(event: 'close', listener: (code: number, reason: Buffer) => void): void;
@@ -44,40 +46,6 @@ function closeOf(url: string, headers: Record<string, string>): Promise<{ code: 
   });
 }
 
-/** The shipped config with this test's ports and folders; each line it changes must be found exactly once. */
-function renderNginxConfig(dir: string, ports: { a: number; b: number; nginx: number }): string {
-  let conf = readFileSync(fileURLToPath(new URL('../deploy/nginx/aula.conf', import.meta.url)), 'utf8');
-  const swap = (from: string, to: string) => {
-    expect(conf.split(from).length - 1, `deploy/nginx/aula.conf contains "${from}" once`).toBe(1);
-    conf = conf.replace(from, to);
-  };
-  swap('server 127.0.0.1:8081 ', `server 127.0.0.1:${ports.a} `);
-  swap('server 127.0.0.1:8082 ', `server 127.0.0.1:${ports.b} `);
-  swap('listen 80;', `listen 127.0.0.1:${ports.nginx};`);
-  swap('/var/cache/nginx/aula', path.join(dir, 'cache'));
-  writeFileSync(path.join(dir, 'aula.conf'), conf);
-  const main = `daemon off;
-master_process on;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 256; }
-http {
-  log_format upstreams '$request_uri $upstream_addr $status';
-  access_log ${dir}/access.log upstreams;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  include ${dir}/aula.conf;
-}
-`;
-  writeFileSync(path.join(dir, 'nginx.conf'), main);
-  return path.join(dir, 'nginx.conf');
-}
-
-const hasNginx = existsSync(NGINX);
 if (!hasNginx) console.warn(`rooms across processes: ${NGINX} is missing (Debian nginx-light); skipped`);
 
 describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two Aula processes behind nginx', () => {
@@ -86,7 +54,7 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
   const media: { stop(): void }[] = [];
   let a: TestAula;
   let b: TestAula;
-  let nginx: ChildProcess | undefined;
+  let nginx: RunningNginx | undefined;
   let nginxUrl = '';
   let redis: Redis;
   let database: Awaited<ReturnType<typeof freshPostgresDatabase>>;
@@ -121,25 +89,24 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
     redis = new Redis(redisUrl!);
     await redis.flushdb();
     const ports = { a: await freePort(), b: await freePort(), nginx: await freePort() };
-    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, AULA_SECRET: SECRET, AULA_TRUST_PROXY: '127.0.0.1' };
+    nginxUrl = `http://127.0.0.1:${ports.nginx}`;
+    // Users reach Aula at nginx's address; both processes use one media folder (a shared mount, or one S3 bucket).
+    const env = { DATABASE_URL: database.url, REDIS_URL: redisUrl!, AULA_SECRET: SECRET, AULA_TRUST_PROXY: '127.0.0.1', PUBLIC_URL: nginxUrl };
+    mkdirSync(path.join(work, 'media'));
+    for (const name of ['a', 'b']) {
+      mkdirSync(path.join(work, name));
+      symlinkSync(path.join(work, 'media'), path.join(work, name, 'media'));
+    }
     a = await startAula({ ...env, PORT: String(ports.a) }, path.join(work, 'a'));
     b = await startAula({ ...env, PORT: String(ports.b) }, path.join(work, 'b'));
-    mkdirSync(path.join(work, 'nginx'));
-    const conf = renderNginxConfig(path.join(work, 'nginx'), ports);
-    nginx = spawn(NGINX, ['-p', path.join(work, 'nginx'), '-c', conf, '-e', path.join(work, 'nginx', 'error.log')], { stdio: 'ignore' });
-    nginxUrl = `http://127.0.0.1:${ports.nginx}`;
-    await waitFor('nginx in front of Aula', async () => (await fetch(`${nginxUrl}/health`).catch(() => null))?.ok === true, 15_000);
+    nginx = await startNginx(path.join(work, 'nginx'), ports);
     school = await seedSchool(a, { studentsPerBatch: 2 });
   }, 90_000);
 
   afterAll(async () => {
     for (const m of media) m.stop();
     await Promise.allSettled(participants.map((p) => p.close()));
-    if (nginx?.pid && nginx.exitCode === null) {
-      const exited = new Promise((r) => nginx!.once('exit', r));
-      process.kill(nginx.pid, 'SIGTERM');
-      await exited;
-    }
+    await nginx?.close();
     await a?.close();
     await b?.close();
     redis?.disconnect();
@@ -194,10 +161,96 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
     await Promise.all(participants.splice(0).map((p) => p.close()));
 
     // Both signaling sockets through nginx reached Aula, one on each process.
-    const signalLines = () => readFileSync(path.join(work, 'nginx', 'access.log'), 'utf8').split('\n').filter((l) => l.includes(`/live-classes/${classId}/signal`));
+    const signalLines = () => nginx!.log().filter((l) => l.uri.includes(`/live-classes/${classId}/signal`));
     await waitFor('the signaling requests in nginx\'s log', () => signalLines().length >= 2, 10_000);
-    const upstreams = signalLines().map((l) => l.split(' ')[1]);
+    const upstreams = signalLines().map((l) => l.upstream);
     expect(new Set(upstreams)).toEqual(new Set([new URL(a.url).host, new URL(b.url).host]));
+  }, 90_000);
+
+  it(`records a class opened through either process, and ${VIEWERS} live HLS viewers through nginx get every segment of every rendition while Aula serves each at most ${MAX_ORIGIN_PER_SEGMENT} times`, async () => {
+    const batch = school.batches[0]!;
+    const classId = await newLiveClass('Lecture for a crowd');
+    const instructor = await join(nginxUrl, classId, batch.instructor.token);
+    media.push(await startSyntheticMedia(await instructor.publish(), { kbps: 300, width: 320, height: 240 }));
+    // Classes record by themselves once live.
+    const recordingId = await waitFor('the class\'s recording', async () => (await a.api<{ items: { id: string }[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`)).body.items[0]?.id, 10_000);
+    const host = byUrl(await redis.get(HOST_KEY + classId))!;
+
+    // Both processes (nginx alternates) give the class's audience one link, at nginx's address.
+    const links = [];
+    for (const student of batch.students) {
+      const r = await waitFor('the audience link', async () => {
+        const res = await fetch(`${nginxUrl}/api/v1/live-classes/${classId}/audience`, { headers: { authorization: `Bearer ${student.token}` } });
+        return res.status === 200 ? ((await res.json()) as { url: string }) : null;
+      }, 10_000);
+      links.push(r.url);
+    }
+    expect(new Set(links).size).toBe(1);
+    const masterUrl = links[0]!;
+    expect(masterUrl.startsWith(`${nginxUrl}/live-media/`)).toBe(true);
+    const direct = (url: string) => url.replace(nginxUrl, host.url);
+    const playlistsAtHost = async () => {
+      const master = await fetch(direct(masterUrl));
+      if (master.status !== 200) return null;
+      const uris = (await master.text()).split('\n').filter((l) => l.endsWith('.m3u8'));
+      const base = direct(masterUrl).slice(0, direct(masterUrl).lastIndexOf('/') + 1);
+      return Promise.all(uris.map(async (uri) => ({ uri, ...parseMediaPlaylist(await (await fetch(base + uri)).text()) })));
+    };
+    await waitFor('the first live segment', async () => ((await playlistsAtHost())?.[0]?.segments.length ?? 0) > 0, 20_000, 200);
+
+    const watchedFrom = Date.now();
+    const watching = watchLiveHls(masterUrl, { viewers: VIEWERS, deadline: watchedFrom + 30_000 });
+    // About 12 s of class, then it ends and the players follow the stream to its end. The live master lists the lower
+    // renditions while the machine keeps up with making them, else the top one alone (they are made afterwards).
+    const seen = new Map<string, number>();
+    await waitFor('about 12 s of class', async () => {
+      const lists = await playlistsAtHost();
+      for (const l of lists ?? []) seen.set(l.uri, Math.max(seen.get(l.uri) ?? 0, l.segments.length));
+      return Math.max(0, ...(lists ?? []).map((l) => l.segments.length)) >= 6;
+    }, 30_000, 250);
+    instructor.send({ type: 'end-class' });
+    const viewers = await watching;
+    const watchedSeconds = (Date.now() - watchedFrom) / 1000;
+    console.log(`live renditions (segments seen): ${[...seen].map(([uri, n]) => `${uri} ${n}`).join(', ')}; ${VIEWERS} viewers watched ${watchedSeconds.toFixed(1)} s`);
+
+    // The recording is ready; every viewer followed every rendition the master listed to its end, and nothing failed.
+    const rec = await waitFor('the recording to be ready', async () => {
+      const r = await a.api<{ status: string; media: { renditions: { name: string; playlistKey: string }[] } | null }>('GET', `/api/v1/recordings/${recordingId}`);
+      return r.body.status === 'ready' ? r.body : null;
+    }, 20_000, 200);
+    expect(viewers.flatMap((v) => v.errors)).toEqual([]);
+    const top = `${rec.media!.renditions[0]!.name}/index.m3u8`;
+    // (When the lower renditions are made after the class, the recording's playlists are rewritten meanwhile: a viewer
+    // stopping late sees those, one stopping early the live ones. Either way it has every segment they list.)
+    const names = rec.media!.renditions.map((r) => `${r.name}/index.m3u8`);
+    for (const v of viewers) {
+      expect(v.renditions).toContain(top);
+      for (const uri of v.renditions) {
+        expect(names).toContain(uri);
+        expect(v.ended.get(uri)).toBe(true);
+        expect(v.lastListed.get(uri)!.filter((seg) => !v.fetched.get(uri)!.has(seg))).toEqual([]);
+      }
+    }
+
+    // Aula's side of it: the requests nginx passed on, by file (the shared link's token set aside).
+    const live = nginx!.log().filter((l) => l.uri.startsWith('/live-media/')).map((l) => ({ ...l, file: l.uri.split('/').slice(3).join('/') }));
+    const origin = new Map<string, number>();
+    for (const l of live) origin.set(l.file, (origin.get(l.file) ?? 0) + (l.upstream === null ? 0 : 1));
+    const segments = [...origin].filter(([file]) => file.endsWith('.ts'));
+    const fetched = viewers.reduce((sum, v) => sum + [...v.fetched.values()].reduce((n, set) => n + set.size, 0), 0);
+    expect(live.filter((l) => l.file.endsWith('.ts') && l.status === 200).length).toBe(fetched);
+    expect(segments.length).toBeGreaterThanOrEqual(seen.get(top)!);
+    const perSegment = segments.map(([, n]) => n);
+    console.log(`through nginx: ${live.length} live requests, ${[...origin.values()].reduce((a, n) => a + n, 0)} reached Aula; per segment at most ${Math.max(...perSegment)} (${segments.length} segments)`);
+    expect(Math.min(...perSegment)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...perSegment), `origin requests per segment: ${perSegment.join(' ')}`).toBeLessThanOrEqual(MAX_ORIGIN_PER_SEGMENT);
+    // A playlist reaches Aula about once a second however many watch.
+    for (const [file, n] of origin) if (file.endsWith('.m3u8')) expect(n, file).toBeLessThanOrEqual(2 * watchedSeconds + 5);
+    // The files came from both processes: the one recording the class and the other, reading the shared storage.
+    const upstreams = new Set(live.filter((l) => l.upstream !== null && l.file.endsWith('.ts')).map((l) => l.upstream));
+    expect(upstreams).toEqual(new Set([new URL(a.url).host, new URL(b.url).host]));
+    for (const m of media.splice(0)) m.stop();
+    await Promise.all(participants.splice(0).map((p) => p.close()));
   }, 90_000);
 
   it('refuses forwarded signaling with a forged or foreign grant', async () => {
