@@ -215,14 +215,14 @@ describe.skipIf(!postgresUrl || !redisUrl || !hasNginx)('native rooms across two
 
     // The recording is ready; every viewer followed every rendition the master listed to its end, and nothing failed.
     const rec = await waitFor('the recording to be ready', async () => {
-      const r = await a.api<{ status: string; media: { renditions: { name: string; playlistKey: string }[] } | null }>('GET', `/api/v1/recordings/${recordingId}`);
+      const r = await a.api<{ status: string; outputs: { renditions: { name: string }[] } | null }>('GET', `/api/v1/recordings/${recordingId}`);
       return r.body.status === 'ready' ? r.body : null;
     }, 20_000, 200);
     expect(viewers.flatMap((v) => v.errors)).toEqual([]);
-    const top = `${rec.media!.renditions[0]!.name}/index.m3u8`;
+    const top = `${rec.outputs!.renditions[0]!.name}/index.m3u8`;
     // (When the lower renditions are made after the class, the recording's playlists are rewritten meanwhile: a viewer
     // stopping late sees those, one stopping early the live ones. Either way it has every segment they list.)
-    const names = rec.media!.renditions.map((r) => `${r.name}/index.m3u8`);
+    const names = rec.outputs!.renditions.map((r) => `${r.name}/index.m3u8`);
     for (const v of viewers) {
       expect(v.renditions).toContain(top);
       for (const uri of v.renditions) {
