@@ -292,14 +292,14 @@ describe('media pipeline on local storage', () => {
   it('a long VP8/Opus WebM plays from its smallest rung, encoded first, long before the ladder is done', async () => {
     // "Long" is the pipeline's quick-start threshold, lowered here so that a short clip proves the same thing.
     const file = await makeMedia('long-webrtc.webm', {
-      seconds: 20,
+      seconds: 10,
       size: '854x480',
       video: ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '600k'],
       audio: ['-c:a', 'libopus', '-ac', '2'],
     });
     const probe = await probeMedia(file);
     const sourceKey = await putSource('vp8long', file);
-    const { out, firstPlayable, totalMs } = await run('vp8long', sourceKey, { quickStartMinSeconds: 15 });
+    const { out, firstPlayable, totalMs } = await run('vp8long', sourceKey, { quickStartMinSeconds: 8 });
     expect(firstPlayable?.output.renditions.map((r) => r.name)).toEqual(['360p']);
     expect(firstPlayable?.master.match(/#EXT-X-STREAM-INF/g)).toHaveLength(1);
     expect(firstPlayable?.output.mp4Key).toBeNull();
