@@ -117,7 +117,8 @@ describe('classroom controls of the native live room, in Chromium', () => {
     await a.click('#camera-toggle');
     const aliceCamera = tileOf(host, alice.id, 'camera');
     await aliceCamera.waitFor({ timeout: 20_000 });
-    await expectFramesRising(host, (await aliceCamera.getAttribute('data-mid'))!);
+    const aliceMid = (await aliceCamera.getAttribute('data-mid'))!;
+    await expectFramesRising(host, aliceMid);
 
     // Bob leaves: his page says so and offers Rejoin and the lesson; the roster drops him.
     await b.click('#leave-class');
@@ -148,6 +149,9 @@ describe('classroom controls of the native live room, in Chromium', () => {
     await b.click('#room-tab-people');
     expect(await b.isVisible('#participants')).toBe(true);
     expect(await b.isVisible('#chat-input')).toBe(false);
+
+    // Alice's camera still plays seconds later, well past its first few hundred packets.
+    await expectFramesRising(host, aliceMid);
 
     for (const page of [host, a, b]) await page.close();
   }, 60_000);

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { type PeerConfig, RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { type PeerConfig, RTCPeerConnection, type RTCRtpTransceiver, type RtpPacket } from 'werift';
 import type { PeerConnectionState, PeerStats, PublishedTrack, SessionDescription, SfuPeerEvents, SubscribedTrack, SubscriberOffer } from '../sfu';
 import { localDescription, num, waitForGathering } from './config';
 import { WeriftTrack } from './track';
@@ -10,6 +10,19 @@ interface Subscription {
   transceiver: RTCRtpTransceiver;
   stopForwarding: () => void;
   stopWatching: () => void;
+}
+
+/**
+ * A publisher's packet as this connection sends it. Its header extensions are numbered by the publisher's
+ * negotiation (Chromium's transport-wide sequence is 3, its MID 4), which here mean other things (3 is the MID of a
+ * video m-section, 4 its send time): the sender writes this connection's own MID, send time and transport sequence,
+ * and the publisher's must not overwrite them. Left in, the subscriber read the publisher's transport sequence as
+ * the MID, so once that passed 255 its packets named no m-section and the picture stopped.
+ */
+function forwarded(rtp: RtpPacket): RtpPacket {
+  const copy = rtp.clone();
+  copy.header.extensions = [];
+  return copy;
 }
 
 /** The connection the server offers: everyone else's tracks, renegotiated as they come and go. */
@@ -46,7 +59,7 @@ export class SubscribeConnection {
     if (!(track instanceof WeriftTrack) || track.ended) return;
     const transceiver = this.pc.addTransceiver(track.kind, { direction: 'sendonly' });
     const sender = transceiver.sender;
-    const stopForwarding = track.addSink((rtp) => void sender.sendRtp(rtp.clone()).catch(() => undefined));
+    const stopForwarding = track.addSink((rtp) => void sender.sendRtp(forwarded(rtp)).catch(() => undefined));
     const pli = sender.onPictureLossIndication.subscribe(() => track.requestKeyframe());
     const ready = sender.onReady.subscribe(() => this.keyframesSoon([track]));
     const onEnded = () => this.unsubscribe(track.id);
