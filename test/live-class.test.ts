@@ -268,7 +268,7 @@ describe('native live class in Chromium', () => {
     await host.press('#chat-input', 'Enter');
     await expect.poll(() => student.textContent('#chat-log'), { timeout: 10_000 }).toContain('Answer from the instructor');
     // The class lasts about 25 s: long enough for several segments and both layouts, short enough to run often.
-    await new Promise((r) => setTimeout(r, Math.max(4_000, 25_000 - (Date.now() - classStartedAt))));
+    await new Promise((r) => setTimeout(r, Math.max(3_000, 18_000 - (Date.now() - classStartedAt))));
 
     // While the class runs, segments are already in storage.
     const live = await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`);

@@ -236,19 +236,19 @@ describe('native room media quality in Chromium', () => {
       await waitFor('the recording to be ready', async () => (await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).body.status === 'ready', 60_000, 250);
       return (await t.api<{ hls: string }>('GET', `/api/v1/recordings/${id}/playback`)).body.hls;
     };
-    // Moving 8 s (the window shrinks half-way), a static slide for 8 s, moving again 4 s; instants in recording time.
+    // Moving 6 s (the window shrinks half-way), a static slide for 6 s, moving again 4 s; instants in recording time.
     const runShare = async (t0: number) => {
       const at = () => (Date.now() - t0) / 1000;
       const moving1 = [at(), 0];
-      await sleep(4_000);
+      await sleep(3_000);
       await host.evaluate(() => (window as unknown as { testShare: { resize(w: number, h: number): void } }).testShare.resize(960, 540));
-      await sleep(4_000);
+      await sleep(3_000);
       moving1[1] = at();
       await setShare(host, 'static');
       const still = [at(), 0];
       const plis = async () => (await sentVideo(host)).tracks.find((x) => x.source === 'screen')?.pliCount ?? 0;
       const plisBefore = await plis();
-      await sleep(8_000);
+      await sleep(6_000);
       still[1] = at();
       // A static slide costs no stream of keyframe requests (a canvas with nothing new cannot answer them anyway):
       // about one a second at most, where the recorder used to ask three times a second.
@@ -302,7 +302,7 @@ describe('native room media quality in Chromium', () => {
     // the share: on a busy machine the first frames of a recording reach it a second or more late).
     expect(await blueOf(hlsB, Math.max(0.5, shareFromB - 2.5), topLeft)).toBeLessThan(170);
     expect(await blueOf(hlsB, phasesB.moving[0]![0] + 1.5, topLeft)).toBeGreaterThan(180);
-    report.push(`keyframe requests during each 8 s static slide: ${staticKeyframeRequests.join(', ')}`);
+    report.push(`keyframe requests during each 6 s static slide: ${staticKeyframeRequests.join(', ')}`);
     console.log(report.join('\n'));
     for (const n of staticKeyframeRequests) expect(n).toBeLessThanOrEqual(9);
     await host.close();

@@ -75,8 +75,9 @@ export function processRecordingHandler(deps: {
         const current = await repo.get(recordingId);
         const media = withCurrentSidecars(result.media, current);
         await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, { ...result, media });
-        // A chat log attached after this job read its inputs is turned into the chat track now.
-        if (current?.chatKey && current.chatKey !== rec.chatKey && !media.chatVttKey) await recordings.publishChatTrack(recordingId);
+        // A chat log attached after this job read its inputs is turned into the chat track now, again if it was
+        // already published: this job's sweep of outputs it did not make may have removed those files.
+        if (current?.chatKey && current.chatKey !== rec.chatKey) await recordings.publishChatTrack(recordingId);
         return { outcome: 'done' };
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
