@@ -8,6 +8,8 @@ import { type LtiPlatformEmulator, ROLE, startLtiPlatform } from './support/emul
 import { eventually } from './support/lti';
 import { makeTestVideo } from './support/media';
 
+const FRAME_HOST = 'lms-frame.test';
+
 /**
  * The LMS course page (on 127.0.0.1) embeds Aula (on localhost, another site) in an iframe, with third-party
  * cookies blocked: everything after the launch must work from what the frame itself carries.
@@ -23,8 +25,11 @@ describe('LTI launches in Chromium, inside the LMS page\'s iframe', () => {
     const port = await freePort();
     [t, emu, chrome] = await Promise.all([
       startAula({ PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, AULA_LTI_SCORE_DELAY_SECONDS: '0.5' }),
-      startLtiPlatform(),
-      launchChromium({ args: ['--test-third-party-cookie-phaseout'] }),
+      startLtiPlatform({ frameHost: FRAME_HOST }),
+      // The platform's pages inside the frame are served under a name of their own, so that everything the frame
+      // shows is cross-site to the course page and stays out of its process: a frame moving into and out of the
+      // page's process during one launch is where the browser driver can lose track of it on a busy machine.
+      launchChromium({ args: ['--test-third-party-cookie-phaseout', `--host-resolver-rules=MAP ${FRAME_HOST} 127.0.0.1`] }),
     ]);
     school = await seedSchool(t, { lessons: 2 });
     emu.registerTool({ aulaUrl: `http://localhost:${port}` });

@@ -59,7 +59,11 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
-export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
+/**
+ * `frameHost`: a name (mapped to 127.0.0.1 in the browser) under which the browser reaches the platform's pages
+ * inside the tool's frame (the launch frame, the authorization endpoint), a site apart from the course page.
+ */
+export async function startLtiPlatform(opts: { pageSize?: number; frameHost?: string } = {}) {
   const published: SigningKey[] = [await newKey()];
   const state = {
     tool: null as null | { clientId: string; deploymentId: string; loginUrl: string; redirectUri: string; jwksUrl: string; registration?: unknown },
@@ -77,6 +81,12 @@ export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
   };
   const pageSize = opts.pageSize ?? 100;
   let base = '';
+  const frameBase = () => {
+    if (!opts.frameHost) return base;
+    const u = new URL(base);
+    u.hostname = opts.frameHost;
+    return u.origin;
+  };
 
   const signingKey = () => published[published.length - 1]!;
   /** Signs an id_token; `key: 'unpublished'` uses a kid the JWKS lacks, `'forged'` a foreign key under the real kid. */
@@ -101,7 +111,7 @@ export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
       [C.nrps]: { context_memberships_url: `${base}/nrps/${ctx.id}`, service_versions: ['2.0'] },
     };
     if (!link) {
-      return { ...common, [C.messageType]: 'LtiDeepLinkingRequest', [C.dlSettings]: { deep_link_return_url: `${base}/deep-link-return/${ctx.id}`, accept_types: ['ltiResourceLink'], accept_multiple: false, data: `ctx:${ctx.id}` } };
+      return { ...common, [C.messageType]: 'LtiDeepLinkingRequest', [C.dlSettings]: { deep_link_return_url: `${frameBase()}/deep-link-return/${ctx.id}`, accept_types: ['ltiResourceLink'], accept_multiple: false, data: `ctx:${ctx.id}` } };
     }
     return {
       ...common, [C.messageType]: 'LtiResourceLinkRequest', [C.targetLinkUri]: tool.redirectUri.replace(/\/launch$/, '/launch'),
@@ -126,7 +136,7 @@ export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
     const p = url.pathname;
     if (p === '/.well-known/openid-configuration') {
       return send(200, {
-        issuer: base, authorization_endpoint: `${base}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks`, registration_endpoint: `${base}/register`,
+        issuer: base, authorization_endpoint: `${frameBase()}/auth`, token_endpoint: `${base}/token`, jwks_uri: `${base}/jwks`, registration_endpoint: `${base}/register`,
         token_endpoint_auth_methods_supported: ['private_key_jwt'], id_token_signing_alg_values_supported: ['RS256'], scopes_supported: ['openid', SCOPE.nrps, SCOPE.score, SCOPE.lineItem],
         'https://purl.imsglobal.org/spec/lti-platform-configuration': { product_family_code: 'emulator', version: '1', messages_supported: [{ type: 'LtiResourceLinkRequest' }, { type: 'LtiDeepLinkingRequest' }] },
       });
@@ -147,7 +157,7 @@ export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
       const ctx = state.contexts.get(decodeURIComponent(p.slice('/course/'.length)))!;
       const user = url.searchParams.get('user')!;
       const target = url.searchParams.get('link') ?? `deep-link:${ctx.id}`;
-      return send(200, `<!doctype html><title>${esc(ctx.title)}</title><h1>${esc(ctx.title)}</h1><iframe id="tool" title="Aula" style="width:1100px;height:800px" allow="autoplay; fullscreen" src="/launch-frame?user=${encodeURIComponent(user)}&target=${encodeURIComponent(target)}"></iframe>`);
+      return send(200, `<!doctype html><title>${esc(ctx.title)}</title><h1>${esc(ctx.title)}</h1><iframe id="tool" title="Aula" style="width:1100px;height:800px" allow="autoplay; fullscreen" src="${frameBase()}/launch-frame?user=${encodeURIComponent(user)}&target=${encodeURIComponent(target)}"></iframe>`);
     }
     if (p === '/launch-frame') {
       const tool = state.tool!;
@@ -263,7 +273,7 @@ export async function startLtiPlatform(opts: { pageSize?: number } = {}) {
     },
     /** What Aula's admin enters for this platform. */
     platformSettings() {
-      return { name: 'Emulated LMS', issuer: base, clientId: state.tool!.clientId, authorizationEndpoint: `${base}/auth`, tokenEndpoint: `${base}/token`, jwksUrl: `${base}/jwks`, deploymentIds: [state.tool!.deploymentId] };
+      return { name: 'Emulated LMS', issuer: base, clientId: state.tool!.clientId, authorizationEndpoint: `${frameBase()}/auth`, tokenEndpoint: `${base}/token`, jwksUrl: `${base}/jwks`, deploymentIds: [state.tool!.deploymentId] };
     },
     addUser(u: EmulatedUser) {
       state.users.set(u.id, u);
