@@ -225,12 +225,13 @@ describe('native live class in Chromium', () => {
     await expect.poll(async () => (await mediaCounters(s2)).framesDecoded, { timeout: 20_000, interval: 500 }).toBeGreaterThan(10);
 
     // The instructor reloads: the class stays live, and both students see and hear them again without a reload.
+    const reloadAt = Date.now();
     await host.reload();
     await expect.poll(() => host.evaluate(() => window.aulaLive?.state), { timeout: 15_000 }).toBe('joined');
     expect(await host.textContent('#class-status')).toBe('live');
     const backAt = Date.now();
     for (const page of [s1, s2]) await expectPictureAndSoundRising(page, 15_000);
-    console.log(`students' video and audio back ${((Date.now() - backAt) / 1000).toFixed(1)} s after the instructor rejoined`);
+    console.log(`students' video and audio back ${((Date.now() - backAt) / 1000).toFixed(1)} s after the instructor rejoined, ${((Date.now() - reloadAt) / 1000).toFixed(1)} s after the reload`);
 
     for (const page of [s1, s2, host, outsider]) await page.close();
   }, 110_000);

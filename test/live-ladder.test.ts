@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,9 @@ function topLevelBoxes(file: string): string[] {
   return boxes;
 }
 
+/** Every file of a folder with the SHA-256 of its bytes. */
+const filesWithHashes = (dir: string) =>
+  Object.fromEntries(readdirSync(dir).sort().map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]));
 const segmentsOf = (playlist: string) => readFileSync(playlist, 'utf8').split('\n').filter((l) => l.endsWith('.ts'));
 
 interface RunningClass {
@@ -306,6 +310,9 @@ describe('native live class: the whole ladder while live', () => {
     expect(rec.outputs?.mp4).toBe(false);
     const events = await t.api<{ items: Array<{ to: string; reason: string }> }>('GET', `/api/v1/recordings/${recId}/events`);
     expect(events.body.items.find((e) => e.to === 'ready')?.reason).toMatch(/720p only.*AULA_LIVE_LADDER=top/);
+    // Viewers and caches were told the live segments never change: processing adds rungs and leaves these alone.
+    const liveTopRung = filesWithHashes(path.join(hls, '720p'));
+    expect(Object.keys(liveTopRung).filter((f) => f.endsWith('.ts')).length).toBeGreaterThanOrEqual(3);
 
     const done = await waitFor('processing to finish', async () => {
       const r = (await t!.api<Rec>('GET', `/api/v1/recordings/${recId}`)).body;
@@ -314,5 +321,7 @@ describe('native live class: the whole ladder while live', () => {
     expect(done.outputs?.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
     expect(done.outputs?.mp4).toBe(true);
     expect(await jobAttempts(t, 'process-recording')).toBeGreaterThan(0);
+    expect(filesWithHashes(path.join(hls, '720p'))).toEqual(liveTopRung);
+    expect(readFileSync(path.join(hls, 'master.m3u8'), 'utf8')).toContain('720p/index.m3u8');
   }, 150_000);
 });

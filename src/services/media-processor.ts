@@ -3,13 +3,13 @@ import type { FfmpegRunner } from '../adapters/media/ffmpeg-process';
 import type { ProbeMedia } from '../adapters/media/ffprobe';
 import type { SidecarText } from '../adapters/sidecar-text/worker';
 import type { MediaStorage } from '../adapters/storage/media-storage';
-import type { RecordingMedia, RecordingMetadata } from '../domain/recording-media';
+import type { RecordingMedia, RecordingMetadata, RecordingRendition } from '../domain/recording-media';
 import { createMediaPipeline, isRetryable, type PipelineOutput } from './media-pipeline';
 
 /** What this job needs from the media pipeline: source in storage → published HLS, images, MP4, chat. */
 export interface RecordingMediaProcessor {
   process(
-    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; outputFolder?: string; signal: AbortSignal },
+    input: { recordingId: string; sourceKey: string; chatKey: string | null; captionsKey: string | null; outputFolder?: string; kept?: readonly RecordingRendition[]; signal: AbortSignal },
     hooks: {
       onProgress(p: { stage: string; percent: number }): Promise<void>;
       onFirstPlayable(media: RecordingMedia, metadata: RecordingMetadata): Promise<void>;
@@ -48,7 +48,7 @@ export function createMediaProcessor(deps: {
   return {
     async process(input, hooks) {
       const out = await pipeline.process(
-        { recordingId: input.recordingId, sourceKey: input.sourceKey, chatKey: input.chatKey, outputFolder: input.outputFolder, signal: input.signal },
+        { recordingId: input.recordingId, sourceKey: input.sourceKey, chatKey: input.chatKey, outputFolder: input.outputFolder, kept: input.kept, signal: input.signal },
         {
           onProgress: (p) => hooks.onProgress(p),
           onFirstPlayable: async (first) => {

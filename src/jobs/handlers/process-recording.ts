@@ -7,6 +7,11 @@ import type { JobHandler } from '../queue';
 
 export class NoMediaCaptured extends Error {}
 
+/** A native class's rungs were published live and served as immutable while it ran: processing adds the rest. */
+function keptLive(rec: RecordingRecord) {
+  return rec.source === 'native' ? (rec.media?.renditions ?? []) : [];
+}
+
 /**
  * Sidecars attached while the job ran are kept, not overwritten: captions (a provider's transcript arriving late)
  * and a chat track published by staff meanwhile.
@@ -58,7 +63,7 @@ export function processRecordingHandler(deps: {
       }
       try {
         const result = await deps.processor.process(
-          { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, signal: ctx.signal },
+          { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, kept: keptLive(rec), signal: ctx.signal },
           {
             onProgress: (p) => recordings.reportProgress(recordingId, p),
             onFirstPlayable: async (published, metadata) => {

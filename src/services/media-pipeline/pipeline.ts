@@ -5,6 +5,7 @@ import { convertChat } from './chat';
 import { MediaProcessingFailed } from './failure';
 import { makePoster, makeSprite } from './images';
 import { probeSource } from './probe-source';
+import { keepPublished, withoutKept } from './kept';
 import { encodeLadder, fastPath, quickStart, wantsQuickStart } from './renditions-encode';
 import { PipelineRun } from './run';
 import type { MediaPipeline, MediaPipelineDeps, PipelineOutput } from './types';
@@ -51,13 +52,14 @@ async function runPipeline(run: PipelineRun): Promise<PipelineOutput> {
     const probe = await probeSource(run, source.path);
     const plan = planLadder(probe);
     run.log.info(
-      { durationSeconds: probe.durationSeconds, fastPath: plan.copy !== null, encode: plan.encode.map((r) => r.name), audio: plan.audio !== null },
+      { durationSeconds: probe.durationSeconds, fastPath: plan.copy !== null, encode: plan.encode.map((r) => r.name), audio: plan.audio !== null, kept: input.kept?.map((r) => r.name) ?? [] },
       'media pipeline planned',
     );
 
-    let ladderPlan = plan;
-    if (plan.copy) await fastPath(run, source.path, plan, probe);
-    else if (wantsQuickStart(plan, probe, run.deps.quickStartMinSeconds)) ladderPlan = await quickStart(run, source.path, plan, probe);
+    const kept = await keepPublished(run, input.kept ?? []);
+    let ladderPlan = withoutKept(plan, kept);
+    if (plan.copy && !kept.has(plan.copy.name)) await fastPath(run, source.path, plan, probe);
+    else if (kept.size === 0 && wantsQuickStart(plan, probe, run.deps.quickStartMinSeconds)) ladderPlan = await quickStart(run, source.path, plan, probe);
     await makePoster(run, source.path, probe);
     const thumbnails = await encodeLadder(run, source.path, ladderPlan, probe);
     if (thumbnails) await makeSprite(run, thumbnails);

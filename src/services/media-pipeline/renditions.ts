@@ -1,11 +1,12 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { buildMasterPlaylist, hlsCodecsOf, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
+import { hlsCodecsOf, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
 import { stderrShowsTruncation, type MediaProbe } from '../../domain/media/probe';
-import { CONTENT_TYPES, renditionUri, VARIANT_PLAYLIST } from '../../domain/media/recording-layout';
+import { CONTENT_TYPES, VARIANT_PLAYLIST } from '../../domain/media/recording-layout';
 import { formatClock } from '../../domain/media/webvtt';
 import { MediaProcessingFailed } from './failure';
 import { mapLimit, UPLOAD_CONCURRENCY } from './files';
+import { masterOf } from './kept';
 import type { PipelineRun } from './run';
 import type { PipelineRendition } from './types';
 
@@ -51,17 +52,7 @@ export async function publishRendition(run: PipelineRun, f: FinishedRendition): 
   await mapLimit(files, UPLOAD_CONCURRENCY, (file) => run.put(run.keys.segment(f.rendition.name, file), path.join(f.dir, file), CONTENT_TYPES.ts));
   await run.put(f.rendition.playlistKey, path.join(f.dir, VARIANT_PLAYLIST), CONTENT_TYPES.m3u8);
   run.output.renditions.push(f.rendition);
-  const master = buildMasterPlaylist(
-    run.output.renditions.map((r) => ({
-      uri: renditionUri(r.name),
-      bandwidth: r.bandwidth,
-      averageBandwidth: r.averageBandwidth,
-      width: r.width,
-      height: r.height,
-      codecs: r.codecs,
-    })),
-  );
-  await run.putText(run.keys.master, master, CONTENT_TYPES.m3u8);
+  await run.putText(run.keys.master, masterOf(run.output.renditions), CONTENT_TYPES.m3u8);
   await run.firstPlayable();
 }
 

@@ -33,6 +33,8 @@ export interface PipelineInput {
   chatKey?: string | null | undefined;
   /** A folder under the recording's prefix for every output (a trim's cut), instead of the recording's own keys. */
   outputFolder?: string | undefined;
+  /** Renditions already published from this source (a native class's live rungs): kept as they are, never re-made. */
+  kept?: readonly RecordingRendition[] | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -1,0 +1,56 @@
+import { text } from 'node:stream/consumers';
+import type { LadderPlan } from '../../domain/media/ladder';
+import { buildMasterPlaylist, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
+import { CONTENT_TYPES, renditionUri } from '../../domain/media/recording-layout';
+import type { RecordingRendition } from '../../domain/recording-media';
+import type { PipelineRun } from './run';
+import type { PipelineRendition } from './types';
+
+/**
+ * Renditions already published from this very source (a native class's live rungs) stay exactly as they are:
+ * viewers and caches hold their segments as immutable, so the pipeline must never write other bytes under those
+ * names. Each whole one is listed in the master and counted as an input; one with a file missing is made again.
+ */
+export async function keepPublished(run: PipelineRun, kept: readonly RecordingRendition[]): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const r of kept) {
+    const measured = await measureStored(run, r);
+    if (!measured) {
+      run.log.warn({ rendition: r.name }, 'a rendition published live is incomplete in storage; the pipeline makes it again');
+      continue;
+    }
+    run.output.renditions.push(measured.rendition);
+    for (const key of measured.keys) run.inputs.add(key);
+    names.add(r.name);
+  }
+  if (names.size === 0) return names;
+  await run.putText(run.keys.master, masterOf(run.output.renditions), CONTENT_TYPES.m3u8);
+  await run.firstPlayable();
+  return names;
+}
+
+/** The plan without the renditions that are kept; the copy rung stays in the plan so the MP4 is still a copy. */
+export function withoutKept(plan: LadderPlan, kept: Set<string>): LadderPlan {
+  return { ...plan, encode: plan.encode.filter((r) => !kept.has(r.name)), audio: plan.audio && !kept.has(plan.audio.name) ? plan.audio : null };
+}
+
+export function masterOf(renditions: readonly PipelineRendition[]): string {
+  return buildMasterPlaylist(renditions.map((r) => ({ uri: renditionUri(r.name), bandwidth: r.bandwidth, averageBandwidth: r.averageBandwidth, width: r.width, height: r.height, codecs: r.codecs })));
+}
+
+async function measureStored(run: PipelineRun, r: RecordingRendition): Promise<{ rendition: PipelineRendition; keys: string[] } | null> {
+  if (r.playlistKey !== run.keys.renditionPlaylist(r.name)) return null;
+  const listed = await run.storage.read(r.playlistKey).then(text, () => null);
+  if (listed === null) return null;
+  const playlist = parseMediaPlaylist(listed);
+  if (!playlist.ended || playlist.segments.length === 0) return null;
+  const sized: { key: string; durationSeconds: number; sizeBytes: number }[] = [];
+  for (const s of playlist.segments) {
+    const key = run.keys.segment(r.name, s.uri);
+    const info = await run.storage.stat(key);
+    if (!info) return null;
+    sized.push({ key, durationSeconds: s.durationSeconds, sizeBytes: info.size });
+  }
+  const { peak, average } = measureBandwidth(sized);
+  return { rendition: { ...r, bandwidth: peak, averageBandwidth: average }, keys: [r.playlistKey, ...sized.map((s) => s.key)] };
+}
