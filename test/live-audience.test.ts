@@ -225,6 +225,8 @@ describe('watch-only audience of a native class', () => {
       expect(seg.status).toBe(200);
       expect(seg.headers.get('content-type')).toBe('video/mp2t');
       expect(seg.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      // A player on a CDN's origin may read the stream: the token in the URL is the whole grant.
+      for (const r of [master, playlist, seg]) expect(r.headers.get('access-control-allow-origin')).toBe('*');
       const bytes = Buffer.from(await seg.arrayBuffer());
       expect(bytes[0]).toBe(0x47);
       expect(Buffer.from(await (await fetch(segmentUrl)).arrayBuffer()).equals(bytes)).toBe(true);

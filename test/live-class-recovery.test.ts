@@ -101,7 +101,17 @@ describe('native live class: interruptions', () => {
       const recs = await api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${classId}`);
       const first = recs.body.items[0]!;
       expect(first.status).toBe('recording');
-      await new Promise((r) => setTimeout(r, 13_000));
+      // Two segments recorded, a pause of 4 s, then three segments more before the kill.
+      const topPlaylist = path.join(dataDir, 'media', recordingLayout(first.id).renditionPlaylist('720p'));
+      const uploadedSegments = () => (existsSync(topPlaylist) ? readFileSync(topPlaylist, 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length : 0);
+      await waitFor('two segments recorded', async () => uploadedSegments() >= 2, 20_000);
+      expect((await api('POST', `/api/v1/recordings/${first.id}/pause`, {})).status).toBe(200);
+      const pausedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect((await api('POST', `/api/v1/recordings/${first.id}/resume`, {})).status).toBe(200);
+      const pausedSeconds = (Date.now() - pausedAt) / 1000;
+      const beforeResume = uploadedSegments();
+      await waitFor('three segments recorded after the pause', async () => uploadedSegments() >= beforeResume + 3, 20_000);
 
       const killedAt = Date.now();
       child.kill('SIGKILL');
@@ -114,9 +124,12 @@ describe('native live class: interruptions', () => {
         const r = await api<Rec>('GET', `/api/v1/recordings/${first.id}`);
         return r.body.status === 'ready' ? r.body : null;
       }, 30_000);
-      const recordedSeconds = (killedAt - Date.parse(first.startedAt)) / 1000;
+      const recordedSeconds = (killedAt - Date.parse(first.startedAt)) / 1000 - pausedSeconds;
       expect(recovered.durationSeconds).toBeGreaterThan(recordedSeconds - 3);
       expect(recovered.durationSeconds).toBeLessThan(recordedSeconds + 1);
+      // It ended when its last whole segment was written, not its length after the start (which leaves out the pause).
+      expect(Date.parse(recovered.endedAt!)).toBeGreaterThan(killedAt - 3_000);
+      expect(Date.parse(recovered.endedAt!)).toBeLessThanOrEqual(killedAt + 1_000);
       const playback = await api<{ hls: string }>('GET', `/api/v1/recordings/${first.id}/playback`);
       expect(playback.status).toBe(200);
       expect(Math.abs((await hlsDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);

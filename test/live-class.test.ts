@@ -11,6 +11,7 @@ import { recordingLayout } from '../src/domain/media/recording-layout';
 import { FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE, opusPacketMs } from '../src/services/live/recorder';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
+import { createNativeClass, openLive } from './support/live-room';
 import { startStunServer } from './support/stun-server';
 
 type School = Awaited<ReturnType<typeof seedSchool>>;
@@ -89,21 +90,6 @@ async function expectPictureAndSoundRising(page: Page, timeoutMs: number): Promi
       return now.framesDecoded > before.framesDecoded + 10 && now.audioEnergy > before.audioEnergy;
     }, { timeout: timeoutMs, interval: 250 })
     .toBe(true);
-}
-
-async function openLive(chrome: Awaited<ReturnType<typeof launchChromium>>, t: TestAula, classId: string, token: string): Promise<Page> {
-  const page = await chrome.browser.newPage();
-  // The LMS way in: the token arrives as ?token= and the page keeps it in localStorage (aula.token).
-  await page.goto(`${t.url}/live/${classId}?token=${encodeURIComponent(token)}`);
-  return page;
-}
-
-async function createNativeClass(t: TestAula, school: School, opts: { autoRecord?: boolean; title?: string } = {}) {
-  const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
-    body: { title: opts.title ?? 'Live algebra', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord: opts.autoRecord ?? false },
-  });
-  expect(r.status).toBe(201);
-  return r.body.id;
 }
 
 describe('live recording building blocks', () => {
@@ -240,7 +226,6 @@ describe('native live class in Chromium', () => {
     const classId = await createNativeClass(t, school, { autoRecord: true, title: 'Recorded geometry' });
     const batch = school.batches[0]!;
     const host = await openLive(chrome, t, classId, batch.instructor.token);
-    host.on('dialog', (d) => void d.accept());
     await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
     // Before the start the chat says it opens with the class, and takes nothing.
     expect(await host.isDisabled('#chat-input')).toBe(true);
@@ -353,7 +338,6 @@ describe('native live class in Chromium', () => {
     const batch = school.batches[0]!;
     const [alice, bob] = [batch.students[0]!, batch.students[1]!];
     const host = await openLive(chrome, t, classId, batch.instructor.token);
-    host.on('dialog', (d) => void d.accept());
     await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
     await host.click('#start-class');
     await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');

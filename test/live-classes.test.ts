@@ -217,10 +217,9 @@ describe('live classes and the recording lifecycle', () => {
         sock.on('close', () => resolve());
         sock.on('error', () => resolve());
       });
-      await new Promise((r) => setTimeout(r, 300));
       const { readdir } = await import('node:fs/promises');
-      const leftovers = await readdir(path.join(small.dataDir, 'tmp', 'uploads')).catch(() => []);
-      expect(leftovers).toEqual([]);
+      // The aborted upload's partial file is removed once the server sees the connection gone.
+      await waitFor('the partial upload to be removed', async () => (await readdir(path.join(small.dataDir, 'tmp', 'uploads')).catch(() => [])).length === 0, 5_000);
       const recs = await small.api<{ items: unknown[] }>('GET', `/api/v1/recordings?liveClassId=${cls.body.id}`);
       expect(recs.body.items).toEqual([]);
     } finally {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { launchChromium } from './support/browser';
 import { buildReport, feedbackPacket } from '../src/adapters/sfu/werift-sfu/transport-feedback';
 import { makeFlashBeepMedia } from './support/fake-capture';
+import { createNativeClass, openLive } from './support/live-room';
 import { waitFor } from './support/wait';
 
 type School = Awaited<ReturnType<typeof seedSchool>>;
@@ -131,23 +132,13 @@ function rates(a: SentVideo[], b: SentVideo[], source: SentVideo['source']): { b
   return { bps: ((y.bytesSent - x.bytesSent) * 8) / seconds, fps: (y.framesEncoded - x.framesEncoded) / seconds };
 }
 
-async function openLive(chrome: Awaited<ReturnType<typeof launchChromium>>, t: TestAula, classId: string, token: string): Promise<Page> {
-  const page = await chrome.browser.newPage();
-  await page.goto(`${t.url}/live/${classId}?token=${encodeURIComponent(token)}`);
-  return page;
-}
-
 async function startNativeClass(t: TestAula, school: School, chrome: Awaited<ReturnType<typeof launchChromium>>, title: string): Promise<{ classId: string; host: Page }> {
-  const r = await t.api<{ id: string }>('POST', '/api/v1/live-classes', {
-    body: { title, batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'native', startsAt: new Date().toISOString(), durationMinutes: 60, autoRecord: false },
-  });
-  expect(r.status).toBe(201);
-  const host = await openLive(chrome, t, r.body.id, school.batches[0]!.instructor.token);
-  host.on('dialog', (d) => void d.accept());
+  const classId = await createNativeClass(t, school, { title });
+  const host = await openLive(chrome, t, classId, school.batches[0]!.instructor.token);
   await host.waitForSelector('#start-class:not([hidden])', { timeout: 15_000 });
   await host.click('#start-class');
   await expect.poll(() => host.textContent('#class-status'), { timeout: 10_000 }).toBe('live');
-  return { classId: r.body.id, host };
+  return { classId, host };
 }
 
 describe('transport-wide congestion feedback', () => {

@@ -146,6 +146,12 @@ describe('LiveKit classes: rooms, join tokens, Egress recordings and signed webh
     }, 60_000, 200);
     expect(done.status).toBe('ready');
     expect(done.outputs?.mp4).toBe(true);
+    // The egress's own rendition, playable from the start, stays as it was; the pipeline adds the lower rungs beside
+    // it instead of copying the same picture again.
+    const names = done.outputs!.renditions.map((r) => r.name);
+    expect(names[0]).toBe('egress');
+    expect(names).not.toContain('720p');
+    expect(names.length).toBeGreaterThan(1);
   }, 120_000);
 
   it('opens the class page of a LiveKit class with livekit-client, which connects to the account\'s server with this viewer\'s token', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login, seedSchool, startAula, type TestAula } from './support/aula';
 import { makeTestVideo } from './support/media';
 import { freshPostgresDatabase, postgresUrl, redisUrl } from './support/services';
+import { waitFor } from './support/wait';
 
 /** Two Aula processes' worth of wiring on one PostgreSQL database, one Redis and one media folder. */
 describe.skipIf(!postgresUrl || !redisUrl)('scale-out: PostgreSQL, Redis (BullMQ) and two Aula instances', () => {
@@ -45,6 +46,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('scale-out: PostgreSQL, Redis (BullMQ
     const staff = school.batches[0]!.instructor.token;
     const events: { status: string; recordingId: string }[] = [];
     const controller = new AbortController();
+    let connected!: () => void;
+    const subscribed = new Promise<void>((resolve) => (connected = resolve));
     // The console is connected to instance B; the upload goes to instance A.
     const stream = fetch(`${b.url}/api/v1/events?token=${staff}`, { signal: controller.signal }).then(async (res) => {
       const reader = res.body!.getReader();
@@ -53,6 +56,8 @@ describe.skipIf(!postgresUrl || !redisUrl)('scale-out: PostgreSQL, Redis (BullMQ
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
+        // The stream opens with a comment once B has subscribed the console to the change feed.
+        connected();
         buf += decoder.decode(value, { stream: true });
         for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
           const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '));
@@ -61,7 +66,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('scale-out: PostgreSQL, Redis (BullMQ
         }
       }
     }).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    await subscribed;
 
     const cls = await a.api<{ id: string }>('POST', '/api/v1/live-classes', {
       body: { title: 'Scaled', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id, provider: 'upload', startsAt: new Date().toISOString(), durationMinutes: 10 },
@@ -69,11 +74,7 @@ describe.skipIf(!postgresUrl || !redisUrl)('scale-out: PostgreSQL, Redis (BullMQ
     const video = await readFile(await makeTestVideo(path.join(shared, 'scale.mp4'), { seconds: 3 }));
     const rec = await a.api<{ id: string }>('POST', `/api/v1/live-classes/${cls.body.id}/uploads?filename=scale.mp4`, { rawBody: video, headers: { 'content-type': 'video/mp4' } });
     expect(rec.status).toBe(201);
-    const deadline = Date.now() + 60_000;
-    while (!events.some((e) => e.recordingId === rec.body.id && e.status === 'ready')) {
-      if (Date.now() > deadline) throw new Error(`no ready event on instance B: ${JSON.stringify(events)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await waitFor('a ready event on instance B', () => events.some((e) => e.recordingId === rec.body.id && e.status === 'ready'), 60_000);
     controller.abort();
     await stream;
 

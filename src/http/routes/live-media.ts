@@ -32,6 +32,8 @@ export function registerLiveMediaRoutes(app: HttpApp, deps: { audience: LiveAudi
       const object = await deps.audience.lookup(target);
       if (!object) return refuse(404, 'not_found', `Live media file ${file} not found`);
       reply.header('content-type', contentTypeOf(file));
+      // The token is the whole grant (no cookie is read), so a player served from a CDN's origin may fetch it too.
+      reply.header('access-control-allow-origin', '*');
       // A playlist grows every segment (2 s); a segment, once listed, never changes.
       reply.header('cache-control', target.isPlaylist ? 'public, max-age=1' : 'public, max-age=31536000, immutable');
       reply.header('last-modified', object.info.lastModified.toUTCString());

@@ -7,9 +7,12 @@ import type { JobHandler } from '../queue';
 
 export class NoMediaCaptured extends Error {}
 
-/** A native class's rungs were published live and served as immutable while it ran: processing adds the rest. */
-function keptLive(rec: RecordingRecord) {
-  return rec.source === 'native' ? (rec.media?.renditions ?? []) : [];
+/**
+ * What was published before processing, from the very source it processes: a native class's rungs (served as
+ * immutable while it ran) and a LiveKit egress's own HLS (playable at once). Processing adds the rest around them.
+ */
+function keptPublished(rec: RecordingRecord) {
+  return rec.source === 'native' || rec.source === 'livekit' ? (rec.media?.renditions ?? []) : [];
 }
 
 /**
@@ -63,7 +66,7 @@ export function processRecordingHandler(deps: {
       }
       try {
         const result = await deps.processor.process(
-          { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, kept: keptLive(rec), signal: ctx.signal },
+          { recordingId, sourceKey: rec.sourceKey, chatKey: rec.chatKey, captionsKey: rec.captionsKey, kept: keptPublished(rec), signal: ctx.signal },
           {
             onProgress: (p) => recordings.reportProgress(recordingId, p),
             onFirstPlayable: async (published, metadata) => {

@@ -58,7 +58,7 @@ async function runPipeline(run: PipelineRun): Promise<PipelineOutput> {
 
     const kept = await keepPublished(run, input.kept ?? []);
     let ladderPlan = withoutKept(plan, kept);
-    if (plan.copy && !kept.has(plan.copy.name)) await fastPath(run, source.path, plan, probe);
+    if (plan.copy && !kept.covers(plan.copy)) await fastPath(run, source.path, plan, probe);
     else if (kept.size === 0 && wantsQuickStart(plan, probe, run.deps.quickStartMinSeconds)) ladderPlan = await quickStart(run, source.path, plan, probe);
     await makePoster(run, source.path, probe);
     const thumbnails = await encodeLadder(run, source.path, ladderPlan, probe);

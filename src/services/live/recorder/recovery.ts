@@ -32,7 +32,7 @@ export async function recoverOne(deps: RecoveryDeps, options: LiveRecorderOption
   }
   const rendition = meta?.rendition ?? rungNameFor(options.height);
   const keys = captureKeys(rec.id, rendition);
-  const { segments, sourcePath } = meta ? await fromLocalFiles(deps, files, keys) : await fromStorage(deps.storage, files, keys);
+  const { segments, sourcePath, lastWrittenMs } = meta ? await fromLocalFiles(deps, files, keys) : await fromStorage(deps.storage, files, keys);
 
   if (segments.length === 0) {
     log.warn('a live recording was interrupted before its first segment; nothing to keep');
@@ -42,9 +42,11 @@ export async function recoverOne(deps: RecoveryDeps, options: LiveRecorderOption
   }
   const startedMs = meta?.t0 ?? Date.parse(rec.startedAt);
   const seconds = segments.reduce((sum, s) => sum + s.durationSeconds, 0);
+  // The recording ended when its last whole segment was written, paused stretches included; never before its length.
+  const endedMs = Math.max(startedMs + seconds * 1000, lastWrittenMs ?? 0);
   await publishFinal(deps, options, {
     recordingId: rec.id, rendition, segments, sourcePath, chatPath: meta ? files.chat : null,
-    chatAlreadyStored: !meta && (await deps.storage.stat(keys.chat)) !== null, probed: null, endedAt: new Date(startedMs + seconds * 1000).toISOString(),
+    chatAlreadyStored: !meta && (await deps.storage.stat(keys.chat)) !== null, probed: null, endedAt: new Date(endedMs).toISOString(),
     actor: 'system', reason: 'recovered after Aula restarted: the part recorded before the interruption', log,
   });
   await rm(files.dir, { recursive: true, force: true });
@@ -53,6 +55,8 @@ export async function recoverOne(deps: RecoveryDeps, options: LiveRecorderOption
 interface Recovered {
   segments: LiveSegment[];
   sourcePath: string | null;
+  /** When the encoder finished the last segment kept (ms, wall clock), if known. */
+  lastWrittenMs: number | null;
 }
 
 /** This machine recorded it: the journal says what was uploaded and how much of the source is whole. */
@@ -69,30 +73,36 @@ async function fromLocalFiles(deps: RecoveryDeps, files: CaptureFiles, keys: Cap
   if (await exists(files.source)) await truncate(files.source, whole);
   else await writeFile(files.source, '');
   let sourceBytes = whole;
+  const lastUploaded = journal.at(-1);
+  let lastWrittenMs = lastUploaded ? ((await deps.storage.stat(keys.segment(lastUploaded.uri)))?.lastModified.getTime() ?? null) : null;
   const local = parseMediaPlaylist(await readFile(files.playlist, 'utf8').catch(() => '')).segments;
   for (const seg of local.slice(journal.length)) {
-    if (!SEGMENT_FILE.test(seg.uri) || !(await exists(files.segment(seg.uri)))) break;
+    const written = await stat(files.segment(seg.uri)).catch(() => null);
+    if (!SEGMENT_FILE.test(seg.uri) || !written) break;
     const line = await appendSegment(files, seg.uri, seg.durationSeconds, sourceBytes, keys.segment(seg.uri), deps.storage);
     sourceBytes = line.sourceBytes;
+    lastWrittenMs = written.mtimeMs;
     journal.push(line);
   }
-  return { segments: journal, sourcePath: files.source };
+  return { segments: journal, sourcePath: files.source, lastWrittenMs };
 }
 
 /** Another machine recorded it: rebuild from what it uploaded. */
 async function fromStorage(storage: MediaStorage, files: CaptureFiles, keys: CaptureKeys): Promise<Recovered> {
   const text = (await storage.stat(keys.playlist)) ? await readStoredText(storage, keys.playlist) : null;
   const listed = text ? parseMediaPlaylist(text).segments : [];
-  if (listed.length === 0) return { segments: [], sourcePath: null };
+  if (listed.length === 0) return { segments: [], sourcePath: null, lastWrittenMs: null };
   await mkdir(files.dir, { recursive: true });
   await writeFile(files.source, '');
   const segments: LiveSegment[] = [];
+  let lastWrittenMs: number | null = null;
   for (const seg of listed) {
     const key = keys.segment(seg.uri);
     const info = await storage.stat(key);
     if (!info) break;
     await pipeline(await storage.read(key), createWriteStream(files.source, { flags: 'a' }));
     segments.push({ uri: seg.uri, durationSeconds: seg.durationSeconds, bytes: info.size });
+    lastWrittenMs = info.lastModified.getTime();
   }
-  return { segments, sourcePath: files.source };
+  return { segments, sourcePath: files.source, lastWrittenMs };
 }
