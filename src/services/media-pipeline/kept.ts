@@ -1,8 +1,10 @@
 import type { LadderPlan } from '../../domain/media/ladder';
-import { buildMasterPlaylist, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
-import { CONTENT_TYPES, renditionUri } from '../../domain/media/recording-layout';
+import { measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
+import { CONTENT_TYPES } from '../../domain/media/recording-layout';
 import type { RecordingRendition } from '../../domain/recording-media';
 import { readStoredText } from '../../domain/stored-objects';
+import { mapLimit, UPLOAD_CONCURRENCY } from './files';
+import { masterOf } from './renditions';
 import type { PipelineRun } from './run';
 import type { PipelineRendition } from './types';
 
@@ -31,7 +33,7 @@ export async function keepPublished(run: PipelineRun, kept: readonly RecordingRe
   for (const r of kept) {
     const measured = await measureStored(run, r);
     if (!measured) {
-      run.log.warn({ rendition: r.name }, 'a rendition published live is incomplete in storage; the pipeline makes it again');
+      run.log.warn({ rendition: r.name }, 'a rendition published before processing is incomplete in storage; the pipeline makes it again');
       continue;
     }
     run.output.renditions.push(measured.rendition);
@@ -50,23 +52,21 @@ export function withoutKept(plan: LadderPlan, kept: KeptRenditions): LadderPlan 
   return { ...plan, encode: plan.encode.filter((r) => !kept.covers(r)), audio: plan.audio && !kept.covers(plan.audio) ? plan.audio : null };
 }
 
-export function masterOf(renditions: readonly PipelineRendition[]): string {
-  return buildMasterPlaylist(renditions.map((r) => ({ uri: renditionUri(r.name), bandwidth: r.bandwidth, averageBandwidth: r.averageBandwidth, width: r.width, height: r.height, codecs: r.codecs })));
-}
-
 async function measureStored(run: PipelineRun, r: RecordingRendition): Promise<{ rendition: PipelineRendition; keys: string[] } | null> {
   if (r.playlistKey !== run.keys.renditionPlaylist(r.name)) return null;
   const listed = await readStoredText(run.storage, r.playlistKey).catch(() => null);
   if (listed === null) return null;
   const playlist = parseMediaPlaylist(listed);
   if (!playlist.ended || playlist.segments.length === 0) return null;
-  const sized: { key: string; durationSeconds: number; sizeBytes: number }[] = [];
-  for (const s of playlist.segments) {
+  const whole: { key: string; durationSeconds: number; sizeBytes: number }[] = [];
+  let missing = false;
+  await mapLimit([...playlist.segments.entries()], UPLOAD_CONCURRENCY, async ([i, s]) => {
     const key = run.keys.segment(r.name, s.uri);
     const info = await run.storage.stat(key);
-    if (!info) return null;
-    sized.push({ key, durationSeconds: s.durationSeconds, sizeBytes: info.size });
-  }
-  const { peak, average } = measureBandwidth(sized);
-  return { rendition: { ...r, bandwidth: peak, averageBandwidth: average }, keys: [r.playlistKey, ...sized.map((s) => s.key)] };
+    if (info) whole[i] = { key, durationSeconds: s.durationSeconds, sizeBytes: info.size };
+    else missing = true;
+  });
+  if (missing) return null;
+  const { peak, average } = measureBandwidth(whole);
+  return { rendition: { ...r, bandwidth: peak, averageBandwidth: average }, keys: [r.playlistKey, ...whole.map((s) => s.key)] };
 }

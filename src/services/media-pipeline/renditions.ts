@@ -1,12 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { hlsCodecsOf, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
+import { buildMasterPlaylist, hlsCodecsOf, measureBandwidth, parseMediaPlaylist } from '../../domain/media/hls';
 import { stderrShowsTruncation, type MediaProbe } from '../../domain/media/probe';
-import { CONTENT_TYPES, VARIANT_PLAYLIST } from '../../domain/media/recording-layout';
+import { CONTENT_TYPES, renditionUri, VARIANT_PLAYLIST } from '../../domain/media/recording-layout';
 import { formatClock } from '../../domain/media/webvtt';
 import { MediaProcessingFailed } from './failure';
 import { mapLimit, UPLOAD_CONCURRENCY } from './files';
-import { masterOf } from './kept';
 import type { PipelineRun } from './run';
 import type { PipelineRendition } from './types';
 
@@ -54,6 +53,11 @@ export async function publishRendition(run: PipelineRun, f: FinishedRendition): 
   run.output.renditions.push(f.rendition);
   await run.putText(run.keys.master, masterOf(run.output.renditions), CONTENT_TYPES.m3u8);
   await run.firstPlayable();
+}
+
+/** The master playlist listing the given renditions, in order. */
+export function masterOf(renditions: readonly PipelineRendition[]): string {
+  return buildMasterPlaylist(renditions.map((r) => ({ uri: renditionUri(r.name), bandwidth: r.bandwidth, averageBandwidth: r.averageBandwidth, width: r.width, height: r.height, codecs: r.codecs })));
 }
 
 export function checkTruncation(probe: MediaProbe, coveredSeconds: number, stderrTail: string): void {

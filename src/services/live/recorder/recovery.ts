@@ -73,8 +73,7 @@ async function fromLocalFiles(deps: RecoveryDeps, files: CaptureFiles, keys: Cap
   if (await exists(files.source)) await truncate(files.source, whole);
   else await writeFile(files.source, '');
   let sourceBytes = whole;
-  const lastUploaded = journal.at(-1);
-  let lastWrittenMs = lastUploaded ? ((await deps.storage.stat(keys.segment(lastUploaded.uri)))?.lastModified.getTime() ?? null) : null;
+  let lastWrittenMs: number | null = null;
   const local = parseMediaPlaylist(await readFile(files.playlist, 'utf8').catch(() => '')).segments;
   for (const seg of local.slice(journal.length)) {
     const written = await stat(files.segment(seg.uri)).catch(() => null);
@@ -84,6 +83,9 @@ async function fromLocalFiles(deps: RecoveryDeps, files: CaptureFiles, keys: Cap
     lastWrittenMs = written.mtimeMs;
     journal.push(line);
   }
+  // No segment was left to upload: the last one uploaded during the class says when it was written.
+  const lastUploaded = journal.at(-1);
+  if (lastWrittenMs === null && lastUploaded) lastWrittenMs = (await deps.storage.stat(keys.segment(lastUploaded.uri)))?.lastModified.getTime() ?? null;
   return { segments: journal, sourcePath: files.source, lastWrittenMs };
 }
 
