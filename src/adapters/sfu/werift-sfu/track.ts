@@ -4,8 +4,12 @@ import { DepacketizeCallback, JitterBufferCallback } from 'werift/nonstandard';
 import type { MediaCodec, MediaFrame, MediaKind, PublishedTrack, PublishedTrackEvents, TrackSource } from '../sfu';
 
 const KEYFRAME_MIN_INTERVAL_MS = 300;
-/** The jitter buffer of a recorder tap: how long a missing packet is waited for. */
-const TAP_LATENCY_MS = 150;
+/**
+ * The jitter buffer of a recorder tap: how long a missing packet is waited for (its retransmission, when the machine is
+ * busy, can be late). Below the recording's own latency (channels.ts LATENCY_MS), so a repaired frame
+ * still lands in order.
+ */
+const TAP_LATENCY_MS = 300;
 
 let trackCounter = 0;
 
