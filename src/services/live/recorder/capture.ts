@@ -12,7 +12,6 @@ import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, 
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
 import { type LadderOutcome, LadderFollower } from './ladder-follower';
 import { RecordingClock } from './recording-clock';
-import { StillFrames } from './still-frames';
 import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
 
 /** Why a capture leaves the other renditions to the pipeline when its ladder is turned off. */
@@ -63,9 +62,8 @@ export class Capture {
     const emit: Emit = (b) => this.queue.push(b);
     this.clock = new RecordingClock(meta.t0);
     if (paused) this.clock.pause(meta.t0);
-    const stills = new StillFrames(deps.ffmpeg, (err) => this.log.warn({ err }, 'could not make a still frame; a held picture repeats its last keyframe'));
-    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit, stills);
-    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit, stills);
+    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit);
+    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit);
     this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, this.clock, emit));
 
     this.files = captureFiles(dir);

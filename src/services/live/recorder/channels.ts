@@ -8,7 +8,6 @@ import type { MediaFrame } from '../../../adapters/sfu/sfu';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { RecordingClock } from './recording-clock';
-import { vp8KeyframeSize, type StillFrames } from './still-frames';
 
 /** How far behind real time blocks are written, so late frames of every source still land in order. */
 export const LATENCY_MS = 400;
@@ -81,10 +80,10 @@ export abstract class TrackChannel {
  * A picture source: real VP8 frames while its track sends them, black filler frames while no track is attached.
  * A delta frame is never written after a lost one: the channel waits for the keyframe it asks for, and meanwhile
  * writes nothing, so the encoder keeps the last good picture. When frames stop (a static slide, a lost frame whose
- * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one); past three
- * seconds it holds the last good picture by writing "nothing changed" frames (./still-frames.ts), or the last
- * keyframe again when that was the last frame written or no such frame is ready. A track attached mid-way (a
- * recording started during a share) is not replaced by filler while its first keyframe is on the way.
+ * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one); past three seconds it writes the last keyframe
+ * again, which is the exact current picture when nothing came after it (a static slide) and otherwise the best
+ * whole picture there is. A track attached mid-way (a recording started during a share) is not replaced by
+ * filler while its first keyframe is on the way.
  */
 export class VideoChannel extends TrackChannel {
   /** filler: no track. waiting: a keyframe is needed before anything else is written. live: frames flow. */
@@ -98,21 +97,11 @@ export class VideoChannel extends TrackChannel {
   private lastWrite = 0;
   private stallRequested = false;
   private lastRequest = 0;
-  /** Size of the pictures the decoder is making: that of the last keyframe written. */
-  private size: { width: number; height: number } | null = null;
-  /** What a hold writes, chosen when it begins; null while frames flow. */
-  private held: { data: Buffer; keyframe: boolean } | null = null;
-
-  constructor(trackNumber: number, clock: RecordingClock, emit: Emit, private readonly stills: Pick<StillFrames, 'get'>) {
-    super(trackNumber, clock, emit);
-  }
 
   protected override onAttach(source: RoomTrack): void {
     this.state = 'waiting';
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
-    this.held = null;
-    this.size = null;
     this.lastWrite = Date.now();
     this.stallRequested = false;
     source.track.requestKeyframe();
@@ -122,8 +111,6 @@ export class VideoChannel extends TrackChannel {
     this.state = 'filler';
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
-    this.held = null;
-    this.size = null;
   }
 
   /** Frames after the pause decode against none before it: the picture goes on from a keyframe asked for now. */
@@ -131,7 +118,6 @@ export class VideoChannel extends TrackChannel {
     if (!this.source) return;
     this.state = 'waiting';
     this.keyframeIsLatest = false;
-    this.held = null;
     this.lastWrite = now;
     this.lastRequest = now;
     this.stallRequested = false;
@@ -152,15 +138,9 @@ export class VideoChannel extends TrackChannel {
       this.anchor = arrival - f.mediaTimeMs;
     }
     this.stallRequested = false;
-    this.held = null;
     this.lastWrite = Date.now();
     this.keyframeIsLatest = f.keyframe;
-    if (f.keyframe) {
-      this.lastKeyframe = f.data;
-      this.size = vp8KeyframeSize(f.data);
-      // Made now, so that it is ready if this source stops sending.
-      if (this.size) this.stills.get(this.size.width, this.size.height);
-    }
+    if (f.keyframe) this.lastKeyframe = f.data;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
@@ -188,21 +168,16 @@ export class VideoChannel extends TrackChannel {
       this.source.track.requestKeyframe();
     }
     if (now - this.lastWrite < VIDEO_HOLD_MS) return;
-    // Held too long: write pictures so the encoder goes on. After a delta frame, the source's next frames would
-    // decode against pictures it did not make: the next one written is a keyframe.
-    if (!this.held) {
-      const still = !this.keyframeIsLatest && this.size ? this.stills.get(this.size.width, this.size.height) : null;
-      this.held = still ? { data: still, keyframe: false } : { data: this.lastKeyframe ?? FILLER_VP8_KEYFRAME, keyframe: true };
-    }
+    // Held too long: write whole pictures so the encoder goes on; a delta frame after them needs a keyframe first.
     if (!this.keyframeIsLatest) this.state = 'waiting';
-    this.repeat(this.held.data, horizon, this.held.keyframe);
+    this.repeat(this.lastKeyframe ?? FILLER_VP8_KEYFRAME, horizon);
   }
 
   /** Writes `picture` every 100 ms up to `horizon`, resuming at the present after a hold (already written out). */
-  private repeat(picture: Buffer, horizon: number, keyframe = true): void {
+  private repeat(picture: Buffer, horizon: number): void {
     let ts = this.lastTs < 0 ? 0 : this.lastTs + VIDEO_FILLER_INTERVAL_MS;
     if (this.lastTs >= 0 && ts < horizon - VIDEO_FILLER_INTERVAL_MS) ts = horizon;
-    for (; ts <= horizon; ts += VIDEO_FILLER_INTERVAL_MS) this.write(ts, keyframe, picture);
+    for (; ts <= horizon; ts += VIDEO_FILLER_INTERVAL_MS) this.write(ts, true, picture);
   }
 }
 
