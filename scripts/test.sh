@@ -64,8 +64,7 @@ fi
 # Classes that run in real time (a browser or a media client publishing, FFmpeg encoding live) are timed by their
 # media: two of them at once starve each other on two cores. They run one after another beside everything else.
 REALTIME=(test/live-class.test.ts test/live-quality.test.ts test/live-audience.test.ts test/live-ladder.test.ts test/live-chat-outbox.test.ts
-  test/live-controls.test.ts test/live-pause.test.ts test/live-class-recovery.test.ts test/rooms-across-processes.test.ts
-  test/cloudflare.test.ts) # the last one is not real time; it evens out the two halves
+  test/live-controls.test.ts test/live-pause.test.ts test/live-class-recovery.test.ts test/rooms-across-processes.test.ts)
 EXCLUDES=()
 for f in "${REALTIME[@]}"; do EXCLUDES+=(--exclude "$f"); done
 npx vitest run --maxWorkers=1 "${REALTIME[@]}" &
