@@ -9,7 +9,7 @@ import path from 'node:path';
 import { launchChromium } from './support/browser';
 import { buildReport, feedbackPacket } from '../src/adapters/sfu/werift-sfu/transport-feedback';
 import { makeFlashBeepMedia } from './support/fake-capture';
-import { frameNumberAt, installFrameIndex, recordedFrames, sampleShownFrames, ssimOfPairs, type LiveSample } from './support/frame-index';
+import { frameNumberAt, installFrameIndex, type LiveSample, type PageFrameIndex, recordedFrames, sampleShownFrames, ssimOfPairs } from './support/frame-index';
 import { createNativeClass, openLive } from './support/live-room';
 import { waitFor } from './support/wait';
 
@@ -35,7 +35,7 @@ function shareableCanvas(): void {
   let phase: 'moving' | 'static' = 'moving';
   let n = 0;
   const g = canvas.getContext('2d')!;
-  const frameIndex = (window as unknown as { testFrameIndex: { paint(g: CanvasRenderingContext2D, w: number, h: number, n: number): void } }).testFrameIndex;
+  const frameIndex = (window as unknown as { testFrameIndex: PageFrameIndex }).testFrameIndex;
   // Every picture painted has a number of its own (a static slide too), so it can be found again in the recording.
   const paint = () => {
     n++;
@@ -67,10 +67,8 @@ function shareableCanvas(): void {
     },
     /** The number of the picture on the canvas now, read off the canvas itself. */
     current() {
-      const rgba = g.getImageData(0, 0, canvas.width, canvas.height).data;
-      const gray = new Uint8Array(canvas.width * canvas.height);
-      for (let i = 0; i < gray.length; i++) gray[i] = (77 * rgba[4 * i]! + 150 * rgba[4 * i + 1]! + 29 * rgba[4 * i + 2]!) >> 8;
-      return (window as unknown as { testFrameIndex: { read(g: Uint8Array, w: number, h: number): number | null } }).testFrameIndex.read(gray, canvas.width, canvas.height);
+      const gray = frameIndex.gray(g.getImageData(0, 0, canvas.width, canvas.height).data, 4, canvas.width * canvas.height);
+      return frameIndex.read(gray, canvas.width, canvas.height);
     },
   };
   (window as unknown as { testShare: typeof share }).testShare = share;

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { ffmpegRunner } from '../../src/adapters/media/ffmpeg-process';
 
 /**
  * A frame's number painted into the picture as a strip of black and white blocks, so that a frame seen live by a
@@ -49,20 +50,27 @@ export function readFrameIndex(gray: ArrayLike<number>, width: number, height: n
   return ((n ^ (n >> 4) ^ (n >> 8) ^ (n >> 12)) & 15) === check ? n : null;
 }
 
-/** Puts both functions on `window.testFrameIndex` (a string evaluated by the driver: the page's CSP is not in the way). */
-export async function installFrameIndex(page: Page): Promise<void> {
-  await page.evaluate(`window.testFrameIndex = { paint: ${paintFrameIndex.toString()}, read: ${readFrameIndex.toString()} }`);
-}
-
-export const SAMPLE_WIDTH = 640;
-export const SAMPLE_HEIGHT = 360;
-
-/** BT.601 luma of RGB(A) pixels, the same in the browser and here. */
-function grayOf(pixels: ArrayLike<number>, channels: number, count: number): Uint8Array {
+/** BT.601 luma of RGB(A) pixels, the same in the browser and here (self-contained: also run in the pages). */
+export function grayOf(pixels: ArrayLike<number>, channels: number, count: number): Uint8Array {
   const gray = new Uint8Array(count);
   for (let i = 0, p = 0; i < count; i++, p += channels) gray[i] = (77 * pixels[p]! + 150 * pixels[p + 1]! + 29 * pixels[p + 2]!) >> 8;
   return gray;
 }
+
+/** What installFrameIndex puts on `window.testFrameIndex`. */
+export interface PageFrameIndex {
+  paint: typeof paintFrameIndex;
+  read: typeof readFrameIndex;
+  gray: typeof grayOf;
+}
+
+/** Puts the three functions on `window.testFrameIndex` (a string evaluated by the driver: the page's CSP is not in the way). */
+export async function installFrameIndex(page: Page): Promise<void> {
+  await page.evaluate(`window.testFrameIndex = { paint: ${paintFrameIndex.toString()}, read: ${readFrameIndex.toString()}, gray: ${grayOf.toString()} }`);
+}
+
+export const SAMPLE_WIDTH = 640;
+export const SAMPLE_HEIGHT = 360;
 
 export interface LiveSample {
   n: number;
@@ -78,8 +86,7 @@ export interface LiveSample {
 export async function sampleShownFrames(page: Page, selector: string): Promise<{ collect(): Promise<LiveSample[]> }> {
   await installFrameIndex(page);
   await page.evaluate(({ selector, w, h }) => {
-    type Reader = { read(gray: Uint8Array, w: number, h: number): number | null };
-    const reader = (window as unknown as { testFrameIndex: Reader }).testFrameIndex;
+    const frameIndex = (window as unknown as { testFrameIndex: PageFrameIndex }).testFrameIndex;
     const canvas = document.createElement('canvas');
     canvas.width = w;
     canvas.height = h;
@@ -90,10 +97,8 @@ export async function sampleShownFrames(page: Page, selector: string): Promise<{
       const video = document.querySelector<HTMLVideoElement>(selector);
       if (!video || video.readyState < 2 || !video.videoWidth) return;
       g.drawImage(video, 0, 0, w, h);
-      const rgba = g.getImageData(0, 0, w, h).data;
-      const gray = new Uint8Array(w * h);
-      for (let i = 0, p = 0; i < gray.length; i++, p += 4) gray[i] = (77 * rgba[p]! + 150 * rgba[p + 1]! + 29 * rgba[p + 2]!) >> 8;
-      const n = reader.read(gray, w, h);
+      const gray = frameIndex.gray(g.getImageData(0, 0, w, h).data, 4, w * h);
+      const n = frameIndex.read(gray, w, h);
       if (n === null || seen.has(n)) return;
       seen.add(n);
       let text = '';
@@ -166,11 +171,7 @@ export async function ssimOfPairs(pairs: Array<[Uint8Array, Uint8Array]>, crop: 
     writeFileSync(a, Buffer.concat(pairs.map(([x]) => x)));
     writeFileSync(b, Buffer.concat(pairs.map(([, y]) => y)));
     const input = (file: string) => ['-f', 'rawvideo', '-pix_fmt', 'gray', '-s', `${SAMPLE_WIDTH}x${SAMPLE_HEIGHT}`, '-r', '1', '-i', file];
-    const ffmpeg = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', ...input(a), ...input(b), '-lavfi', `[0:v]${crop}[x];[1:v]${crop}[y];[x][y]ssim=stats_file=${stats}`, '-f', 'null', '-'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    ffmpeg.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((resolve) => ffmpeg.on('close', resolve));
-    if (code !== 0) throw new Error(`ffmpeg ssim failed: ${stderr.trim()}`);
+    await ffmpegRunner.run(['-hide_banner', '-loglevel', 'error', ...input(a), ...input(b), '-lavfi', `[0:v]${crop}[x];[1:v]${crop}[y];[x][y]ssim=stats_file=${stats}`, '-f', 'null', '-']);
     return [...(await readFile(stats, 'utf8')).matchAll(/All:([\d.]+)/g)].map((m) => Number(m[1]));
   } finally {
     rmSync(dir, { recursive: true, force: true });
