@@ -63,7 +63,8 @@ describe('crash recovery', () => {
     });
   }
   async function ready(url: string) {
-    await waitFor('Aula to answer', async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 30_000);
+    // A cold start (TypeScript loaded anew) beside the real-time tests can take a while on two cores.
+    await waitFor('Aula to answer', async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 60_000);
   }
 
   it('after SIGKILL with jobs queued and running, a restart finishes every job exactly once and leaves no recording stuck', async () => {

@@ -12,6 +12,7 @@ import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, 
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
 import { type LadderOutcome, LadderFollower } from './ladder-follower';
 import { RecordingClock } from './recording-clock';
+import { StillPictures } from './still-pictures';
 import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
 
 /** Why a capture leaves the other renditions to the pipeline when its ladder is turned off. */
@@ -62,8 +63,9 @@ export class Capture {
     const emit: Emit = (b) => this.queue.push(b);
     this.clock = new RecordingClock(meta.t0);
     if (paused) this.clock.pause(meta.t0);
-    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit);
-    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit);
+    const stills = new StillPictures(deps.ffmpeg, (err) => this.log.warn({ err }, 'could not make a still of a held picture; its last keyframe is repeated'));
+    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit, stills);
+    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit, stills);
     this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, this.clock, emit));
 
     this.files = captureFiles(dir);

@@ -8,6 +8,7 @@ import type { MediaFrame } from '../../../adapters/sfu/sfu';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { RecordingClock } from './recording-clock';
+import type { StillPictureMaker } from './still-pictures';
 
 /** How far behind real time blocks are written, so late frames of every source still land in order. */
 export const LATENCY_MS = 400;
@@ -22,6 +23,15 @@ const VIDEO_REQUEST_INTERVAL_MS = 1_000;
 // Until then nothing is written for it: the encoder keeps showing the last picture it decoded, and waits. Past
 // this the channel writes pictures again so the encoder never waits longer.
 const VIDEO_HOLD_MS = 3_000;
+// A still of the current picture is begun this long into a quiet stretch that may become a hold...
+const VIDEO_STILL_AFTER_MS = 1_000;
+// ...and a hold waits up to this much longer for it, rather than show an older picture.
+const VIDEO_STILL_WAIT_MS = 3_000;
+// Frames kept since the last keyframe, to make that still from. At the first bound a keyframe is asked for, so
+// the run stays short to decode; past the second (no keyframe came) a hold repeats the last keyframe instead.
+const GOP_REFRESH_FRAMES = 600;
+const GOP_MAX_FRAMES = 1_500;
+const GOP_MAX_BYTES = 48 * 1024 * 1024;
 const AUDIO_STALL_MS = 200;
 const SILENCE_MS = 20;
 export const AUDIO_SLOTS = 4;
@@ -80,10 +90,11 @@ export abstract class TrackChannel {
  * A picture source: real VP8 frames while its track sends them, black filler frames while no track is attached.
  * A delta frame is never written after a lost one: the channel waits for the keyframe it asks for, and meanwhile
  * writes nothing, so the encoder keeps the last good picture. When frames stop (a static slide, a lost frame whose
- * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one); past three seconds it writes the last keyframe
- * again, which is the exact current picture when nothing came after it (a static slide) and otherwise the best
- * whole picture there is. A track attached mid-way (a recording started during a share) is not replaced by
- * filler while its first keyframe is on the way.
+ * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one). Past
+ * three seconds it writes a keyframe again and again: its last one when nothing came after it, else a still made
+ * of the picture the frames since then end on (the current picture of a static slide), and the last keyframe
+ * only when no still can be made. A track attached mid-way (a recording started during a share) is not replaced
+ * by filler while its first keyframe is on the way.
  */
 export class VideoChannel extends TrackChannel {
   /** filler: no track. waiting: a keyframe is needed before anything else is written. live: frames flow. */
@@ -97,11 +108,23 @@ export class VideoChannel extends TrackChannel {
   private lastWrite = 0;
   private stallRequested = false;
   private lastRequest = 0;
+  /** The frames written since the last keyframe, that keyframe first; null when too many to keep. */
+  private gop: Buffer[] | null = null;
+  private gopBytes = 0;
+  /** Changes whenever the picture may have changed: a still is used only for the picture it was made of. */
+  private epoch = 0;
+  private still: { epoch: number; picture: Buffer } | null = null;
+  private stillFor: number | null = null;
+
+  constructor(trackNumber: number, clock: RecordingClock, emit: Emit, private readonly stills: StillPictureMaker | null) {
+    super(trackNumber, clock, emit);
+  }
 
   protected override onAttach(source: RoomTrack): void {
     this.state = 'waiting';
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
+    this.forgetPicture();
     this.lastWrite = Date.now();
     this.stallRequested = false;
     source.track.requestKeyframe();
@@ -111,6 +134,14 @@ export class VideoChannel extends TrackChannel {
     this.state = 'filler';
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
+    this.forgetPicture();
+  }
+
+  private forgetPicture(): void {
+    this.epoch += 1;
+    this.gop = null;
+    this.gopBytes = 0;
+    this.still = null;
   }
 
   /** Frames after the pause decode against none before it: the picture goes on from a keyframe asked for now. */
@@ -118,6 +149,7 @@ export class VideoChannel extends TrackChannel {
     if (!this.source) return;
     this.state = 'waiting';
     this.keyframeIsLatest = false;
+    this.forgetPicture();
     this.lastWrite = now;
     this.lastRequest = now;
     this.stallRequested = false;
@@ -141,12 +173,40 @@ export class VideoChannel extends TrackChannel {
     this.lastWrite = Date.now();
     this.keyframeIsLatest = f.keyframe;
     if (f.keyframe) this.lastKeyframe = f.data;
+    this.keep(f);
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
       ts = arrival;
     }
     this.write(Math.max(ts, this.lastTs + 1), f.keyframe, f.data);
+  }
+
+  /** Keeps the frames a still of the current picture would be made from. */
+  private keep(f: MediaFrame): void {
+    this.epoch += 1;
+    if (f.keyframe) {
+      this.gop = [f.data];
+      this.gopBytes = f.data.length;
+      return;
+    }
+    if (!this.gop) return;
+    this.gop.push(f.data);
+    this.gopBytes += f.data.length;
+    if (this.gop.length === GOP_REFRESH_FRAMES) this.source?.track.requestKeyframe();
+    if (this.gop.length > GOP_MAX_FRAMES || this.gopBytes > GOP_MAX_BYTES) this.gop = null;
+  }
+
+  /** Begins a still of the current picture, unless one is made or being made for it. */
+  private makeStill(): void {
+    const epoch = this.epoch;
+    if (!this.stills || !this.gop || this.stillFor === epoch || this.still?.epoch === epoch) return;
+    this.stillFor = epoch;
+    void this.stills.make(this.gop.slice()).then((picture) => {
+      if (picture && this.epoch === epoch) this.still = { epoch, picture };
+    }).finally(() => {
+      if (this.stillFor === epoch) this.stillFor = null;
+    });
   }
 
   private write(ts: number, keyframe: boolean, data: Buffer): void {
@@ -167,10 +227,14 @@ export class VideoChannel extends TrackChannel {
       this.lastRequest = now;
       this.source.track.requestKeyframe();
     }
-    if (now - this.lastWrite < VIDEO_HOLD_MS) return;
+    const heldFor = now - this.lastWrite;
+    if (this.state === 'live' && !this.keyframeIsLatest && heldFor >= VIDEO_STILL_AFTER_MS) this.makeStill();
+    if (heldFor < VIDEO_HOLD_MS) return;
+    const still = this.still?.epoch === this.epoch ? this.still.picture : null;
+    if (!still && this.stillFor === this.epoch && heldFor < VIDEO_HOLD_MS + VIDEO_STILL_WAIT_MS) return;
     // Held too long: write whole pictures so the encoder goes on; a delta frame after them needs a keyframe first.
     if (!this.keyframeIsLatest) this.state = 'waiting';
-    this.repeat(this.lastKeyframe ?? FILLER_VP8_KEYFRAME, horizon);
+    this.repeat((this.keyframeIsLatest ? null : still) ?? this.lastKeyframe ?? FILLER_VP8_KEYFRAME, horizon);
   }
 
   /** Writes `picture` every 100 ms up to `horizon`, resuming at the present after a hold (already written out). */
