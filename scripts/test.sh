@@ -71,6 +71,6 @@ for f in "${REALTIME[@]}"; do EXCLUDES+=(--exclude "$f"); done
 npx vitest run --maxWorkers=1 "${REALTIME[@]}" &
 REALTIME_PID=$!
 status=0
-nice -n 10 npx vitest run --maxWorkers=1 "${EXCLUDES[@]}" || status=$?
+nice -n 19 npx vitest run --maxWorkers=1 "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
 exit "$status"
