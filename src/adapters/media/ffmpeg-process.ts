@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { FfmpegFailed } from '../../domain/media/ffmpeg-failure';
 
 export { FfmpegFailed, type FfmpegFailureKind } from '../../domain/media/ffmpeg-failure';
@@ -10,7 +10,7 @@ export interface RunFfmpegOptions {
   /** Called with the output position in seconds while `-progress pipe:1` is among the args. */
   onProgress?: ((outTimeSeconds: number) => void) | undefined;
   binary?: 'ffmpeg' | 'ffprobe' | undefined;
-  /** CPU niceness of the process (0–19): work that must never slow down a live encoder runs at a higher one. */
+  /** CPU niceness of the process (0–19, never below Aula's own): work that must never slow down a live encoder runs at a higher one. */
   niceness?: number | undefined;
 }
 
@@ -57,7 +57,8 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     // Set at once, before FFmpeg starts its encoder threads: they inherit it.
     if (opts.niceness && child.pid !== undefined) {
       try {
-        setPriority(child.pid, opts.niceness);
+        // Never above Aula's own priority: an Aula started under `nice` keeps its work below what it was given.
+        setPriority(child.pid, Math.max(opts.niceness, getPriority()));
       } catch {
         // gone already, or not permitted: it runs at normal priority
       }
