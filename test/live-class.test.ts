@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { computeAttendance } from '../src/services/live-room';
 import { buildLiveEncodeArgs, pictureInPicture } from '../src/domain/media/ffmpeg-args/live';
 import { recordingLayout } from '../src/domain/media/recording-layout';
@@ -156,6 +156,8 @@ describe('native live class in Chromium', () => {
     await chrome?.close();
     await t?.close();
   });
+  // A test that failed half-way leaves no page publishing beside the next one (or its retry).
+  afterEach(() => chrome?.closePages());
 
   it('the instructor starts the class, two enrolled students receive camera and microphone, chat flows both ways, a student of another batch is refused', async () => {
     const classId = await createNativeClass(t, school);

@@ -81,11 +81,13 @@ export function processRecordingHandler(deps: {
           },
         );
         const current = await repo.get(recordingId);
-        const media = withCurrentSidecars(result.media, current);
-        await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 }, { ...result, media });
+        await recordings.reportProgress(recordingId, { stage: 'publish', percent: 99 }, { ...result, media: withCurrentSidecars(result.media, current) });
         // A chat log attached after this job read its inputs is turned into the chat track now, again if it was
-        // already published: this job's sweep of outputs it did not make may have removed those files.
-        if (current?.chatKey && current.chatKey !== rec.chatKey) await recordings.publishChatTrack(recordingId);
+        // already published: this job's sweep of outputs it did not make may have removed those files, and its last
+        // write of the media may have crossed the attach's. Only then is it done, so "done" means the track is there.
+        const published = await repo.get(recordingId);
+        if (published?.chatKey && (published.chatKey !== rec.chatKey || !published.media?.chatVttKey)) await recordings.publishChatTrack(recordingId);
+        await recordings.reportProgress(recordingId, { stage: 'done', percent: 100 });
         return { outcome: 'done' };
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
