@@ -302,8 +302,14 @@ describe('native room media quality in Chromium', () => {
       for (const [start, end] of phases.moving) {
         // A second of margin at each end: the recording runs 0.4 s behind, and the change of phase itself.
         const found = await freezes(hls, topLeft, start + 1, end - 0.5);
-        report.push(`${name}: moving ${start.toFixed(1)}–${end.toFixed(1)} s, frozen stretches over 2 s: ${JSON.stringify(found)}`);
-        expect.soft(found).toEqual([]);
+        // A stretch counts against the recording when students' live view moved on meanwhile (a new frame seen
+        // inside it, half a second of margin at each end); when the live view stood still too, the share itself
+        // stopped (a busy machine's browser), and the recording was as clean as what students saw.
+        const movedLive = (f: { start: number; duration: number }) =>
+          samples.some((x) => x.at > phases.t0 + (f.start + 0.5) * 1000 && x.at < phases.t0 + (f.start + f.duration - 0.5) * 1000);
+        const recorderFreezes = found.filter(movedLive);
+        report.push(`${name}: moving ${start.toFixed(1)}–${end.toFixed(1)} s, frozen stretches over 2 s: ${JSON.stringify(found)}, of which live moved on: ${recorderFreezes.length}`);
+        expect.soft(recorderFreezes).toEqual([]);
       }
       // The static slide stays on screen in the recording, not the full-frame camera.
       const mid = (phases.still[0] + phases.still[1]) / 2;

@@ -13,8 +13,9 @@ import type { FfmpegRunner } from '../../../adapters/media/ffmpeg-process';
 import { buildStillKeyframeArgs } from '../../../domain/media/ffmpeg-args/still';
 import { ivfFile, ivfFrames, vp8KeyframeSize } from '../../../domain/media/ivf';
 
-// Below the live encoder's priority: a still that comes late only means the hold waits a little longer.
-const STILL_NICENESS = 10;
+// At the live encoder's priority: a still is a short burst (a decode of at most a few seconds of frames), and one
+// that comes late shows an older picture. Made nicer, it waited many seconds for CPU on a busy machine.
+const STILL_NICENESS = 0;
 const STILL_TIMEOUT_MS = 20_000;
 
 export interface StillPictureMaker {
