@@ -222,7 +222,7 @@ describe('native room media quality in Chromium', () => {
     for (const page of [host, student]) await page.close();
   }, 90_000);
 
-  it('a 60 s share is recorded as clean as students see it live, from the first second when the recording starts during the share, through a static slide and a resize; and when the share starts during the recording', async () => {
+  it('a 60 s share is recorded as clean as students see it live, from its first frames when the recording starts during the share, through a static slide and a resize; and when the share starts during the recording', async () => {
     const { classId, host } = await startNativeClass(t, school, chrome, 'Shared screen class');
     await installFrameIndex(host);
     await host.evaluate(shareableCanvas);
@@ -271,7 +271,7 @@ describe('native room media quality in Chromium', () => {
     const topLeft = 'crop=800:280:0:0';
     const staticKeyframeRequests: number[] = [];
 
-    // 1. Share first, then record: the share is in the recording from its first second.
+    // 1. Share first, then record: the share is in the recording from its first frames.
     await host.click('#share-screen');
     await waitFor('the screen to be sent', screenSending, 20_000);
     await sleep(3_000);
@@ -321,8 +321,12 @@ describe('native room media quality in Chromium', () => {
       const seenBy = (wall: number) => samples.filter((x) => x.at < wall).at(-1)?.n ?? Number.NaN;
       const seenLive = seenBy(phases.t0 + phases.still[1] * 1000);
       const shownThen = await Promise.all(stillInstants.map((when) => frameNumberAt(hls, when)));
-      report.push(`${name}: during the static slide (canvas frame ${phases.slide}) students saw frame ${seenLive} at its end; the recording shows at ${stillInstants.map((x) => x.toFixed(1)).join(', ')} s: ${shownThen.join(', ')}`);
-      expect.soft(shownThen).toEqual(stillInstants.map(() => seenLive));
+      // Chromium may send a slide's last change late, so each instant is held to what students saw by then (half a
+      // second of margin for the sampling): never an older picture, never one they did not see.
+      const seenThen = stillInstants.map((when) => seenBy(phases.t0 + (when - 0.5) * 1000));
+      report.push(`${name}: during the static slide (canvas frame ${phases.slide}) students saw frame ${seenLive} at its end; the recording shows at ${stillInstants.map((x) => x.toFixed(1)).join(', ')} s: ${shownThen.join(', ')} (students had seen ${seenThen.join(', ')} by then)`);
+      expect.soft(shownThen.map((n, i) => n !== null && n >= seenThen[i]! && n <= seenLive)).toEqual(stillInstants.map(() => true));
+      expect.soft(shownThen.at(-1)).toBe(seenLive);
       // The same pictures, live and recorded: every frame a student saw while this recording ran, found in the
       // recording by its number, compared above the camera's corner (the recording puts the camera there).
       const seen = samples.filter((x: LiveSample) => x.at > from + 1_000 && x.at < to - 1_000);
@@ -340,10 +344,11 @@ describe('native room media quality in Chromium', () => {
       for (const value of ssim) expect.soft(value).toBeGreaterThanOrEqual(0.9);
       expect.soft(Math.max(...otherSsim)).toBeLessThan(Math.min(...ssim));
     }
-    // Started during the share, the recording shows it within its first second.
-    const firstSecond = await blueOf(hlsA, 1, topLeft);
-    report.push(`share first: blue at 1 s ${firstSecond.toFixed(0)}`);
-    expect.soft(firstSecond).toBeGreaterThan(180);
+    // Started during the share, the recording shows it from its first frames: the recorder starts from the picture
+    // the SFU has (the share's last keyframe and the frames since), not from a keyframe it asks for.
+    const firstFrames = await blueOf(hlsA, 0.2, topLeft);
+    report.push(`share first: blue at 0.2 s ${firstFrames.toFixed(0)}`);
+    expect.soft(firstFrames).toBeGreaterThan(180);
     // Started before the share, the recording shows the camera, then the share once it starts (sampled well before
     // the share: on a busy machine the first frames of a recording reach it a second or more late).
     expect.soft(await blueOf(hlsB, Math.max(0.5, shareFromB - 2.5), topLeft)).toBeLessThan(170);

@@ -48,6 +48,11 @@ export interface PublishedTrack extends EventEmitter<PublishedTrackEvents> {
   forwarding: boolean;
   /** Asks the publisher for a keyframe (rate-limited); audio ignores it. */
   requestKeyframe(): void;
+  /**
+   * A picture's last keyframe and the frames after it, as received: what a recorder attached now writes first, so
+   * it shows the current picture at once instead of waiting for a keyframe. Null for audio, or when not known.
+   */
+  currentPicture(): readonly MediaFrame[] | null;
 }
 
 export interface SubscriberOffer {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
 import { DepacketizeCallback, JitterBufferCallback } from 'werift/nonstandard';
+import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { MediaCodec, MediaFrame, MediaKind, PublishedTrack, PublishedTrackEvents, TrackSource } from '../sfu';
 
 const KEYFRAME_MIN_INTERVAL_MS = 300;
@@ -13,15 +14,19 @@ const TAP_LATENCY_MS = 300;
 
 let trackCounter = 0;
 
-/** A remote track of a publish connection; fans its RTP out to subscribers and, on demand, to a frame tap. */
+/**
+ * A remote track of a publish connection; fans its RTP out to subscribers and to a frame tap: a video track's tap
+ * always runs, so its current picture is known before any recorder asks; an audio track's only for a recorder.
+ */
 export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements PublishedTrack {
   readonly id: string;
   readonly codec: MediaCodec;
   ended = false;
-  forwarding = true;
+  private forwardingNow = true;
   private readonly sinks = new Set<(rtp: RtpPacket) => void>();
   private lastKeyframeRequest = 0;
   private tap: { input(rtp: RtpPacket): void; destroy(): void } | null = null;
+  private readonly picture = new FramesSinceKeyframe<MediaFrame>();
   private readonly unsubscribeRtp: () => void;
   /** RTP timestamp last seen per sequence number: a retransmission that repeats a packet already here is dropped. */
   private readonly seenTimestamps: Float64Array | null;
@@ -43,7 +48,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
   }
 
   private onRtp(rtp: RtpPacket): void {
-    if (!this.forwarding || this.ended) return;
+    if (!this.forwardingNow || this.ended) return;
     if (this.seenTimestamps) {
       // Chromium probes bandwidth by resending recent packets on the retransmission stream: forward each once.
       const seq = rtp.header.sequenceNumber;
@@ -51,7 +56,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
       this.seenTimestamps[seq] = rtp.header.timestamp;
     }
     for (const sink of this.sinks) sink(rtp);
-    if (this.listenerCount('frame') > 0) {
+    if (this.kind === 'video' || this.listenerCount('frame') > 0) {
       this.tap ??= this.createTap();
       this.tap.input(rtp.clone());
     } else if (this.tap) {
@@ -108,6 +113,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
       emitted = true;
       const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time, receivedAt: Date.now() };
       damaged = false;
+      if (video) this.keepPicture(media);
       this.emit('frame', media);
     });
     return {
@@ -117,6 +123,25 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
         depacketizer.destroy();
       },
     };
+  }
+
+  get forwarding(): boolean {
+    return this.forwardingNow;
+  }
+
+  /** A picture that stops being forwarded (a share that stopped) is forgotten: the next one starts from its keyframe. */
+  set forwarding(on: boolean) {
+    if (on !== this.forwardingNow) this.picture.clear();
+    this.forwardingNow = on;
+  }
+
+  private keepPicture(frame: MediaFrame): void {
+    if (!frame.intact && !frame.keyframe) this.picture.clear();
+    else if (this.picture.add(frame, frame.keyframe)) this.requestKeyframe();
+  }
+
+  currentPicture(): readonly MediaFrame[] | null {
+    return this.kind === 'video' && this.forwardingNow && !this.ended ? this.picture.current() : null;
   }
 
   addSink(sink: (rtp: RtpPacket) => void): () => void {

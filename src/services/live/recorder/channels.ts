@@ -2,9 +2,10 @@
  * One clock for every source: each track slot of a recording turns the frames of whichever room track is attached
  * to it into blocks stamped on the recording's clock, and fills the gaps (filler pictures, silence) so the encoder
  * never waits on a source. While the recording is paused the slots take nothing; on resume they go on from where
- * they paused (a picture waits for a fresh keyframe).
+ * they paused (a picture goes on from the SFU's current one, or from a fresh keyframe when that is not known).
  */
 import type { MediaFrame } from '../../../adapters/sfu/sfu';
+import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { RecordingClock } from './recording-clock';
@@ -27,11 +28,9 @@ const VIDEO_HOLD_MS = 3_000;
 const VIDEO_STILL_AFTER_MS = 1_000;
 // ...and a hold waits up to this much longer for it, rather than show an older picture.
 const VIDEO_STILL_WAIT_MS = 3_000;
-// Frames kept since the last keyframe, to make that still from. At the first bound a keyframe is asked for, so
-// the run stays short to decode; past the second (no keyframe came) a hold repeats the last keyframe instead.
-const GOP_REFRESH_FRAMES = 600;
-const GOP_MAX_FRAMES = 1_500;
-const GOP_MAX_BYTES = 48 * 1024 * 1024;
+// A slot attached mid-way starts from the SFU's current picture when it is at most this many frames from its
+// keyframe (about ten seconds): the encoder decodes them all at once. A longer run waits for a keyframe instead.
+const START_FROM_PICTURE_MAX_FRAMES = 300;
 const AUDIO_STALL_MS = 200;
 const SILENCE_MS = 20;
 export const AUDIO_SLOTS = 4;
@@ -93,8 +92,9 @@ export abstract class TrackChannel {
  * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one). Past
  * three seconds it writes a keyframe again and again: its last one when nothing came after it, else a still made
  * of the picture the frames since then end on (the current picture of a static slide), and the last keyframe
- * only when no still can be made. A track attached mid-way (a recording started during a share) is not replaced
- * by filler while its first keyframe is on the way.
+ * only when no still can be made. A track attached mid-way (a recording started during a share, or resumed) starts
+ * from the picture the SFU has: its last keyframe and the frames since, written at once; only when that is not
+ * known does it wait for a keyframe it asks for, and it is not replaced by filler meanwhile.
  */
 export class VideoChannel extends TrackChannel {
   /** filler: no track. waiting: a keyframe is needed before anything else is written. live: frames flow. */
@@ -108,9 +108,8 @@ export class VideoChannel extends TrackChannel {
   private lastWrite = 0;
   private stallRequested = false;
   private lastRequest = 0;
-  /** The frames written since the last keyframe, that keyframe first; null when too many to keep. */
-  private gop: Buffer[] | null = null;
-  private gopBytes = 0;
+  /** The frames written since the last keyframe, that keyframe first: a still of the current picture is made of them. */
+  private readonly written = new FramesSinceKeyframe<{ data: Buffer }>();
   /** Changes whenever the picture may have changed: a still is used only for the picture it was made of. */
   private epoch = 0;
   private still: { epoch: number; picture: Buffer } | null = null;
@@ -127,7 +126,8 @@ export class VideoChannel extends TrackChannel {
     this.forgetPicture();
     this.lastWrite = Date.now();
     this.stallRequested = false;
-    source.track.requestKeyframe();
+    // While paused nothing is written: resuming starts from the picture then.
+    if (this.clock.paused || !this.startFromCurrentPicture(source, Date.now())) source.track.requestKeyframe();
   }
 
   protected override onDetach(): void {
@@ -139,9 +139,32 @@ export class VideoChannel extends TrackChannel {
 
   private forgetPicture(): void {
     this.epoch += 1;
-    this.gop = null;
-    this.gopBytes = 0;
+    this.written.clear();
     this.still = null;
+  }
+
+  /**
+   * Writes the source's current picture, its last keyframe and the frames since, a millisecond apart at the
+   * present: the encoder decodes them all and shows the last, so the recording shows now what students see now.
+   * False when the SFU does not know the picture (no keyframe yet, a frame lost since) or it is a long run.
+   */
+  private startFromCurrentPicture(source: RoomTrack, now: number): boolean {
+    const frames = source.track.currentPicture();
+    const last = frames?.at(-1);
+    if (!frames || !last || !frames[0]!.keyframe || frames.length > START_FROM_PICTURE_MAX_FRAMES) return false;
+    const present = this.clock.at(now);
+    for (const f of frames) {
+      this.keep(f);
+      this.write(Math.max(present, this.lastTs + 1), f.keyframe, f.data);
+    }
+    this.state = 'live';
+    this.lastKeyframe = frames[0]!.data;
+    this.keyframeIsLatest = frames.length === 1;
+    this.lastArrival = last.receivedAt;
+    this.lastWrite = now;
+    // The next frame lands where its media time says, counted from the last one's arrival.
+    this.anchor = this.clock.at(last.receivedAt) - last.mediaTimeMs;
+    return true;
   }
 
   /** Frames after the pause decode against none before it: the picture goes on from a keyframe asked for now. */
@@ -153,7 +176,7 @@ export class VideoChannel extends TrackChannel {
     this.lastWrite = now;
     this.lastRequest = now;
     this.stallRequested = false;
-    this.source.track.requestKeyframe();
+    if (!this.startFromCurrentPicture(this.source, now)) this.source.track.requestKeyframe();
   }
 
   protected onFrame(f: MediaFrame): void {
@@ -185,24 +208,16 @@ export class VideoChannel extends TrackChannel {
   /** Keeps the frames a still of the current picture would be made from. */
   private keep(f: MediaFrame): void {
     this.epoch += 1;
-    if (f.keyframe) {
-      this.gop = [f.data];
-      this.gopBytes = f.data.length;
-      return;
-    }
-    if (!this.gop) return;
-    this.gop.push(f.data);
-    this.gopBytes += f.data.length;
-    if (this.gop.length === GOP_REFRESH_FRAMES) this.source?.track.requestKeyframe();
-    if (this.gop.length > GOP_MAX_FRAMES || this.gopBytes > GOP_MAX_BYTES) this.gop = null;
+    if (this.written.add(f, f.keyframe)) this.source?.track.requestKeyframe();
   }
 
   /** Begins a still of the current picture, unless one is made or being made for it. */
   private makeStill(): void {
     const epoch = this.epoch;
-    if (!this.stills || !this.gop || this.stillFor === epoch || this.still?.epoch === epoch) return;
+    const frames = this.written.current();
+    if (!this.stills || !frames || this.stillFor === epoch || this.still?.epoch === epoch) return;
     this.stillFor = epoch;
-    void this.stills.make(this.gop.slice()).then((picture) => {
+    void this.stills.make(frames.map((f) => f.data)).then((picture) => {
       if (picture && this.epoch === epoch) this.still = { epoch, picture };
     }).finally(() => {
       if (this.stillFor === epoch) this.stillFor = null;
