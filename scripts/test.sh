@@ -66,13 +66,16 @@ fi
 # runs at a lower priority: it is timed by nothing but the whole run, so on a busy machine it waits, not the media.
 # Their limits are on live media (a send estimate, a frozen stretch, seconds after "end class"), which a moment of
 # contention on two cores can break: a failed one runs once more, and the report marks it "(retry x1)".
-REALTIME=(test/live-class.test.ts test/live-quality.test.ts test/live-audience.test.ts test/live-ladder.test.ts test/live-chat-outbox.test.ts
+REALTIME=(test/live-class.test.ts test/live-audience.test.ts test/live-ladder.test.ts test/live-chat-outbox.test.ts
   test/live-controls.test.ts test/live-pause.test.ts test/live-class-recovery.test.ts test/rooms-across-processes.test.ts)
+# The media quality classes compare a recording with what students saw, frame by frame: they run last, alone.
+ALONE=(test/live-quality.test.ts)
 EXCLUDES=()
-for f in "${REALTIME[@]}"; do EXCLUDES+=(--exclude "$f"); done
+for f in "${REALTIME[@]}" "${ALONE[@]}"; do EXCLUDES+=(--exclude "$f"); done
 npx vitest run --maxWorkers=1 --retry=1 "${REALTIME[@]}" &
 REALTIME_PID=$!
 status=0
 nice -n 10 npx vitest run --maxWorkers=1 "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
+npx vitest run --maxWorkers=1 --retry=1 "${ALONE[@]}" || status=$?
 exit "$status"
