@@ -72,10 +72,13 @@ REALTIME=(test/live-class.test.ts test/live-audience.test.ts test/live-ladder.te
 ALONE=(test/live-quality.test.ts)
 EXCLUDES=()
 for f in "${REALTIME[@]}" "${ALONE[@]}"; do EXCLUDES+=(--exclude "$f"); done
-npx vitest run --maxWorkers=1 --retry=1 "${REALTIME[@]}" &
+# Each part also writes a JSON report; the run ends by listing every failed test of all parts, with why.
+report() { echo --reporter=default --reporter=json "--outputFile.json=$SVC/report-$1.json"; }
+npx vitest run --maxWorkers=1 --retry=1 $(report realtime) "${REALTIME[@]}" &
 REALTIME_PID=$!
 status=0
-nice -n 10 npx vitest run --maxWorkers=1 "${EXCLUDES[@]}" || status=$?
+nice -n 10 npx vitest run --maxWorkers=1 $(report rest) "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
-npx vitest run --maxWorkers=1 --retry=1 "${ALONE[@]}" || status=$?
+npx vitest run --maxWorkers=1 --retry=1 $(report alone) "${ALONE[@]}" || status=$?
+npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-rest.json" "$SVC/report-alone.json" || true
 exit "$status"

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { ADMIN_KEY, seedSchool, startAula } from './support/aula';
+import { ADMIN_KEY, freePort, seedSchool, startAula } from './support/aula';
 import { makeTestVideo } from './support/media';
 import { waitFor } from './support/wait';
 
@@ -57,23 +57,36 @@ describe('retention', () => {
 
 describe('crash recovery', () => {
   function startProcess(dataDir: string, port: number): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: { ...process.env, AULA_DATA_DIR: dataDir, PORT: String(port), AULA_DEMO: '0', AULA_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: 'warn', AULA_JOB_BACKOFF_MS: '100' },
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    // The end of what it printed, for a process that dies before it answers.
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+    });
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => reject(new Error(`Aula exited (${code ?? signal}) before it answered:\n${stderr}`)));
+    });
+    exited.catch(() => undefined);
+    exitOf.set(child, exited);
+    return child;
   }
-  async function ready(url: string) {
+  const exitOf = new WeakMap<ChildProcess, Promise<never>>();
+  async function ready(url: string, child: ChildProcess) {
     // A cold start (TypeScript loaded anew) beside the real-time tests can take a while on two cores.
-    await waitFor('Aula to answer', async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 60_000);
+    const answers = waitFor('Aula to answer', async () => ((await fetch(`${url}/health`).catch(() => null))?.ok ? true : null), 60_000);
+    await Promise.race([answers, exitOf.get(child)!]);
   }
 
   it('after SIGKILL with jobs queued and running, a restart finishes every job exactly once and leaves no recording stuck', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'aula-crash-'));
-    const port = 30000 + Math.floor(Math.random() * 10000);
+    const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     let child = startProcess(dataDir, port);
     try {
-      await ready(url);
+      await ready(url, child);
       const t = { url, api: async <T>(m: string, p: string, body?: unknown, raw?: Buffer): Promise<T> => {
         const res = await fetch(url + p, { method: m, headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': raw ? 'video/mp4' : 'application/json' }, body: raw ? new Uint8Array(raw) : body === undefined ? undefined : JSON.stringify(body) });
         return (await res.json()) as T;
@@ -97,7 +110,7 @@ describe('crash recovery', () => {
       await new Promise((r) => child.once('exit', r));
 
       child = startProcess(dataDir, port);
-      await ready(url);
+      await ready(url, child);
       for (const id of ids) {
         await waitFor('the recording to be ready', async () => ((await t.api<Rec>('GET', `/api/v1/recordings/${id}`)).status === 'ready' ? true : null), 90_000);
       }
