@@ -44,6 +44,14 @@ async function nextWhere(p: NodeParticipant, type: string, ok: (m: Json) => bool
   }
 }
 
+/** `p` says `text` in the room's chat; resolves when the room has it, with that moment (ms). */
+async function say(p: NodeParticipant, text: string): Promise<number> {
+  const echoed = nextWhere(p, 'chat', (m) => (m.message as { text?: string } | undefined)?.text === text);
+  p.send({ type: 'chat', text });
+  await echoed;
+  return Date.now();
+}
+
 const pausedIs = (paused: boolean) => (m: Json) => (m.recording as { paused?: boolean } | null)?.paused === paused;
 
 /** The instructor in Node: ffmpeg's test picture and a tone sent as real RTP, like a browser's camera and microphone. */
@@ -108,10 +116,13 @@ describe('native live class: pausing the recording', () => {
 
       // Two segments (4 s) recorded, then the instructor pauses in the room: everyone is told.
       await waitFor('two segments before the pause', () => existsSync(path.join(hls, '720p', 'index.m3u8')) && readFileSync(path.join(hls, '720p', 'index.m3u8'), 'utf8').split('\n').filter((l) => l.endsWith('.ts')).length >= 2, 15_000, 50);
+      await say(watcher, 'Before the break');
       const watcherSeesPause = nextWhere(watcher, 'recording', pausedIs(true));
       instructor.host.send({ type: 'record', action: 'pause' });
       expect((await nextWhere(instructor.host, 'recording', pausedIs(true))).recording).toMatchObject({ id: recId, paused: true });
       await watcherSeesPause;
+      // Said while paused: everyone in the room reads it, the recording's chat leaves it out.
+      await say(watcher, 'Said off the record');
       await expect.poll(() => page.textContent('#recording-status:not([hidden])'), { timeout: 5_000 }).toBe('Recording paused');
       const paused = await t.api<Rec>('GET', `/api/v1/recordings/${recId}`);
       expect(paused.body).toMatchObject({ status: 'recording', pausedAt: expect.any(String) });
@@ -130,6 +141,7 @@ describe('native live class: pausing the recording', () => {
       await resume.click();
       await watcherSeesResume;
       const resumedAt = Date.now();
+      const afterBreakAt = await say(watcher, 'After the break');
       expect((await t.api<Rec>('GET', `/api/v1/recordings/${recId}`)).body.pausedAt).toBeNull();
       await expect.poll(() => page.textContent('#recording-status:not([hidden])'), { timeout: 5_000 }).toBe('Recording');
       await console_.locator(`button.pause-recording[data-recording-id="${recId}"]`).waitFor({ timeout: 5_000 });
@@ -174,6 +186,12 @@ describe('native live class: pausing the recording', () => {
       expect(pausedSeconds).toBeGreaterThan(3.5);
       expect(Math.abs(duration - expected)).toBeLessThan(1);
       expect(Math.abs(ready.durationSeconds! - expected)).toBeLessThan(1);
+
+      // The recording's chat has what was said while recording, at its place on the recording's clock.
+      const chat = readFileSync(path.join(t.dataDir, 'media', recordingLayout(recId).chatJson), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; text: string });
+      expect(chat.map((m) => m.text)).toEqual(['Before the break', 'After the break']);
+      const afterBreakIn = (afterBreakAt - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;
+      expect(Math.abs(chat[1]!.t - afterBreakIn)).toBeLessThan(1);
 
       // While the instructor was away (about 3 s, and until their picture is back) the recording shows the filler.
       const awayIn = (leftAt - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;

@@ -50,7 +50,8 @@ export interface PublishedTrack extends EventEmitter<PublishedTrackEvents> {
   requestKeyframe(): void;
   /**
    * A picture's last keyframe and the frames after it, as received: what a recorder attached now writes first, so
-   * it shows the current picture at once instead of waiting for a keyframe. Null for audio, or when not known.
+   * it shows the current picture at once instead of waiting for a keyframe. Null for audio, for a peer added without
+   * `keepsPictures`, or when not known.
    */
   currentPicture(): readonly MediaFrame[] | null;
 }
@@ -96,8 +97,12 @@ export interface SfuPeer extends EventEmitter<SfuPeerEvents> {
 export interface SfuRoom {
   readonly id: string;
   readonly closed: boolean;
-  /** A new peer; an existing peer with the same id is closed first (a client that rejoined). */
-  addPeer(peerId: string): SfuPeer;
+  /**
+   * A new peer; an existing peer with the same id is closed first (a client that rejoined). With `keepsPictures`
+   * its video tracks keep their current picture (see `PublishedTrack.currentPicture`): for peers whose video is
+   * recorded, since keeping it means depacketizing every frame.
+   */
+  addPeer(peerId: string, options: { keepsPictures: boolean }): SfuPeer;
   getPeer(peerId: string): SfuPeer | undefined;
   removePeer(peerId: string): Promise<void>;
   close(): Promise<void>;

@@ -25,7 +25,8 @@ export class RoomMedia {
   /** A fresh SFU peer per connection; it receives every track already published by someone else. */
   attachPeer(p: Participant): void {
     this.detachPeer(p);
-    const peer = this.sfuRoom.addPeer(p.id);
+    // Only the instructor's pictures are recorded (recorder/capture.ts), so only theirs are kept for recorders.
+    const peer = this.sfuRoom.addPeer(p.id, { keepsPictures: p.role === 'host' });
     p.peer = peer;
     peer.on('track', (track) => this.onTrack(p, peer, track));
     peer.on('track-ended', (track) => this.onTrackEnded(track));

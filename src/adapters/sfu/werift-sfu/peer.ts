@@ -11,10 +11,10 @@ export class WeriftPeer extends EventEmitter<SfuPeerEvents> implements SfuPeer {
   private readonly pub: PublishConnection;
   private readonly sub: SubscribeConnection;
 
-  constructor(readonly id: string, config: Partial<PeerConfig>, logger: Logger) {
+  constructor(readonly id: string, config: Partial<PeerConfig>, logger: Logger, keepsPictures: boolean) {
     super();
     const log = logger.child({ peerId: id });
-    this.pub = new PublishConnection(id, config, this, log);
+    this.pub = new PublishConnection(id, config, this, log, keepsPictures);
     this.sub = new SubscribeConnection(config, this, log);
   }
 

@@ -25,6 +25,8 @@ export class PublishConnection {
     /** The peer: tracks and connection states are its events. */
     private readonly events: EventEmitter<SfuPeerEvents>,
     private readonly log: Logger,
+    /** Whether this peer's video tracks keep their current picture for recorders. */
+    private readonly keepsPictures: boolean,
   ) {
     this.pc = new RTCPeerConnection(config);
     this.feedback = new TransportFeedback(() => this.pc.dtlsTransports[0], randomInt(1, 0xffffffff));
@@ -43,7 +45,7 @@ export class PublishConnection {
     const kind: MediaKind = remote.kind === 'video' ? 'video' : 'audio';
     const declared = this.sources.get(mid);
     const source: TrackSource = declared ?? (kind === 'video' ? 'camera' : 'microphone');
-    const track = new WeriftTrack(this.peerId, kind, source, remote, transceiver);
+    const track = new WeriftTrack(this.peerId, kind, source, remote, transceiver, kind === 'video' && this.keepsPictures);
     track.forwarding = declared !== null;
     this.tracks.set(mid, track);
     this.log.debug({ mid, kind, source, trackId: track.id }, 'track published');

@@ -14,11 +14,11 @@ export class WeriftRoom implements SfuRoom {
     private readonly onClosed: () => void,
   ) {}
 
-  addPeer(peerId: string): SfuPeer {
+  addPeer(peerId: string, options: { keepsPictures: boolean }): SfuPeer {
     if (this.closed) throw new Error(`room ${this.id} is closed`);
     const existing = this.peers.get(peerId);
     if (existing) void existing.close();
-    const peer = new WeriftPeer(peerId, this.config, this.log);
+    const peer = new WeriftPeer(peerId, this.config, this.log, options.keepsPictures);
     this.peers.set(peerId, peer);
     peer.once('closed', () => {
       if (this.peers.get(peerId) === peer) this.peers.delete(peerId);

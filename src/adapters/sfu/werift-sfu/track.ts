@@ -15,8 +15,9 @@ const TAP_LATENCY_MS = 300;
 let trackCounter = 0;
 
 /**
- * A remote track of a publish connection; fans its RTP out to subscribers and to a frame tap: a video track's tap
- * always runs, so its current picture is known before any recorder asks; an audio track's only for a recorder.
+ * A remote track of a publish connection; fans its RTP out to subscribers and to a frame tap. The tap runs while a
+ * recorder listens, and always for a track that keeps its current picture, so that picture is known before any
+ * recorder asks.
  */
 export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements PublishedTrack {
   readonly id: string;
@@ -37,6 +38,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
     public source: TrackSource,
     private readonly remote: MediaStreamTrack,
     private readonly transceiver: RTCRtpTransceiver,
+    private readonly keepsPicture: boolean,
   ) {
     super();
     // Every subscriber watches for the end of the track.
@@ -56,7 +58,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
       this.seenTimestamps[seq] = rtp.header.timestamp;
     }
     for (const sink of this.sinks) sink(rtp);
-    if (this.kind === 'video' || this.listenerCount('frame') > 0) {
+    if (this.keepsPicture || this.listenerCount('frame') > 0) {
       this.tap ??= this.createTap();
       this.tap.input(rtp.clone());
     } else if (this.tap) {
@@ -113,7 +115,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
       emitted = true;
       const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time, receivedAt: Date.now() };
       damaged = false;
-      if (video) this.keepPicture(media);
+      if (this.keepsPicture) this.keepPicture(media);
       this.emit('frame', media);
     });
     return {
@@ -141,7 +143,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
   }
 
   currentPicture(): readonly MediaFrame[] | null {
-    return this.kind === 'video' && this.forwardingNow && !this.ended ? this.picture.current() : null;
+    return this.keepsPicture && this.forwardingNow && !this.ended ? this.picture.current() : null;
   }
 
   addSink(sink: (rtp: RtpPacket) => void): () => void {

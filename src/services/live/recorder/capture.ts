@@ -144,6 +144,8 @@ export class Capture {
   }
 
   private async onChat(m: ChatMessage): Promise<void> {
+    // What is said while the recording is paused is off the record, like the picture and the voice then.
+    if (this.clock.paused) return;
     const t = Math.max(0, this.clock.at(Date.parse(m.at)) / 1000);
     const line = chatJsonLine({ t: Math.round(t * 1000) / 1000, author: m.author, text: m.text });
     this.chatCount++;

@@ -5,7 +5,6 @@
  * they paused (a picture goes on from the SFU's current one, or from a fresh keyframe when that is not known).
  */
 import type { MediaFrame } from '../../../adapters/sfu/sfu';
-import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { RecordingClock } from './recording-clock';
@@ -108,8 +107,6 @@ export class VideoChannel extends TrackChannel {
   private lastWrite = 0;
   private stallRequested = false;
   private lastRequest = 0;
-  /** The frames written since the last keyframe, that keyframe first: a still of the current picture is made of them. */
-  private readonly written = new FramesSinceKeyframe<{ data: Buffer }>();
   /** Changes whenever the picture may have changed: a still is used only for the picture it was made of. */
   private epoch = 0;
   private still: { epoch: number; picture: Buffer } | null = null;
@@ -139,7 +136,6 @@ export class VideoChannel extends TrackChannel {
 
   private forgetPicture(): void {
     this.epoch += 1;
-    this.written.clear();
     this.still = null;
   }
 
@@ -151,12 +147,10 @@ export class VideoChannel extends TrackChannel {
   private startFromCurrentPicture(source: RoomTrack, now: number): boolean {
     const frames = source.track.currentPicture();
     const last = frames?.at(-1);
-    if (!frames || !last || !frames[0]!.keyframe || frames.length > START_FROM_PICTURE_MAX_FRAMES) return false;
+    if (!frames || !last || frames.length > START_FROM_PICTURE_MAX_FRAMES) return false;
     const present = this.clock.at(now);
-    for (const f of frames) {
-      this.keep(f);
-      this.write(Math.max(present, this.lastTs + 1), f.keyframe, f.data);
-    }
+    this.epoch += 1;
+    for (const f of frames) this.write(Math.max(present, this.lastTs + 1), f.keyframe, f.data);
     this.state = 'live';
     this.lastKeyframe = frames[0]!.data;
     this.keyframeIsLatest = frames.length === 1;
@@ -196,7 +190,7 @@ export class VideoChannel extends TrackChannel {
     this.lastWrite = Date.now();
     this.keyframeIsLatest = f.keyframe;
     if (f.keyframe) this.lastKeyframe = f.data;
-    this.keep(f);
+    this.epoch += 1;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
@@ -205,16 +199,13 @@ export class VideoChannel extends TrackChannel {
     this.write(Math.max(ts, this.lastTs + 1), f.keyframe, f.data);
   }
 
-  /** Keeps the frames a still of the current picture would be made from. */
-  private keep(f: MediaFrame): void {
-    this.epoch += 1;
-    if (this.written.add(f, f.keyframe)) this.source?.track.requestKeyframe();
-  }
-
-  /** Begins a still of the current picture, unless one is made or being made for it. */
+  /**
+   * Begins a still of the current picture (the SFU's frames since the last keyframe, which are what was written),
+   * unless one is made or being made for it.
+   */
   private makeStill(): void {
     const epoch = this.epoch;
-    const frames = this.written.current();
+    const frames = this.source?.track.currentPicture();
     if (!this.stills || !frames || this.stillFor === epoch || this.still?.epoch === epoch) return;
     this.stillFor = epoch;
     void this.stills.make(frames.map((f) => f.data)).then((picture) => {
