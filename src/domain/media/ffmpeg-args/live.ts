@@ -31,22 +31,20 @@ export function pictureInPicture(width: number, height: number) {
 /**
  * stdin Matroska (camera, screen, N microphones) → one H.264/AAC HLS rendition. A screen narrower than
  * 32 px is the filler: the camera fills the picture; a real screen fills it with the camera in a corner.
- * The output's frames are timed by a black canvas at the output rate, not by the camera: a camera whose frames
- * come late (or a camera that is off, sending filler at 10 fps) freezes only its own picture, never the share.
+ * The camera, whose frames time the output, is first brought to the output rate: a camera whose frames come late
+ * (or a camera that is off, sending filler at 10 fps) then freezes only its own picture, never the share.
  */
 export function buildLiveEncodeArgs(o: LiveEncodeOptions): string[] {
   const { width: W, height: H } = o;
   const pip = pictureInPicture(W, H);
   const b = pip.border;
   const video = [
-    `[0:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2,setsar=1,split[camA][camB]`,
+    `[0:v:0]scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${o.fps},split[camA][camB]`,
     `[0:v:1]scale=w=if(lt(iw\\,32)\\,16\\,${W}):h=if(lt(iw\\,32)\\,16\\,${H}):force_original_aspect_ratio=decrease:force_divisible_by=2,` +
       `pad=w=if(lt(iw\\,32)\\,iw\\,${W}):h=if(lt(iw\\,32)\\,ih\\,${H}):x=(ow-iw)/2:y=(oh-ih)/2,setsar=1[scr]`,
     `[camB][scr]scale2ref=w=if(lt(iw\\,32)\\,16\\,${pip.w}):h=if(lt(iw\\,32)\\,16\\,${pip.h})[pip0][scr2]`,
     `[pip0]pad=w=iw+${2 * b}:h=ih+${2 * b}:x=${b}:y=${b}:color=0xE0E0E0[pip]`,
-    `color=c=black:s=${W}x${H}:r=${o.fps}[base]`,
-    `[base][camA]overlay=x=0:y=0:eof_action=endall[m0]`,
-    `[m0][scr2]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,0):y=0[m1]`,
+    `[camA][scr2]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,0):y=0[m1]`,
     `[m1][pip]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,main_w-overlay_w-${pip.margin}):y=main_h-overlay_h-${pip.margin},fps=${o.fps},format=yuv420p[v]`,
   ];
   const audioLabels = Array.from({ length: o.audioInputs }, (_, i) => `[0:a:${i}]`).join('');
