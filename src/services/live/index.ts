@@ -3,6 +3,7 @@ export { computeAttendance, type RoomJournalEntry } from '../../domain/attendanc
 export { CLOSE_CODES } from '../../domain/live-close-codes';
 export type { AttendanceReport, AttendanceRow } from './attendance';
 export { nameOf, type ParticipantConnection, participantIdOf } from './participant';
+export { isRecordedPicture } from './recorder-port';
 export type { RecordableRoom, RecordableRoomEvents, RoomRecorderPort, RoomTrack } from './recorder-port';
 export { type Admission, LiveRoom } from './room';
 export type { RoomJournalStore } from './room-journal';

@@ -9,6 +9,14 @@ export interface RoomTrack {
   role: RoomRole;
 }
 
+/**
+ * Whose pictures a recording takes: the instructor's camera and screen. A student's camera, when they have the
+ * word, is seen live only. The room keeps the current picture of exactly these tracks for recorders.
+ */
+export function isRecordedPicture(role: RoomRole): boolean {
+  return role === 'host';
+}
+
 export interface RecordableRoomEvents {
   track: [RoomTrack];
   'track-ended': [RoomTrack];

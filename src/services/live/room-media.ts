@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { PublishedTrack, SfuPeer, SfuRoom } from '../../adapters/sfu/sfu';
 import type { Participant } from './participant';
-import type { RecordableRoomEvents, RoomTrack } from './recorder-port';
+import { isRecordedPicture, type RecordableRoomEvents, type RoomTrack } from './recorder-port';
 import type { RoomRoster } from './room-roster';
 
 /** A room's media routing: who publishes which track, and which peers receive it. */
@@ -25,8 +25,7 @@ export class RoomMedia {
   /** A fresh SFU peer per connection; it receives every track already published by someone else. */
   attachPeer(p: Participant): void {
     this.detachPeer(p);
-    // Only the instructor's pictures are recorded (recorder/capture.ts), so only theirs are kept for recorders.
-    const peer = this.sfuRoom.addPeer(p.id, { keepsPictures: p.role === 'host' });
+    const peer = this.sfuRoom.addPeer(p.id, { keepsPictures: isRecordedPicture(p.role) });
     p.peer = peer;
     peer.on('track', (track) => this.onTrack(p, peer, track));
     peer.on('track-ended', (track) => this.onTrackEnded(track));

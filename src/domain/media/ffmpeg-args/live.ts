@@ -45,7 +45,7 @@ export function buildLiveEncodeArgs(o: LiveEncodeOptions): string[] {
     `[camB][scr]scale2ref=w=if(lt(iw\\,32)\\,16\\,${pip.w}):h=if(lt(iw\\,32)\\,16\\,${pip.h})[pip0][scr2]`,
     `[pip0]pad=w=iw+${2 * b}:h=ih+${2 * b}:x=${b}:y=${b}:color=0xE0E0E0[pip]`,
     `[camA][scr2]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,0):y=0[m1]`,
-    `[m1][pip]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,main_w-overlay_w-${pip.margin}):y=main_h-overlay_h-${pip.margin},fps=${o.fps},format=yuv420p[v]`,
+    `[m1][pip]overlay=x=if(lt(overlay_w\\,32)\\,main_w\\,main_w-overlay_w-${pip.margin}):y=main_h-overlay_h-${pip.margin},format=yuv420p[v]`,
   ];
   const audioLabels = Array.from({ length: o.audioInputs }, (_, i) => `[0:a:${i}]`).join('');
   const audio = `${audioLabels}amix=inputs=${o.audioInputs}:duration=longest:dropout_transition=0:normalize=0,aresample=async=1000[a]`;

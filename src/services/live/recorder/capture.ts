@@ -6,7 +6,7 @@ import { chatJsonLine } from '../../../domain/media/chat-transcript';
 import { buildLiveEncodeArgs } from '../../../domain/media/ffmpeg-args/live';
 import { buildLivePlaylist, buildMasterPlaylist, parseMediaPlaylist } from '../../../domain/media/hls';
 import { CONTENT_TYPES, renditionUri, SEGMENT_FILE } from '../../../domain/media/recording-layout';
-import type { ChatMessage, RecordableRoom, RoomTrack } from '../../live-room';
+import { type ChatMessage, isRecordedPicture, type RecordableRoom, type RoomTrack } from '../../live-room';
 import { appendSegment, captureFiles, captureKeys, copyForUpload, probeSegment, type CaptureFiles } from './capture-files';
 import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, LATENCY_MS, type QueuedBlock, SCREEN_TRACK, TICK_MS, VideoChannel } from './channels';
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
@@ -122,7 +122,7 @@ export class Capture {
 
   private onTrack(t: RoomTrack): void {
     if (t.track.kind === 'video') {
-      if (t.role !== 'host') return;
+      if (!isRecordedPicture(t.role)) return;
       const channel = t.track.source === 'screen' ? this.screen : this.camera;
       channel.attach(t);
       this.log.info({ source: t.track.source, participantId: t.participantId }, 'recording a picture source');
