@@ -63,7 +63,8 @@ fi
 
 # Classes that run in real time (a browser or a media client publishing, FFmpeg encoding live) are timed by their
 # media: two of them at once starve each other on two cores. They run one after another beside everything else, which
-# runs at a lower priority: it is timed by nothing but the whole run, so on a busy machine it waits, not the media.
+# runs at the lowest priority: it is timed by nothing but the whole run, so on a busy machine it waits, not the media
+# (nor the live ladder, which a live class runs at a priority of its own below its encoder's, as a server would).
 # Their limits are on live media (a send estimate, a frozen stretch, seconds after "end class"), which a moment of
 # contention on two cores can break: a failed one runs once more, and the report marks it "(retry x1)".
 REALTIME=(test/live-class.test.ts test/live-audience.test.ts test/live-ladder.test.ts test/live-chat-outbox.test.ts
@@ -77,7 +78,7 @@ report() { echo --reporter=default --reporter=json "--outputFile.json=$SVC/repor
 npx vitest run --maxWorkers=1 --retry=1 $(report realtime) "${REALTIME[@]}" &
 REALTIME_PID=$!
 status=0
-nice -n 10 npx vitest run --maxWorkers=1 $(report rest) "${EXCLUDES[@]}" || status=$?
+nice -n 19 npx vitest run --maxWorkers=1 $(report rest) "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
 npx vitest run --maxWorkers=1 --retry=1 $(report alone) "${ALONE[@]}" || status=$?
 npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-rest.json" "$SVC/report-alone.json" || true

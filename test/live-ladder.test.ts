@@ -112,15 +112,15 @@ describe('live ladder policy', () => {
     expect(() => loadConfig({ ...dir, AULA_LIVE_LADDER: 'half' })).toThrow(/^Invalid AULA_LIVE_LADDER/);
   });
 
-  it('the follower is judged on its rolling speed over the last segments, never on the first alone', () => {
+  it('the follower\'s pace is its rolling speed over the last segments', () => {
     const meter = new RealtimeMeter(3);
+    expect(meter.speed()).toBeNull();
     meter.add(4, 8);
-    expect(meter.tooSlow()).toBe(false);
+    expect(meter.speed()).toBeCloseTo(0.5);
     meter.add(4, 4);
-    expect(meter.tooSlow()).toBe(true);
+    expect(meter.speed()).toBeCloseTo(8 / 12);
     for (let i = 0; i < 3; i++) meter.add(4, 1);
     expect(meter.speed()).toBeCloseTo(4);
-    expect(meter.tooSlow()).toBe(false);
   });
 
   it('thumbnails taken live at every whole second contain the sprite tiles the pipeline spacing picks', () => {
@@ -149,32 +149,46 @@ describe('live ladder follower', () => {
   const work = mkdtempSync(path.join(os.tmpdir(), 'aula-ladder-'));
   afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  async function follow(ffmpeg: Pick<FfmpegRunner, 'run'>, seconds: number, segmentSeconds: number, classEnded: boolean) {
+  interface Class {
+    seconds: number;
+    segmentSeconds: number;
+    /** Over before the follower takes its segments (as its last segments are), or live while it does. */
+    ended: boolean;
+    /** Each segment is taken when the live encoder would have finished it, instead of all at once. */
+    paced?: boolean;
+    maxLagSeconds?: number;
+    /** The class goes on until the follower gives up; the end comes after. */
+    liveUntilStopped?: boolean;
+  }
+
+  async function follow(ffmpeg: Pick<FfmpegRunner, 'run'>, c: Class) {
     const top = path.join(work, 'top');
     const captureDir = path.join(work, 'capture');
     for (const d of [top, captureDir]) {
       rmSync(d, { recursive: true, force: true });
       mkdirSync(d, { recursive: true });
     }
-    const segments = await topRung(top, seconds, segmentSeconds);
+    const segments = await topRung(top, c.seconds, c.segmentSeconds);
     const storage = new LocalMediaStorage(path.join(work, 'media'));
     let changes = 0;
-    const follower = new LadderFollower(captureDir, 'rec1', { ffmpeg, storage, probe: probeMedia, log: pino({ level: 'silent' }), onRenditionsChanged: async () => void changes++ });
-    if (classEnded) follower.endOfInput();
+    const follower = new LadderFollower(captureDir, 'rec1', { ffmpeg, storage, probe: probeMedia, log: pino({ level: 'silent' }), onRenditionsChanged: async () => void changes++, maxLagSeconds: c.maxLagSeconds });
+    if (c.ended) follower.endOfInput();
+    const classStart = Date.now();
     let start = 0;
     for (const seg of segments) {
+      // The class's own pace, which the follower is measured against.
+      if (c.paced) await new Promise((r) => setTimeout(r, classStart + (start + seg.durationSeconds) * 1000 - Date.now()));
       await follower.take(path.join(top, seg.uri), { uri: seg.uri, durationSeconds: seg.durationSeconds, startSeconds: start });
       start += seg.durationSeconds;
     }
     const entries = () => follower.liveEntries();
-    // A class still live when its follower gives up: the end comes after.
-    if (!classEnded) await waitFor('the ladder to stop', () => follower.stopped, 30_000);
+    if (c.liveUntilStopped) await waitFor('the ladder to stop', () => follower.stopped, 30_000);
     return { follower, segments, storage, changes: () => changes, entries, outcome: await follower.finish() };
   }
 
   it('the segments of an ended class all become segments of every lower rung and of the audio rendition, with a thumbnail per second, whatever the pace', async () => {
     // Taken after the end of the class, as its last segments are: a busy test machine cannot stop them.
-    const { outcome, segments, entries, changes } = await follow(ffmpegRunner, 6, 2, true);
+    const { outcome, segments, entries, changes } = await follow(ffmpegRunner, { seconds: 6, segmentSeconds: 2, ended: true });
     expect(outcome.kind).toBe('complete');
     if (outcome.kind !== 'complete') return;
     expect(outcome.renditions.map((r) => r.name)).toEqual(['480p', '360p', 'audio']);
@@ -189,18 +203,33 @@ describe('live ladder follower', () => {
     expect(changes()).toBe(1);
   }, 60_000);
 
-  it('a machine slower than real time stops the ladder, drops it from the live master and leaves the rest to processing', async () => {
-    // A machine this busy: every run takes as long again as the segment it makes.
-    const slow: Pick<FfmpegRunner, 'run'> = {
+  /** A runner on a machine busy for the first `busyRuns` runs (every run), each taking `extraMs` more. */
+  function busy(extraMs: number, busyRuns = Infinity): Pick<FfmpegRunner, 'run'> {
+    let runs = 0;
+    return {
       run: async (args, opts) => {
         const result = await ffmpegRunner.run(args, opts);
-        await new Promise((r) => setTimeout(r, 1_000));
+        if (runs++ < busyRuns) await new Promise((r) => setTimeout(r, extraMs));
         return result;
       },
     };
-    const { outcome, segments, entries, changes, storage } = await follow(slow, 5, 1, false);
+  }
+
+  it('a busy moment that leaves the ladder some seconds behind the class is caught up, and every segment is made', async () => {
+    // The first two segments take 2.5 s more each: judged on its speed over them (under 0.4×) the follower would stop.
+    const { follower, outcome, segments, entries } = await follow(busy(2_500, 2), { seconds: 8, segmentSeconds: 1, ended: false, paced: true });
+    expect(follower.stopped).toBeNull();
+    expect(outcome.kind).toBe('complete');
+    if (outcome.kind !== 'complete') return;
+    for (const r of outcome.renditions) expect(r.segments.map((x) => x.uri)).toEqual(segments.map((x) => x.uri));
+    expect(entries().map((e) => e.uri)).toEqual(['480p/index.m3u8', '360p/index.m3u8', 'audio/index.m3u8']);
+  }, 60_000);
+
+  it('a machine slower than real time stops the ladder once it is too far behind, drops it from the live master and leaves the rest to processing', async () => {
+    // A machine this busy: every run of a 1 s segment takes over 4 s, so the second one is made over 7 s late.
+    const { outcome, segments, entries, changes, storage } = await follow(busy(4_000), { seconds: 5, segmentSeconds: 1, ended: false, paced: true, maxLagSeconds: 7, liveUntilStopped: true });
     expect(outcome.kind).toBe('stopped');
-    expect(outcome.kind === 'stopped' && outcome.reason).toMatch(/fell behind real time \(0\.\d+× where 1\.1× is needed\)/);
+    expect(outcome.kind === 'stopped' && outcome.reason).toMatch(/^the live ladder fell \d+\.\d s behind the class \(7 s at most\), making 0\.\d\d s of class a second$/);
     expect(entries()).toEqual([]);
     expect(changes()).toBe(2);
     // Two segments measured, then nothing more is made.

@@ -2,7 +2,7 @@
  * The rest of the ladder, made beside the live encoder: each finished top-rung segment becomes the same-numbered
  * segment of every lower rung and of the audio-only rendition, plus the thumbnails of its seconds, in one short
  * FFmpeg run at low CPU priority. Each output is uploaded at once and its rendition's live playlist grows. When the
- * follower cannot keep up with real time it stops, and the recording falls back to the pipeline afterwards; the
+ * follower falls too far behind the class it stops, and the recording falls back to the pipeline afterwards; the
  * live encoder itself is never slowed or touched.
  */
 import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { buildLadderSegmentArgs } from '../../../domain/media/ffmpeg-args/live';
 import { FfmpegFailed } from '../../../domain/media/ffmpeg-failure';
 import { buildLivePlaylist, hlsCodecsOf, type LiveSegment, type MasterEntry } from '../../../domain/media/hls';
 import { AUDIO_KBPS, planLadder, planSprite, SMALLEST_RUNG_KBPS } from '../../../domain/media/ladder';
-import { LIVE_LADDER_MIN_SPEED, LIVE_LADDER_NICENESS, RealtimeMeter, thumbnailSecondsIn } from '../../../domain/media/live-ladder';
+import { LIVE_LADDER_MAX_LAG_SECONDS, LIVE_LADDER_NICENESS, RealtimeMeter, thumbnailSecondsIn } from '../../../domain/media/live-ladder';
 import { CONTENT_TYPES, recordingLayout, renditionUri } from '../../../domain/media/recording-layout';
 
 /** A rendition the follower makes: a lower rung (with the top rung's audio) or the audio-only one. */
@@ -43,6 +43,8 @@ export interface LadderFollowerDeps {
   onRenditionsChanged: () => Promise<void>;
   /** Told the media and wall seconds of each segment made, for the realtime-factor metric. */
   onFfmpegRun?: ((stage: string, mediaSeconds: number, wallSeconds: number) => void) | undefined;
+  /** How far behind the class the follower may fall before it stops; LIVE_LADDER_MAX_LAG_SECONDS unless set. */
+  maxLagSeconds?: number;
 }
 
 export interface TopSegment {
@@ -60,6 +62,8 @@ export class LadderFollower {
   private readonly meter = new RealtimeMeter();
   private renditions: FollowedRendition[] | null = null;
   private readonly taken = new Set<string>();
+  /** When each segment still to be made was taken, oldest first: how far behind the class the follower is. */
+  private readonly pendingSince: number[] = [];
   private inputEnded = false;
   /** Cancels the low-priority run under way. */
   private running: AbortController | null = null;
@@ -100,6 +104,8 @@ export class LadderFollower {
       return;
     }
     const judged = !this.inputEnded;
+    if (judged) this.judgeLag(this.pendingSince[0]);
+    this.pendingSince.push(Date.now());
     this.chain = this.chain
       .then(() => this.make(input, seg, judged))
       .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
@@ -176,22 +182,10 @@ export class LadderFollower {
     });
     const restarted = args ? await this.run(args, judged && !this.inputEnded) : false;
     await rm(input, { force: true });
-    let probing = 0;
-    const layout = recordingLayout(this.recordingId);
-    for (const r of renditions) {
-      const file = fileOf(r);
-      const bytes = (await stat(file)).size;
-      if (r.codecs === null) {
-        const t = Date.now();
-        r.codecs = hlsCodecsOf(await this.deps.probe(file, { timeoutMs: 20_000 }));
-        probing += Date.now() - t;
-      }
-      await this.deps.storage.putFile(layout.segment(r.name, seg.uri), file, CONTENT_TYPES.ts);
-      r.segments.push({ uri: seg.uri, durationSeconds: seg.durationSeconds, bytes });
-      await this.deps.storage.putBuffer(layout.renditionPlaylist(r.name), buildLivePlaylist(r.segments, false), CONTENT_TYPES.m3u8);
-    }
     // The one-off probes of the first segment are not the follower's pace.
-    const wallSeconds = (Date.now() - started - probing) / 1000;
+    const probingMs = await this.publish(renditions, seg, fileOf);
+    const takenAt = this.pendingSince.shift();
+    const wallSeconds = (Date.now() - started - probingMs) / 1000;
     if (!restarted) {
       this.meter.add(seg.durationSeconds, wallSeconds);
       this.deps.onFfmpegRun?.('live-ladder', seg.durationSeconds, wallSeconds);
@@ -200,12 +194,42 @@ export class LadderFollower {
       this.listed = true;
       await this.deps.onRenditionsChanged();
     }
-    const speed = this.meter.speed();
-    this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - started) / 1000, speed }, 'live ladder segment made');
+    this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - started) / 1000, speed: this.meter.speed() }, 'live ladder segment made');
     // Only while the class is live: afterwards nothing waits on the pace, and stopping would waste what was made.
-    if (judged && !this.inputEnded && this.meter.tooSlow() && speed !== null) {
-      this.stop(`the live ladder fell behind real time (${speed.toFixed(2)}× where ${LIVE_LADDER_MIN_SPEED}× is needed)`);
+    if (judged && !this.inputEnded) this.judgeLag(takenAt);
+  }
+
+  /**
+   * Stops the follower when a segment taken `since` (the oldest still owed, or the one just made) has waited longer
+   * than the lag allowed: a follower that only had a busy moment is still within it.
+   */
+  private judgeLag(since: number | undefined): void {
+    if (since === undefined) return;
+    const lag = (Date.now() - since) / 1000;
+    const max = this.deps.maxLagSeconds ?? LIVE_LADDER_MAX_LAG_SECONDS;
+    if (lag <= max) return;
+    const speed = this.meter.speed();
+    const pace = speed === null ? 'before its first segment was made' : `making ${speed.toFixed(2)} s of class a second`;
+    this.stop(`the live ladder fell ${lag.toFixed(1)} s behind the class (${max} s at most), ${pace}`);
+  }
+
+  /** Uploads a made segment of each rendition and grows its live playlist; the milliseconds spent on first probes. */
+  private async publish(renditions: FollowedRendition[], seg: TopSegment, fileOf: (r: FollowedRendition) => string): Promise<number> {
+    let probingMs = 0;
+    const layout = recordingLayout(this.recordingId);
+    for (const r of renditions) {
+      const file = fileOf(r);
+      const bytes = (await stat(file)).size;
+      if (r.codecs === null) {
+        const t = Date.now();
+        r.codecs = hlsCodecsOf(await this.deps.probe(file, { timeoutMs: 20_000 }));
+        probingMs += Date.now() - t;
+      }
+      await this.deps.storage.putFile(layout.segment(r.name, seg.uri), file, CONTENT_TYPES.ts);
+      r.segments.push({ uri: seg.uri, durationSeconds: seg.durationSeconds, bytes });
+      await this.deps.storage.putBuffer(layout.renditionPlaylist(r.name), buildLivePlaylist(r.segments, false), CONTENT_TYPES.m3u8);
     }
+    return probingMs;
   }
 
   /** One segment's run: at low priority while the class is live; returns whether it had to start again at normal. */
