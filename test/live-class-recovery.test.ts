@@ -9,6 +9,7 @@ import { recordingLayout } from '../src/domain/media/recording-layout';
 import { ADMIN_KEY, freePort, seedSchool, startAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { waitFor } from './support/wait';
+import { mediaDuration } from './support/media';
 
 const run = promisify(execFile);
 
@@ -55,11 +56,6 @@ async function framesDecoded(page: Page): Promise<number> {
     });
     return frames;
   });
-}
-
-async function hlsDuration(url: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', url], { timeout: 60_000 });
-  return Number(stdout.trim());
 }
 
 describe('native live class: interruptions', () => {
@@ -132,7 +128,7 @@ describe('native live class: interruptions', () => {
       expect(Date.parse(recovered.endedAt!)).toBeLessThanOrEqual(killedAt + 1_000);
       const playback = await api<{ hls: string }>('GET', `/api/v1/recordings/${first.id}/playback`);
       expect(playback.status).toBe(200);
-      expect(Math.abs((await hlsDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);
+      expect(Math.abs((await mediaDuration(playback.body.hls)) - recovered.durationSeconds!)).toBeLessThan(1);
       expect(recovered.hasSourceChat).toBe(true);
       const chatFile = path.join(dataDir, 'media', recordingLayout(first.id).sourceChat);
       await waitFor('the chat transcript', async () => existsSync(chatFile), 5_000);

@@ -7,13 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { buildLiveEncodeArgs } from '../src/domain/media/ffmpeg-args/live';
 import { ivfFrames } from '../src/domain/media/ivf';
 import { FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE } from '../src/services/live/recorder';
+import { mediaDuration } from './support/media';
 
 const run = promisify(execFile);
-
-async function durationOf(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { timeout: 60_000 });
-  return Number(stdout.trim());
-}
 
 /** The stretches (seconds) over `minSeconds` where the picture of `file` does not change. */
 async function frozenStretches(file: string, minSeconds: number): Promise<number[]> {
@@ -50,7 +46,7 @@ describe('the live recording’s picture', () => {
       await run('ffmpeg', args, { timeout: 60_000 });
 
       const playlist = path.join(hlsDir, 'index.m3u8');
-      expect(Math.abs((await durationOf(playlist)) - 6)).toBeLessThan(0.3);
+      expect(Math.abs((await mediaDuration(playlist)) - 6)).toBeLessThan(0.3);
       // Timed by the camera, the picture stood still from 1 s to 4 s.
       expect(await frozenStretches(playlist, 0.5)).toEqual([]);
     } finally {

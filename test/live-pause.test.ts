@@ -8,6 +8,7 @@ import { recordingLayout } from '../src/domain/media/recording-layout';
 import { seedSchool, startAula, type TestAula } from './support/aula';
 import { launchChromium } from './support/browser';
 import { waitFor } from './support/wait';
+import { mediaDuration } from './support/media';
 
 const run = promisify(execFile);
 type Json = Record<string, unknown>;
@@ -23,11 +24,6 @@ interface Rec {
 }
 interface RecordingEvent { from: string | null; to: string; actor: string; reason: string; at: string }
 interface ErrorBody { error: { code: string; message: string } }
-
-async function durationOf(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file], { timeout: 60_000 });
-  return Number(stdout.trim());
-}
 
 /** The stretches (seconds) of a playlist where the picture is black: the filler of a missing camera. */
 async function blackStretches(file: string): Promise<Array<{ start: number; end: number }>> {
@@ -181,7 +177,7 @@ describe('native live class: pausing the recording', () => {
       const pausedSeconds = (Date.parse(resumeEvent!.at) - Date.parse(pauseEvent!.at)) / 1000;
       const expected = (Date.parse(ready.endedAt!) - Date.parse(ready.startedAt)) / 1000 - pausedSeconds;
       const top = path.join(hls, '720p', 'index.m3u8');
-      const duration = await durationOf(top);
+      const duration = await mediaDuration(top);
       console.log(`recorded ${expected.toFixed(2)} s (a pause of ${pausedSeconds.toFixed(2)} s left out): recording ${duration.toFixed(2)} s, API ${ready.durationSeconds?.toFixed(2)} s`);
       expect(pausedSeconds).toBeGreaterThan(3.5);
       expect(Math.abs(duration - expected)).toBeLessThan(1);
@@ -201,7 +197,7 @@ describe('native live class: pausing the recording', () => {
       }, 60_000, 200);
       expect(complete.outputs?.renditions.map((r) => r.name).sort()).toEqual(['360p', '480p', '720p', 'audio']);
       const layout = recordingLayout(ready.id);
-      for (const r of complete.outputs!.renditions) expect(Math.abs((await durationOf(path.join(t.dataDir, 'media', layout.renditionPlaylist(r.name)))) - duration)).toBeLessThan(1);
+      for (const r of complete.outputs!.renditions) expect(Math.abs((await mediaDuration(path.join(t.dataDir, 'media', layout.renditionPlaylist(r.name)))) - duration)).toBeLessThan(1);
 
       // Its chat (made live, or by that processing) has what was said while recording, at its place on its clock.
       const chat = readFileSync(path.join(t.dataDir, 'media', layout.chatJson), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { t: number; text: string });

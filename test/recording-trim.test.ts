@@ -3,7 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSchool, startAula, type TestAula } from './support/aula';
-import { makeTestVideo } from './support/media';
+import { makeTestVideo, mediaDuration } from './support/media';
 import { scheduleClass, uploadRecording, waitUntilProcessed } from './support/recordings';
 import { waitFor } from './support/wait';
 
@@ -20,11 +20,6 @@ async function playlistSeconds(masterUrl: string): Promise<number> {
   const variant = new URL(master.split('\n').find((l) => l.endsWith('.m3u8'))!, masterUrl);
   const playlist = await (await fetch(variant)).text();
   return playlist.split('\n').filter((l) => l.startsWith('#EXTINF:')).reduce((sum, l) => sum + Number.parseFloat(l.slice(8)), 0);
-}
-
-async function mediaSeconds(url: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', url]);
-  return Number(stdout.trim());
 }
 
 /** Start time of the cue whose text contains `text`, or null. */
@@ -86,7 +81,7 @@ describe('trimming a recording', () => {
     expect(done.durationSeconds).toBeCloseTo(10, 0);
     const precise = await playback();
     expect(await playlistSeconds(precise.hls)).toBeCloseTo(10, 0);
-    expect(await mediaSeconds(precise.mp4)).toBeCloseTo(10, 0);
+    expect(await mediaDuration(precise.mp4)).toBeCloseTo(10, 0);
     expect(await cueStart(precise.captions, 'The first theorem')).toBeCloseTo(3, 1);
     expect(await cueStart(precise.captions, 'Before the class began')).toBeNull();
     expect(await cueStart(precise.chat, 'Why is it true?')).toBeCloseTo(2, 1);
@@ -100,7 +95,7 @@ describe('trimming a recording', () => {
     expect(undone.body.durationSeconds).toBeCloseTo(20, 0);
     const original = await playback();
     expect(await playlistSeconds(original.hls)).toBeCloseTo(20, 0);
-    expect(await mediaSeconds(original.mp4)).toBeCloseTo(20, 0);
+    expect(await mediaDuration(original.mp4)).toBeCloseTo(20, 0);
     expect(await cueStart(original.captions, 'The first theorem')).toBeCloseTo(8, 1);
     expect(await cueStart(original.chat, 'Thanks!')).toBeCloseTo(18, 1);
   }, 150_000);

@@ -20,3 +20,9 @@ export async function makeTestVideo(file: string, opts: { seconds?: number; widt
   await run('ffmpeg', args);
   return file;
 }
+
+/** Duration in seconds of a media file, HLS playlist or URL, as ffprobe reads its container. */
+export async function mediaDuration(fileOrUrl: string): Promise<number> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', fileOrUrl], { timeout: 60_000 });
+  return Number(stdout.trim());
+}
