@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { getPriority, setPriority } from 'node:os';
 import { FfmpegFailed } from '../../domain/media/ffmpeg-failure';
+import { lowerChildPriority } from './process-priority';
 
 export { FfmpegFailed, type FfmpegFailureKind } from '../../domain/media/ffmpeg-failure';
 
@@ -55,14 +55,7 @@ export function runFfmpeg(args: string[], opts: RunFfmpegOptions = {}): Promise<
     }
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     // Set at once, before FFmpeg starts its encoder threads: they inherit it.
-    if (opts.niceness && child.pid !== undefined) {
-      try {
-        // Never above Aula's own priority: an Aula started under `nice` keeps its work below what it was given.
-        setPriority(child.pid, Math.max(opts.niceness, getPriority()));
-      } catch {
-        // gone already, or not permitted: it runs at normal priority
-      }
-    }
+    if (child.pid !== undefined) lowerChildPriority(child.pid, opts.niceness ?? 0);
     let stderrTail = '';
     let stdout = '';
     let stdoutBytes = 0;
@@ -163,6 +156,7 @@ export interface RunningFfmpeg {
 export function startFfmpeg(args: string[], opts: StartFfmpegOptions = {}): RunningFfmpeg {
   const tailChars = opts.stderrTailChars ?? 8_000;
   const child = spawn('ffmpeg', args, { detached: true, stdio: ['pipe', 'ignore', 'pipe'] });
+  if (child.pid !== undefined) lowerChildPriority(child.pid, 0);
   const killOnExit = opts.killOnExit ?? true;
   if (killOnExit && child.pid !== undefined) trackGroup(child.pid);
   let stderrTail = '';
