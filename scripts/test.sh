@@ -62,26 +62,32 @@ if [ $# -gt 0 ]; then
 fi
 
 # Classes that run in real time (a browser or a media client publishing, FFmpeg encoding live) are timed by their
-# media: two of them at once starve each other on two cores. They run one after another beside everything else, which
-# runs at the lowest priority: it is timed by nothing but the whole run, so on a busy machine it waits, not the media
-# (nor the live ladder, which a live class runs at a priority of its own below its encoder's, as a server would).
-# Their limits are on live media (a send estimate, a frozen stretch, seconds after "end class"), which a moment of
-# contention on two cores can break: a failed one runs once more, and the report marks it "(retry x1)".
+# media: two of them at once starve each other on two cores. They run one after another, and the media quality classes,
+# which compare a recording with what students saw frame by frame, last. Their limits are on live media (a send
+# estimate, a frozen stretch, seconds after "end class"), which a moment of contention on two cores can break: a failed
+# one runs once more, and the report marks it "(retry x1)".
 REALTIME=(test/live-class.test.ts test/live-audience.test.ts test/live-ladder.test.ts test/live-chat-outbox.test.ts
   test/live-controls.test.ts test/live-pause.test.ts test/live-class-recovery.test.ts test/rooms-across-processes.test.ts)
-# The media quality classes compare a recording with what students saw, frame by frame: they run last, alone.
-ALONE=(test/live-quality.test.ts)
+QUALITY=(test/live-quality.test.ts)
 EXCLUDES=()
-for f in "${REALTIME[@]}" "${ALONE[@]}"; do EXCLUDES+=(--exclude "$f"); done
+for f in "${REALTIME[@]}" "${QUALITY[@]}"; do EXCLUDES+=(--exclude "$f"); done
 # Each part also writes a JSON report; the run ends by listing every failed test of all parts, with why.
 report() { echo --reporter=default --reporter=json "--outputFile.json=$SVC/report-$1.json"; }
-npx vitest run --maxWorkers=1 --retry=1 $(report realtime) "${REALTIME[@]}" &
+{
+  realtime_status=0
+  npx vitest run --maxWorkers=1 --retry=1 $(report realtime) "${REALTIME[@]}" || realtime_status=$?
+  npx vitest run --maxWorkers=1 --retry=1 $(report quality) "${QUALITY[@]}" || realtime_status=$?
+  exit "$realtime_status"
+} &
 REALTIME_PID=$!
 status=0
-# In a session of its own whose scheduling group (Linux autogroup) is at the lowest priority too: otherwise the group
-# it shares with the real-time classes weighs as much as the live encoder's, whatever its processes' nice values.
-setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' rest npx vitest run --maxWorkers=1 $(report rest) "${EXCLUDES[@]}" || status=$?
+# Everything else is timed by nothing but the whole run: it runs beside them on both cores at the lowest priority, so
+# on a busy machine it waits, not the media (nor the live ladder, which a live class runs at a priority of its own below
+# its encoder's, as a server would); its time limits only catch a hang. It runs in a session of its own whose scheduling
+# group (Linux autogroup) is at the lowest priority too: otherwise the group it shares with the real-time classes weighs
+# as much as the live encoder's, whatever its processes' nice values.
+setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' rest \
+  npx vitest run --maxWorkers=2 --testTimeout=240000 --hookTimeout=240000 $(report rest) "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
-npx vitest run --maxWorkers=1 --retry=1 $(report alone) "${ALONE[@]}" || status=$?
-npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-rest.json" "$SVC/report-alone.json" || true
+npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-quality.json" "$SVC/report-rest.json" || true
 exit "$status"
