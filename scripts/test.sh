@@ -81,13 +81,13 @@ report() { echo --reporter=default --reporter=json "--outputFile.json=$SVC/repor
 } &
 REALTIME_PID=$!
 status=0
-# Everything else is timed by nothing but the whole run: it runs beside them on both cores at the lowest priority, so
+# Everything else is timed by nothing but the whole run: it runs beside them at the lowest priority, so
 # on a busy machine it waits, not the media (nor the live ladder, which a live class runs at a priority of its own below
 # its encoder's, as a server would); its time limits only catch a hang. It runs in a session of its own whose scheduling
 # group (Linux autogroup) is at the lowest priority too: otherwise the group it shares with the real-time classes weighs
 # as much as the live encoder's, whatever its processes' nice values.
 setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' rest \
-  npx vitest run --maxWorkers=2 --testTimeout=240000 --hookTimeout=240000 $(report rest) "${EXCLUDES[@]}" || status=$?
+  npx vitest run --maxWorkers=1 --testTimeout=240000 --hookTimeout=240000 $(report rest) "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
 npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-quality.json" "$SVC/report-rest.json" || true
 exit "$status"

@@ -5,6 +5,7 @@
  * they paused (a picture goes on from the SFU's current one, or from a fresh keyframe when that is not known).
  */
 import type { MediaFrame } from '../../../adapters/sfu/sfu';
+import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { RecordingClock } from './recording-clock';
@@ -90,8 +91,8 @@ export abstract class TrackChannel {
  * writes nothing, so the encoder keeps the last good picture. When frames stop (a static slide, a lost frame whose
  * repair is late) the channel asks for a keyframe after half a second (unless the last frame was one). Past
  * three seconds it writes a keyframe again and again: its last one when nothing came after it, else a still made
- * of the picture the frames since then end on (the current picture of a static slide), and the last keyframe
- * only when no still can be made. A track attached mid-way (a recording started during a share, or resumed) starts
+ * of the picture the frames written since then end on (what the recording shows: the current picture of a static
+ * slide, or the last whole picture before a lost frame), and the last keyframe only when no still can be made. A track attached mid-way (a recording started during a share, or resumed) starts
  * from the picture the SFU has: its last keyframe and the frames since, written at once; only when that is not
  * known does it wait for a keyframe it asks for, and it is not replaced by filler meanwhile.
  */
@@ -101,6 +102,8 @@ export class VideoChannel extends TrackChannel {
   private lastTs = -1;
   private anchor = 0;
   private lastKeyframe: Buffer | null = null;
+  /** The frames written since the last keyframe written: the picture the encoder shows now. */
+  private readonly written = new FramesSinceKeyframe<{ data: Buffer }>();
   /** Whether the last frame written is the last keyframe: repeating it then changes nothing for the decoder. */
   private keyframeIsLatest = false;
   /** When the channel last wrote a frame of its track, or was attached (ms, wall clock). */
@@ -121,6 +124,7 @@ export class VideoChannel extends TrackChannel {
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
     this.forgetPicture();
+    this.written.clear();
     this.lastWrite = Date.now();
     this.stallRequested = false;
     // While paused nothing is written: resuming starts from the picture then.
@@ -132,6 +136,7 @@ export class VideoChannel extends TrackChannel {
     this.lastKeyframe = null;
     this.keyframeIsLatest = false;
     this.forgetPicture();
+    this.written.clear();
   }
 
   private forgetPicture(): void {
@@ -200,12 +205,14 @@ export class VideoChannel extends TrackChannel {
   }
 
   /**
-   * Begins a still of the current picture (the SFU's frames since the last keyframe, which are what was written),
-   * unless one is made or being made for it.
+   * Begins a still of the current picture, unless one is made or being made for it: the SFU's (its last keyframe
+   * and the frames since: what students see, also after a pause), else the one the recording shows (the frames
+   * written since the last keyframe written: after a lost frame the SFU knows no whole picture until the next
+   * keyframe, which a static slide may not send, but the recording still shows the last whole one).
    */
   private makeStill(): void {
     const epoch = this.epoch;
-    const frames = this.source?.track.currentPicture();
+    const frames = this.source?.track.currentPicture() ?? this.written.current();
     if (!this.stills || !frames || this.stillFor === epoch || this.still?.epoch === epoch) return;
     this.stillFor = epoch;
     void this.stills.make(frames.map((f) => f.data)).then((picture) => {
@@ -217,6 +224,7 @@ export class VideoChannel extends TrackChannel {
 
   private write(ts: number, keyframe: boolean, data: Buffer): void {
     this.lastTs = ts;
+    this.written.add({ data }, keyframe);
     this.emit({ ts, track: this.trackNumber, keyframe, data });
   }
 
@@ -234,7 +242,7 @@ export class VideoChannel extends TrackChannel {
       this.source.track.requestKeyframe();
     }
     const heldFor = now - this.lastWrite;
-    if (this.state === 'live' && !this.keyframeIsLatest && heldFor >= VIDEO_STILL_AFTER_MS) this.makeStill();
+    if (!this.keyframeIsLatest && heldFor >= VIDEO_STILL_AFTER_MS) this.makeStill();
     if (heldFor < VIDEO_HOLD_MS) return;
     const still = this.still?.epoch === this.epoch ? this.still.picture : null;
     if (!still && this.stillFor === this.epoch && heldFor < VIDEO_HOLD_MS + VIDEO_STILL_WAIT_MS) return;

@@ -64,6 +64,8 @@ export class LadderFollower {
   private readonly taken = new Set<string>();
   /** When each segment still to be made was taken, oldest first: how far behind the class the follower is. */
   private readonly pendingSince: number[] = [];
+  /** Time spent on one-off work (the first segment's probes): not the follower's pace, so not held against it. */
+  private oneOffMs = 0;
   private inputEnded = false;
   /** Cancels the low-priority run under way. */
   private running: AbortController | null = null;
@@ -184,6 +186,7 @@ export class LadderFollower {
     await rm(input, { force: true });
     // The one-off probes of the first segment are not the follower's pace.
     const probingMs = await this.publish(renditions, seg, fileOf);
+    this.oneOffMs += probingMs;
     const takenAt = this.pendingSince.shift();
     const wallSeconds = (Date.now() - started - probingMs) / 1000;
     if (!restarted) {
@@ -205,7 +208,7 @@ export class LadderFollower {
    */
   private judgeLag(since: number | undefined): void {
     if (since === undefined) return;
-    const lag = (Date.now() - since) / 1000;
+    const lag = (Date.now() - since - this.oneOffMs) / 1000;
     const max = this.deps.maxLagSeconds ?? LIVE_LADDER_MAX_LAG_SECONDS;
     if (lag <= max) return;
     const speed = this.meter.speed();
