@@ -23,6 +23,11 @@ export interface MediaFrame {
   intact: boolean;
   /** Milliseconds on the publisher's media clock; continuous while the track lives. */
   mediaTimeMs: number;
+  /**
+   * The publisher's wall clock (ms since the epoch) when the frame was captured, from the track's RTCP sender
+   * reports; null before the first report. Every track of one publisher is on this clock: it keeps them in sync.
+   */
+  senderTimeMs: number | null;
   /** Date.now() when the frame was complete on this server. */
   receivedAt: number;
 }

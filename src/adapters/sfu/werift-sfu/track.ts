@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { MediaStreamTrack, RTCRtpTransceiver, RtpPacket } from 'werift';
+import { type MediaStreamTrack, type RTCRtpTransceiver, RtcpSrPacket, type RtpPacket } from 'werift';
 import { DepacketizeCallback, JitterBufferCallback } from 'werift/nonstandard';
 import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
+import { SenderReportClock } from '../../../domain/media/sender-report-clock';
 import type { MediaCodec, MediaFrame, MediaKind, PublishedTrack, PublishedTrackEvents, TrackSource } from '../sfu';
 
 const KEYFRAME_MIN_INTERVAL_MS = 300;
@@ -29,6 +30,8 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
   private tap: { input(rtp: RtpPacket): void; destroy(): void } | null = null;
   private readonly picture = new FramesSinceKeyframe<MediaFrame>();
   private readonly unsubscribeRtp: () => void;
+  private readonly unsubscribeRtcp: () => void;
+  private readonly senderClock: SenderReportClock;
   /** RTP timestamp last seen per sequence number: a retransmission that repeats a packet already here is dropped. */
   private readonly seenTimestamps: Float64Array | null;
 
@@ -47,6 +50,10 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
     this.codec = kind === 'video' ? 'vp8' : 'opus';
     this.seenTimestamps = kind === 'video' ? new Float64Array(0x10000).fill(-1) : null;
     this.unsubscribeRtp = remote.onReceiveRtp.subscribe((rtp) => this.onRtp(rtp)).unSubscribe;
+    this.senderClock = new SenderReportClock(kind === 'video' ? 90_000 : 48_000);
+    this.unsubscribeRtcp = remote.onReceiveRtcp.subscribe((rtcp) => {
+      if (rtcp.type === RtcpSrPacket.type) this.senderClock.update(rtcp.senderInfo.ntpTimestamp, rtcp.senderInfo.rtpTimestamp);
+    }).unSubscribe;
   }
 
   private onRtp(rtp: RtpPacket): void {
@@ -113,7 +120,10 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
       const frame = out.frame;
       if (!frame || frame.data.length === 0) return;
       emitted = true;
-      const media: MediaFrame = { codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time, receivedAt: Date.now() };
+      const media: MediaFrame = {
+        codec: this.codec, data: frame.data, keyframe: frame.isKeyframe, intact: !damaged, mediaTimeMs: frame.time,
+        senderTimeMs: this.senderClock.timeOf(frame.timestamp), receivedAt: Date.now(),
+      };
       damaged = false;
       if (this.keepsPicture) this.keepPicture(media);
       this.emit('frame', media);
@@ -164,6 +174,7 @@ export class WeriftTrack extends EventEmitter<PublishedTrackEvents> implements P
     if (this.ended) return;
     this.ended = true;
     this.unsubscribeRtp();
+    this.unsubscribeRtcp();
     this.sinks.clear();
     this.tap?.destroy();
     this.tap = null;

@@ -11,6 +11,7 @@ import { appendSegment, captureFiles, captureKeys, copyForUpload, probeSegment, 
 import { AUDIO_SLOTS, AudioChannel, CAMERA_TRACK, type Emit, FIRST_AUDIO_TRACK, LATENCY_MS, type QueuedBlock, SCREEN_TRACK, TICK_MS, VideoChannel } from './channels';
 import { MatroskaClusterWriter, matroskaHeader } from './matroska';
 import { type LadderOutcome, LadderFollower } from './ladder-follower';
+import { PublisherClocks } from './publisher-clocks';
 import { RecordingClock } from './recording-clock';
 import { StillPictures } from './still-pictures';
 import { type CaptureMeta, DEFAULT_CODECS, type JournalLine, type LiveRecorderDeps, type LiveRecorderOptions, type ProbedRendition } from './types';
@@ -31,6 +32,7 @@ export class Capture {
   private readonly audio: AudioChannel[];
   private readonly queue: QueuedBlock[] = [];
   private readonly clock: RecordingClock;
+  private readonly publisherClocks = new PublisherClocks();
   private readonly encoder: RunningFfmpeg;
   private readonly exited: Promise<FfmpegExit>;
   private readonly files: CaptureFiles;
@@ -64,9 +66,9 @@ export class Capture {
     this.clock = new RecordingClock(meta.t0);
     if (paused) this.clock.pause(meta.t0);
     const stills = new StillPictures(deps.ffmpeg, (err) => this.log.warn({ err }, 'could not make a still of a held picture; its last keyframe is repeated'));
-    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, emit, stills);
-    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, emit, stills);
-    this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, this.clock, emit));
+    this.camera = new VideoChannel(CAMERA_TRACK, this.clock, this.publisherClocks, emit, stills);
+    this.screen = new VideoChannel(SCREEN_TRACK, this.clock, this.publisherClocks, emit, stills);
+    this.audio = Array.from({ length: AUDIO_SLOTS }, (_, i) => new AudioChannel(FIRST_AUDIO_TRACK + i, this.clock, this.publisherClocks, emit));
 
     this.files = captureFiles(dir);
     this.follower = deps.ladder === 'top' ? null : new LadderFollower(dir, meta.recordingId, {
@@ -176,6 +178,7 @@ export class Capture {
       this.clock.pause(now);
     } else {
       this.clock.resume(now);
+      this.publisherClocks.clear();
       for (const c of [this.camera, this.screen, ...this.audio]) c.resume(now);
     }
     this.log.info({ atSeconds: at / 1000 }, paused ? 'recording paused' : 'recording resumed');

@@ -8,6 +8,7 @@ import type { MediaFrame } from '../../../adapters/sfu/sfu';
 import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { RoomTrack } from '../../live-room';
 import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
+import type { PublisherClocks } from './publisher-clocks';
 import type { RecordingClock } from './recording-clock';
 import type { StillPictureMaker } from './still-pictures';
 
@@ -56,8 +57,15 @@ export abstract class TrackChannel {
   constructor(
     readonly trackNumber: number,
     protected readonly clock: RecordingClock,
+    private readonly publisherClocks: PublisherClocks,
     protected readonly emit: Emit,
   ) {}
+
+  /** A frame's recording time on its publisher's clock, shared by all its tracks; null before its sender reports. */
+  protected onPublisherClock(f: MediaFrame, arrival: number): number | null {
+    if (f.senderTimeMs === null || !this.source) return null;
+    return this.publisherClocks.at(this.source.track.peerId, f.senderTimeMs, arrival);
+  }
 
   attach(source: RoomTrack): void {
     this.detach();
@@ -115,8 +123,8 @@ export class VideoChannel extends TrackChannel {
   private still: { epoch: number; picture: Buffer } | null = null;
   private stillFor: number | null = null;
 
-  constructor(trackNumber: number, clock: RecordingClock, emit: Emit, private readonly stills: StillPictureMaker | null) {
-    super(trackNumber, clock, emit);
+  constructor(trackNumber: number, clock: RecordingClock, publisherClocks: PublisherClocks, emit: Emit, private readonly stills: StillPictureMaker | null) {
+    super(trackNumber, clock, publisherClocks, emit);
   }
 
   protected override onAttach(source: RoomTrack): void {
@@ -196,7 +204,7 @@ export class VideoChannel extends TrackChannel {
     this.keyframeIsLatest = f.keyframe;
     if (f.keyframe) this.lastKeyframe = f.data;
     this.epoch += 1;
-    let ts = f.mediaTimeMs + this.anchor;
+    let ts = this.onPublisherClock(f, arrival) ?? f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
       this.anchor = arrival - f.mediaTimeMs;
       ts = arrival;
@@ -281,6 +289,28 @@ export class AudioChannel extends TrackChannel {
 
   protected onFrame(f: MediaFrame): void {
     const arrival = this.clock.at(f.receivedAt);
+    const onPublisherClock = this.onPublisherClock(f, arrival);
+    const ts = onPublisherClock === null ? this.onMediaClock(f, arrival) : this.onVoiceStream(onPublisherClock, opusPacketMs(f.data));
+    this.lastArrival = f.receivedAt;
+    if (ts === null) return;
+    this.emit({ ts, track: this.trackNumber, keyframe: true, data: f.data });
+    this.endTs = ts + opusPacketMs(f.data);
+  }
+
+  /**
+   * Where a packet due at `due` goes: the mixer counts samples, not timestamps, so the voice is written on where it
+   * ends; silence is put in when the packet is due a silence packet or more later than that, and the packet is left
+   * out (null) when all of it is due before (a microphone whose clock runs fast). The voice so stays within a packet
+   * of its time.
+   */
+  private onVoiceStream(due: number, packetMs: number): number | null {
+    if (due >= this.endTs + SILENCE_MS) this.silenceUntil(due);
+    else if (due + packetMs <= this.endTs) return null;
+    return this.endTs;
+  }
+
+  /** Before the publisher's sender reports: the packet's own media time from where its track's first one arrived. */
+  private onMediaClock(f: MediaFrame, arrival: number): number {
     if (this.anchor === null || f.receivedAt - this.lastArrival > 1_000) this.anchor = arrival - f.mediaTimeMs;
     let ts = f.mediaTimeMs + this.anchor;
     if (Math.abs(ts - arrival) > 1_000) {
@@ -295,9 +325,7 @@ export class AudioChannel extends TrackChannel {
       this.silenceUntil(ts);
       ts = Math.max(ts, this.endTs);
     }
-    this.lastArrival = f.receivedAt;
-    this.emit({ ts, track: this.trackNumber, keyframe: true, data: f.data });
-    this.endTs = ts + opusPacketMs(f.data);
+    return ts;
   }
 
   tick(horizon: number, now: number): void {
