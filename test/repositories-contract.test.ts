@@ -196,7 +196,7 @@ describe.each(BACKENDS)('repositories on %s', (_name, backend) => {
       expect(page.items).toEqual([expect.objectContaining({ id: batch, courseIds: [c] })]);
     });
 
-    test('a member added twice is a member once; members list by name; the viewer batches follow the role', async () => {
+    test('a member added twice is a member once and counted once; members list by name; the viewer batches follow the role', async () => {
       const batch = await newBatch();
       const zed = await newUser('student', 'Zed');
       const amy = await newUser('student', 'Amy');
@@ -206,10 +206,14 @@ describe.each(BACKENDS)('repositories on %s', (_name, backend) => {
       await catalog.addMember('enrollments', batch, amy, at(0));
       await catalog.addMember('batch_instructors', batch, teacher, at(0));
       expect((await catalog.listMembers('enrollments', batch)).map((m) => m.name)).toEqual(['Amy', 'Zed']);
+      expect(await catalog.countMembers('enrollments', batch)).toBe(2);
+      expect(await catalog.countMembers('batch_instructors', batch)).toBe(1);
+      expect(await catalog.countMembers('enrollments', await newBatch())).toBe(0);
       expect([...(await catalog.getViewerBatches(zed, 'student')).enrolledBatchIds]).toEqual([batch]);
       expect([...(await catalog.getViewerBatches(teacher, 'instructor')).instructedBatchIds]).toEqual([batch]);
       expect(await catalog.removeMember('enrollments', batch, zed)).toBe(true);
       expect(await catalog.removeMember('enrollments', batch, zed)).toBe(false);
+      expect(await catalog.countMembers('enrollments', batch)).toBe(1);
       expect(await catalog.isCourseVisibleToUser(newId(), amy, 'student')).toBe(false);
     });
 

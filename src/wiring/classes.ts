@@ -66,6 +66,7 @@ export function wireClasses(f: Foundation, later: { liveCapture: () => LiveCaptu
   });
   const liveClasses: LiveClassService = createLiveClassService({
     liveClasses: liveClassRepo, catalog: f.catalogRepo, access, recordings, recordingsRepo, clock, logger, providers: Object.fromEntries(providerModules.map((m) => [m.name, m.hooks])), feed: f.feed,
+    nativeSeats: config.liveSeats,
   });
   return { recordings, liveClasses, zoom, cloudflare, providerModules, accounts, intake, providerAttendance };
 }

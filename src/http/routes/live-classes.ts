@@ -94,6 +94,9 @@ function registerClassRoutes(app: HttpApp, { liveClasses, recordings, publicUrl 
     const page = await liveClasses.list(principalOf(req), { ...filter, from: from && new Date(from).toISOString(), to: to && new Date(to).toISOString() }, { limit, cursor });
     return { ...page, items: page.items.map(shown) };
   });
+  app.get('/api/v1/batches/:id/room-fit', { schema: { tags: ['live-classes'], summary: 'How a class of the batch fits Aula\'s own room: its students, the room\'s WebRTC seats, and how many would watch the live stream instead (admin or the batch\'s instructor)', params: IdParam } }, async (req) =>
+    liveClasses.roomFit(principalOf(req), req.params.id),
+  );
   app.get('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req) => shown(await liveClasses.get(principalOf(req), req.params.id)));
   app.patch('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam, body: LiveClassPatch } }, async (req) => shown(await liveClasses.update(principalOf(req), req.params.id, req.body)));
   app.delete('/api/v1/live-classes/:id', { schema: { tags: ['live-classes'], params: IdParam } }, async (req, reply) => {

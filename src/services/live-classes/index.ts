@@ -1,4 +1,5 @@
 import { createLiveClassContext } from './context';
+import { createRoomFit } from './room-fit';
 import { createClassRunning } from './running';
 import { createClassSchedule } from './schedule';
 import type { LiveClassServiceDeps } from './types';
@@ -14,6 +15,7 @@ export function createLiveClassService(deps: LiveClassServiceDeps) {
     ...createClassSchedule(deps, ctx),
     ...createClassViewing(deps, ctx),
     ...createClassRunning(deps, ctx),
+    ...createRoomFit(deps),
   };
 }
 

@@ -46,13 +46,15 @@ export interface JoinInfo {
 
 export interface LiveClassServiceDeps {
   liveClasses: LiveClassRepository;
-  catalog: Pick<CatalogRepository, 'getBatch' | 'getLesson'>;
+  catalog: Pick<CatalogRepository, 'getBatch' | 'getLesson' | 'countMembers'>;
   access: ViewerAccess;
   recordings: RecordingService;
   recordingsRepo: Pick<RecordingRepository, 'activeForClass'>;
   clock: Clock;
   logger: Logger;
   providers: Partial<Record<LiveClassProvider, LiveClassProviderHooks>>;
+  /** WebRTC seats of a native room; students past them watch its live stream. */
+  nativeSeats: number;
   /** Consoles follow class changes through it. */
   feed?: ChangeFeed | undefined;
 }

@@ -13,6 +13,10 @@ export function createMembershipQueries(db: Db) {
     async removeMember(table: 'enrollments' | 'batch_instructors', batchId: string, userId: string) {
       return Number((await db.deleteFrom(table).where('batch_id', '=', batchId).where('user_id', '=', userId).executeTakeFirst()).numDeletedRows) > 0;
     },
+    async countMembers(table: 'enrollments' | 'batch_instructors', batchId: string): Promise<number> {
+      const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('batch_id', '=', batchId).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     async listMembers(table: 'enrollments' | 'batch_instructors', batchId: string) {
       const members = await db.selectFrom(table).select(['user_id', 'created_at']).where('batch_id', '=', batchId).execute();
       if (members.length === 0) return [];

@@ -2,26 +2,56 @@ import { ApiError, api } from '../../api';
 import { el } from '../../dom';
 import { errorMessage, formatDateTime, formatStartsIn } from '../../format';
 import { defaultAutoRecord } from '../../../../src/domain/live-class-rules';
+import type { RoomFit } from '../../../../src/contracts/api/live-classes';
 import type { Batch, LiveClass } from '../../types';
 import { localDateTimeValue, startFromInput } from './class-editor';
 
+/** Where a class can run, as the form offers it: the provider, and the provider's own choice where it has one. */
+const PLACES: { value: string; label: string; provider: string; account: string | null; options?: Record<string, string> }[] = [
+  { value: 'native', label: 'Aula (in the browser)', provider: 'native', account: null },
+  { value: 'upload', label: 'Recordings uploaded later', provider: 'upload', account: null },
+  { value: 'zoom', label: 'Zoom', provider: 'zoom', account: 'Zoom' },
+  { value: 'livekit', label: 'LiveKit', provider: 'livekit', account: 'LiveKit' },
+  { value: 'cloudflare-stream', label: 'Cloudflare Stream (from OBS or another encoder)', provider: 'cloudflare', account: 'Cloudflare', options: { mode: 'stream' } },
+  { value: 'cloudflare-realtimekit', label: 'Cloudflare RealtimeKit', provider: 'cloudflare', account: 'Cloudflare', options: { mode: 'realtimekit' } },
+];
+const placeOf = (value: string) => PLACES.find((p) => p.value === value) ?? PLACES[0]!;
+
 /** The provider account picker: a list to choose from, or a sentence saying why there is none. */
-async function fillProviderAccounts(provider: string, select: HTMLSelectElement, note: HTMLElement): Promise<void> {
+async function fillProviderAccounts(place: (typeof PLACES)[number], select: HTMLSelectElement, note: HTMLElement): Promise<void> {
   select.replaceChildren();
   note.textContent = '';
   const wrap = select.closest('label');
-  if (provider !== 'zoom') {
+  if (!place.account) {
     if (wrap) wrap.hidden = true;
     return;
   }
-  if (wrap) wrap.hidden = false;
-  try {
-    const { items } = await api<{ items: { id: string; name: string }[] }>('GET', '/api/v1/providers/zoom/accounts');
-    select.append(...items.map((a) => el('option', { value: a.id }, a.name)));
-    if (items.length === 0) note.textContent = 'No Zoom account is connected yet; an admin connects one first.';
-  } catch (err) {
-    note.textContent = err instanceof ApiError && err.status === 403 ? 'Only admins can choose the Zoom account; ask an admin to schedule Zoom classes.' : 'Zoom accounts could not be loaded; try again.';
+  if (wrap) {
+    wrap.hidden = false;
+    wrap.firstChild!.textContent = `${place.account} account `;
   }
+  try {
+    const { items } = await api<{ items: { id: string; name: string }[] }>('GET', `/api/v1/providers/${place.provider}/accounts`);
+    select.append(...items.map((a) => el('option', { value: a.id }, a.name)));
+    if (items.length === 0) note.textContent = `No ${place.account} account is connected yet; an admin connects one first.`;
+  } catch (err) {
+    note.textContent = err instanceof ApiError && err.status === 403
+      ? `Only admins can choose the ${place.account} account; ask an admin to schedule ${place.account} classes.`
+      : `${place.account} accounts could not be loaded; try again.`;
+  }
+}
+
+/**
+ * For a class in Aula's room: what happens when the batch has more students than the room's WebRTC seats, and
+ * where to run it instead when everyone is to be on video. Empty when the class fits.
+ */
+async function roomFitNote(batchId: string): Promise<string> {
+  const fit = await api<RoomFit>('GET', `/api/v1/batches/${encodeURIComponent(batchId)}/room-fit`);
+  if (fit.watchOnlyStudents === 0) return '';
+  const n = (x: number) => x.toLocaleString('en');
+  return `This batch has ${n(fit.students)} students and Aula's room has ${n(fit.nativeSeats)} seats on video, the instructor's included: ` +
+    `${n(fit.watchOnlyStudents)} students would watch the class's live stream a few seconds behind, with the chat and raised hands, and join on video when let to speak. ` +
+    'For a class with everyone on video, choose LiveKit.';
 }
 
 /** Lessons of the courses a batch takes, in course and chapter order, for the lesson picker. */
@@ -43,11 +73,11 @@ export function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) 
   const title = el('input', { name: 'title', required: '', maxlength: '300', placeholder: 'e.g. Week 3 lecture' });
   const batch = el('select', { name: 'batchId', required: '' }, ...batches.map((b) => el('option', { value: b.id }, b.name)));
   const lesson = el('select', { name: 'lessonId' }, el('option', { value: '' }, 'No lesson'));
-  const provider = el('select', { name: 'provider' },
-    el('option', { value: 'native' }, 'Aula (in the browser)'), el('option', { value: 'upload' }, 'Recordings uploaded later'), el('option', { value: 'zoom' }, 'Zoom'));
+  const provider = el('select', { name: 'provider' }, ...PLACES.map((p) => el('option', { value: p.value }, p.label)));
   const account = el('select', { name: 'providerAccountId' });
   const accountNote = el('span', { class: 'muted account-note', role: 'status' });
-  const accountLabel = el('label', { hidden: '' }, 'Zoom account ', account, accountNote);
+  const accountLabel = el('label', { hidden: '' }, 'Account ', account, accountNote);
+  const fitNote = el('p', { class: 'muted room-fit', role: 'status' });
   // No `min`: the browser's own bubble would stop the form before it can say why the time is refused.
   const startsAt = el('input', { name: 'startsAt', type: 'datetime-local', required: '', value: localDateTimeValue(new Date(Date.now() + 3_600_000)) });
   const duration = el('input', { name: 'durationMinutes', type: 'number', min: '1', max: '1440', value: '60', required: '' });
@@ -56,12 +86,14 @@ export function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) 
   const confirmation = el('p', { class: 'confirmation', role: 'status' });
   // Auto-record follows what the chosen provider can do (nothing to record in an upload class).
   provider.addEventListener('change', () => {
-    autoRecord.checked = defaultAutoRecord(provider.value as Parameters<typeof defaultAutoRecord>[0]);
-    void fillProviderAccounts(provider.value, account, accountNote);
+    const place = placeOf(provider.value);
+    autoRecord.checked = defaultAutoRecord(place.provider as Parameters<typeof defaultAutoRecord>[0]);
+    void fillProviderAccounts(place, account, accountNote);
+    void showRoomFit();
   });
   const submit = el('button', { type: 'submit' }, 'Schedule');
   const form = el('form', { id: 'schedule-class', class: 'card schedule-form' },
-    el('label', {}, 'Title ', title), el('label', {}, 'Batch ', batch), el('label', {}, 'Lesson ', lesson), el('label', {}, 'Where ', provider), accountLabel,
+    el('label', {}, 'Title ', title), el('label', {}, 'Batch ', batch), el('label', {}, 'Lesson ', lesson), el('label', {}, 'Where ', provider), accountLabel, fitNote,
     el('label', {}, 'Starts ', startsAt), el('label', {}, 'Minutes ', duration), el('label', { class: 'check' }, autoRecord, ' Record automatically'),
     submit, error, confirmation);
 
@@ -78,27 +110,42 @@ export function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) 
       error.textContent = `Lessons could not be loaded: ${errorMessage(err)}`;
     }
   }
-  batch.addEventListener('change', () => void fillLessons());
+  async function showRoomFit() {
+    const chosen = batch.value;
+    if (placeOf(provider.value).provider !== 'native' || !chosen) {
+      fitNote.textContent = '';
+      return;
+    }
+    const text = await roomFitNote(chosen).catch(() => '');
+    if (batch.value === chosen && placeOf(provider.value).provider === 'native') fitNote.textContent = text;
+  }
+  batch.addEventListener('change', () => {
+    void fillLessons();
+    void showRoomFit();
+  });
   void fillLessons();
+  void showRoomFit();
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.textContent = '';
     confirmation.textContent = '';
-    const start = startFromInput(startsAt.value, provider.value);
+    const place = placeOf(provider.value);
+    const start = startFromInput(startsAt.value, place.provider);
     if ('error' in start) {
       error.textContent = start.error;
       return;
     }
-    if (provider.value === 'zoom' && !account.value) {
-      error.textContent = accountNote.textContent || 'Choose the Zoom account to create the meeting in';
+    if (place.account && !account.value) {
+      error.textContent = accountNote.textContent || `Choose the ${place.account} account to run the class in`;
       return;
     }
     submit.disabled = true;
     void api<LiveClass>('POST', '/api/v1/live-classes', {
-      title: title.value.trim(), batchId: batch.value, lessonId: lesson.value || null, provider: provider.value,
+      title: title.value.trim(), batchId: batch.value, lessonId: lesson.value || null, provider: place.provider,
       startsAt: start.at.toISOString(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked,
-      ...(provider.value === 'zoom' && { providerAccountId: account.value }),
+      ...(place.account && { providerAccountId: account.value }),
+      ...(place.options && { providerOptions: place.options }),
     })
       .then((created) => {
         onCreated(created);
