@@ -59,7 +59,7 @@ export function formatStartsIn(iso: string, now = Date.now()): string {
 }
 
 export const PROVIDER_LABELS: Readonly<Record<string, string>> = {
-  native: 'In Aula', zoom: 'Zoom', livekit: 'LiveKit', cloudflare: 'Cloudflare Stream', upload: 'Uploaded recording',
+  native: 'In Aula', zoom: 'Zoom', livekit: 'LiveKit', cloudflare: 'Cloudflare', upload: 'Uploaded recording',
 };
 
 /** What went wrong, as a sentence a page can show. */

@@ -1,19 +1,22 @@
 import { ApiError, api } from '../../api';
 import { el } from '../../dom';
-import { errorMessage, formatDateTime, formatStartsIn } from '../../format';
+import { errorMessage, formatDateTime, formatStartsIn, PROVIDER_LABELS } from '../../format';
 import { defaultAutoRecord } from '../../../../src/domain/live-class-rules';
 import type { RoomFit } from '../../../../src/contracts/api/live-classes';
 import type { Batch, LiveClass } from '../../types';
 import { localDateTimeValue, startFromInput } from './class-editor';
 
-/** Where a class can run, as the form offers it: the provider, and the provider's own choice where it has one. */
+/**
+ * Where a class can run, as the form offers it: the provider, the provider's own choice where it has one, and for
+ * providers that run in an account of the school's, that account's kind (the provider's name).
+ */
 const PLACES: { value: string; label: string; provider: string; account: string | null; options?: Record<string, string> }[] = [
   { value: 'native', label: 'Aula (in the browser)', provider: 'native', account: null },
   { value: 'upload', label: 'Recordings uploaded later', provider: 'upload', account: null },
-  { value: 'zoom', label: 'Zoom', provider: 'zoom', account: 'Zoom' },
-  { value: 'livekit', label: 'LiveKit', provider: 'livekit', account: 'LiveKit' },
-  { value: 'cloudflare-stream', label: 'Cloudflare Stream (from OBS or another encoder)', provider: 'cloudflare', account: 'Cloudflare', options: { mode: 'stream' } },
-  { value: 'cloudflare-realtimekit', label: 'Cloudflare RealtimeKit', provider: 'cloudflare', account: 'Cloudflare', options: { mode: 'realtimekit' } },
+  { value: 'zoom', label: 'Zoom', provider: 'zoom', account: PROVIDER_LABELS.zoom! },
+  { value: 'livekit', label: 'LiveKit', provider: 'livekit', account: PROVIDER_LABELS.livekit! },
+  { value: 'cloudflare-stream', label: 'Cloudflare Stream (from OBS or another encoder)', provider: 'cloudflare', account: PROVIDER_LABELS.cloudflare!, options: { mode: 'stream' } },
+  { value: 'cloudflare-realtimekit', label: 'Cloudflare RealtimeKit', provider: 'cloudflare', account: PROVIDER_LABELS.cloudflare!, options: { mode: 'realtimekit' } },
 ];
 const placeOf = (value: string) => PLACES.find((p) => p.value === value) ?? PLACES[0]!;
 
