@@ -203,6 +203,29 @@ describe('live ladder follower', () => {
     expect(changes()).toBe(1);
   }, 60_000);
 
+  it('what an ended class still owes is made two segments at a time, and each rendition still lists them in order', async () => {
+    let running = 0;
+    let most = 0;
+    const counting: Pick<FfmpegRunner, 'run'> = {
+      run: async (args, opts) => {
+        most = Math.max(most, ++running);
+        try {
+          const result = await ffmpegRunner.run(args, opts);
+          // Long enough that a run begun beside it is still under way.
+          await new Promise((r) => setTimeout(r, 300));
+          return result;
+        } finally {
+          running--;
+        }
+      },
+    };
+    const { outcome, segments } = await follow(counting, { seconds: 8, segmentSeconds: 2, ended: true });
+    expect(most).toBe(2);
+    expect(outcome.kind).toBe('complete');
+    if (outcome.kind !== 'complete') return;
+    for (const r of outcome.renditions) expect(r.segments.map((x) => x.uri)).toEqual(segments.map((x) => x.uri));
+  }, 60_000);
+
   /** A runner on a machine busy for the first `busyRuns` runs (every run), each taking `extraMs` more. */
   function busy(extraMs: number, busyRuns = Infinity): Pick<FfmpegRunner, 'run'> {
     let runs = 0;

@@ -11,10 +11,11 @@ export const LIVE_LADDER_MODES = ['full', 'top'] as const;
 /**
  * How far behind the class the follower may fall (seconds from a top-rung segment's end to its lower rungs' being
  * made) before it gives up. A busy moment is caught up afterwards; a machine slower than real time falls further
- * behind with every segment and reaches this. What is still owed when the class ends is made then, at normal
- * priority and at least twice as fast, before the recording is ready: two segments keep that wait within 2 s.
+ * behind with every segment and reaches this. What is still owed when the class ends is made then, before the
+ * recording is ready, at normal priority and two segments at a time: four segments of two seconds keep that wait
+ * within about two seconds on two cores.
  */
-export const LIVE_LADDER_MAX_LAG_SECONDS = 4;
+export const LIVE_LADDER_MAX_LAG_SECONDS = 8;
 /** Segments the rolling speed (a metric, and part of the reason when the follower stops) is measured over. */
 export const LIVE_LADDER_SPEED_WINDOW = 5;
 /** CPU priority of the follower's runs: the live encoder always comes first. */

@@ -55,6 +55,18 @@ export interface TopSegment {
 }
 
 const SEGMENT_RUN_TIMEOUT_MS = 60_000;
+/** Runs at once once the class has ended: what is still owed is made on both cores while the recording waits. */
+const CATCH_UP_RUNS = 2;
+
+/** A top-rung segment taken, and the run making its other renditions once begun (true: it began again at normal). */
+interface SegmentTask {
+  input: string;
+  seg: TopSegment;
+  judged: boolean;
+  run: Promise<boolean> | null;
+  /** When its run began (ms): its pace is counted from then. */
+  begunAt: number;
+}
 
 export class LadderFollower {
   private chain: Promise<void> = Promise.resolve();
@@ -64,6 +76,8 @@ export class LadderFollower {
   private readonly taken = new Set<string>();
   /** When each segment still to be made was taken, oldest first: how far behind the class the follower is. */
   private readonly pendingSince: number[] = [];
+  /** The segments taken and not yet made, in order; after the class the next ones' runs begin early. */
+  private readonly queue: SegmentTask[] = [];
   /** Time spent on one-off work (the first segment's probes): not the follower's pace, so not held against it. */
   private oneOffMs = 0;
   private inputEnded = false;
@@ -108,19 +122,28 @@ export class LadderFollower {
     const judged = !this.inputEnded;
     if (judged) this.judgeLag(this.pendingSince[0]);
     this.pendingSince.push(Date.now());
+    const task: SegmentTask = { input, seg, judged, run: null, begunAt: 0 };
+    this.queue.push(task);
     this.chain = this.chain
-      .then(() => this.make(input, seg, judged))
+      .then(() => this.make(task))
       .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
   }
 
   /**
    * The class is over: its own encoder has ended and its recording waits on the last runs, so they go at normal
-   * priority (a run under way at low priority starts again at normal), whatever their pace.
+   * priority (a run under way at low priority starts again at normal), two at a time, whatever their pace.
    */
   endOfInput(): void {
     if (this.inputEnded) return;
     this.inputEnded = true;
     this.running?.abort();
+    this.beginCatchUp();
+  }
+
+  /** After the class: the runs of the next segments owed begin beside the one being made. */
+  private beginCatchUp(): void {
+    if (!this.renditions || this.stoppedReason) return;
+    for (const next of this.queue.slice(0, CATCH_UP_RUNS - 1)) next.run ??= this.begin(next, this.renditions);
   }
 
   stop(reason: string): void {
@@ -163,32 +186,53 @@ export class LadderFollower {
     return renditions;
   }
 
-  /** `judged`: the segment came while the class was live, so its pace says whether the follower keeps up. */
-  private async make(input: string, seg: TopSegment, judged: boolean): Promise<void> {
+  private fileOf(r: FollowedRendition, seg: TopSegment): string {
+    return path.join(this.outDir, r.name, seg.uri);
+  }
+
+  /** Begins the run of a segment's other renditions (the renditions are planned); true when it began again at normal. */
+  private begin(task: SegmentTask, renditions: FollowedRendition[]): Promise<boolean> {
+    const { seg } = task;
+    const video = renditions.filter((r) => r.width !== null && r.height !== null);
+    const audio = renditions.find((r) => r.width === null) ?? null;
+    const { first, count } = thumbnailSecondsIn(seg.startSeconds, seg.durationSeconds);
+    const args = buildLadderSegmentArgs({
+      input: task.input,
+      rungs: video.map((r) => ({ file: this.fileOf(r, seg), width: r.width!, height: r.height!, videoKbps: r.videoKbps! })),
+      audioFile: audio ? this.fileOf(audio, seg) : null,
+      thumbnails: { pattern: path.join(this.thumbnailsDir, '%05d.png'), startSeconds: seg.startSeconds, first, count, tile: planSprite(1) },
+    });
+    task.begunAt = Date.now();
+    const run = args ? this.run(args, task.judged && !this.inputEnded) : Promise.resolve(false);
+    // Awaited when its segment's turn comes; a failure before then must not count as unhandled.
+    run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Makes the oldest segment taken. Once the class has ended the next segments' runs begin beside it (they no longer
+   * give way to a live encoder), and each is published in order as before.
+   */
+  private async make(task: SegmentTask): Promise<void> {
+    this.queue.shift();
+    const { input, seg, judged } = task;
     if (this.stoppedReason) {
+      await task.run?.catch(() => undefined);
       await rm(input, { force: true });
       return;
     }
     this.renditions ??= await this.planFrom(input);
     const renditions = this.renditions;
-    const started = Date.now();
-    const fileOf = (r: FollowedRendition) => path.join(this.outDir, r.name, seg.uri);
-    const video = renditions.filter((r) => r.width !== null && r.height !== null);
-    const audio = renditions.find((r) => r.width === null) ?? null;
-    const { first, count } = thumbnailSecondsIn(seg.startSeconds, seg.durationSeconds);
-    const args = buildLadderSegmentArgs({
-      input,
-      rungs: video.map((r) => ({ file: fileOf(r), width: r.width!, height: r.height!, videoKbps: r.videoKbps! })),
-      audioFile: audio ? fileOf(audio) : null,
-      thumbnails: { pattern: path.join(this.thumbnailsDir, '%05d.png'), startSeconds: seg.startSeconds, first, count, tile: planSprite(1) },
-    });
-    const restarted = args ? await this.run(args, judged && !this.inputEnded) : false;
+    const fileOf = (r: FollowedRendition) => this.fileOf(r, seg);
+    task.run ??= this.begin(task, renditions);
+    if (this.inputEnded) this.beginCatchUp();
+    const restarted = await task.run;
     await rm(input, { force: true });
     // The one-off probes of the first segment are not the follower's pace.
     const probingMs = await this.publish(renditions, seg, fileOf);
     this.oneOffMs += probingMs;
     const takenAt = this.pendingSince.shift();
-    const wallSeconds = (Date.now() - started - probingMs) / 1000;
+    const wallSeconds = (Date.now() - task.begunAt - probingMs) / 1000;
     if (!restarted) {
       this.meter.add(seg.durationSeconds, wallSeconds);
       this.deps.onFfmpegRun?.('live-ladder', seg.durationSeconds, wallSeconds);
@@ -197,7 +241,7 @@ export class LadderFollower {
       this.listed = true;
       await this.deps.onRenditionsChanged();
     }
-    this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - started) / 1000, speed: this.meter.speed() }, 'live ladder segment made');
+    this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - task.begunAt) / 1000, speed: this.meter.speed() }, 'live ladder segment made');
     // Only while the class is live: afterwards nothing waits on the pace, and stopping would waste what was made.
     if (judged && !this.inputEnded) this.judgeLag(takenAt);
   }
