@@ -289,21 +289,21 @@ export class AudioChannel extends TrackChannel {
 
   protected onFrame(f: MediaFrame): void {
     const arrival = this.clock.at(f.receivedAt);
-    const onPublisherClock = this.onPublisherClock(f, arrival);
-    const ts = onPublisherClock === null ? this.onMediaClock(f, arrival) : this.onVoiceStream(onPublisherClock, opusPacketMs(f.data));
+    const packetMs = opusPacketMs(f.data);
+    const ts = this.placeVoice(this.onPublisherClock(f, arrival) ?? this.onMediaClock(f, arrival), packetMs);
     this.lastArrival = f.receivedAt;
     if (ts === null) return;
     this.emit({ ts, track: this.trackNumber, keyframe: true, data: f.data });
-    this.endTs = ts + opusPacketMs(f.data);
+    this.endTs = ts + packetMs;
   }
 
   /**
    * Where a packet due at `due` goes: the mixer counts samples, not timestamps, so the voice is written on where it
    * ends; silence is put in when the packet is due a silence packet or more later than that, and the packet is left
-   * out (null) when all of it is due before (a microphone whose clock runs fast). The voice so stays within a packet
-   * of its time.
+   * out (null) when all of it is due before (its moment is already silence, or a microphone whose clock runs fast).
+   * The voice so stays within a packet of its time.
    */
-  private onVoiceStream(due: number, packetMs: number): number | null {
+  private placeVoice(due: number, packetMs: number): number | null {
     if (due >= this.endTs + SILENCE_MS) this.silenceUntil(due);
     else if (due + packetMs <= this.endTs) return null;
     return this.endTs;
@@ -312,20 +312,8 @@ export class AudioChannel extends TrackChannel {
   /** Before the publisher's sender reports: the packet's own media time from where its track's first one arrived. */
   private onMediaClock(f: MediaFrame, arrival: number): number {
     if (this.anchor === null || f.receivedAt - this.lastArrival > 1_000) this.anchor = arrival - f.mediaTimeMs;
-    let ts = f.mediaTimeMs + this.anchor;
-    if (Math.abs(ts - arrival) > 1_000) {
-      this.anchor = arrival - f.mediaTimeMs;
-      ts = arrival;
-    }
-    if (ts < this.endTs) {
-      // Silence already covers this moment: the voice continues right after it.
-      this.anchor += this.endTs - ts;
-      ts = this.endTs;
-    } else if (ts > this.endTs + 3 * SILENCE_MS) {
-      this.silenceUntil(ts);
-      ts = Math.max(ts, this.endTs);
-    }
-    return ts;
+    if (Math.abs(f.mediaTimeMs + this.anchor - arrival) > 1_000) this.anchor = arrival - f.mediaTimeMs;
+    return f.mediaTimeMs + this.anchor;
   }
 
   tick(horizon: number, now: number): void {

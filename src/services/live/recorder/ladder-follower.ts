@@ -63,6 +63,8 @@ interface SegmentTask {
   input: string;
   seg: TopSegment;
   judged: boolean;
+  /** When it was taken (ms): how long it has been owed. */
+  takenAt: number;
   run: Promise<boolean> | null;
   /** When its run began (ms): its pace is counted from then. */
   begunAt: number;
@@ -74,10 +76,11 @@ export class LadderFollower {
   private readonly meter = new RealtimeMeter();
   private renditions: FollowedRendition[] | null = null;
   private readonly taken = new Set<string>();
-  /** When each segment still to be made was taken, oldest first: how far behind the class the follower is. */
-  private readonly pendingSince: number[] = [];
-  /** The segments taken and not yet made, in order; after the class the next ones' runs begin early. */
-  private readonly queue: SegmentTask[] = [];
+  /**
+   * The segments taken and not yet made, oldest first (the one being made at the head): how far behind the class
+   * the follower is; after the class the next ones' runs begin early.
+   */
+  private readonly owed: SegmentTask[] = [];
   /** Time spent on one-off work (the first segment's probes): not the follower's pace, so not held against it. */
   private oneOffMs = 0;
   private inputEnded = false;
@@ -120,10 +123,9 @@ export class LadderFollower {
       return;
     }
     const judged = !this.inputEnded;
-    if (judged) this.judgeLag(this.pendingSince[0]);
-    this.pendingSince.push(Date.now());
-    const task: SegmentTask = { input, seg, judged, run: null, begunAt: 0 };
-    this.queue.push(task);
+    if (judged) this.judgeLag(this.owed[0]?.takenAt);
+    const task: SegmentTask = { input, seg, judged, takenAt: Date.now(), run: null, begunAt: 0 };
+    this.owed.push(task);
     this.chain = this.chain
       .then(() => this.make(task))
       .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
@@ -143,7 +145,7 @@ export class LadderFollower {
   /** After the class: the runs of the next segments owed begin beside the one being made. */
   private beginCatchUp(): void {
     if (!this.renditions || this.stoppedReason) return;
-    for (const next of this.queue.slice(0, CATCH_UP_RUNS - 1)) next.run ??= this.begin(next, this.renditions);
+    for (const next of this.owed.slice(1, CATCH_UP_RUNS)) next.run ??= this.begin(next, this.renditions);
   }
 
   stop(reason: string): void {
@@ -214,7 +216,14 @@ export class LadderFollower {
    * give way to a live encoder), and each is published in order as before.
    */
   private async make(task: SegmentTask): Promise<void> {
-    this.queue.shift();
+    try {
+      await this.makeOwed(task);
+    } finally {
+      this.owed.splice(this.owed.indexOf(task), 1);
+    }
+  }
+
+  private async makeOwed(task: SegmentTask): Promise<void> {
     const { input, seg, judged } = task;
     if (this.stoppedReason) {
       await task.run?.catch(() => undefined);
@@ -223,15 +232,13 @@ export class LadderFollower {
     }
     this.renditions ??= await this.planFrom(input);
     const renditions = this.renditions;
-    const fileOf = (r: FollowedRendition) => this.fileOf(r, seg);
     task.run ??= this.begin(task, renditions);
     if (this.inputEnded) this.beginCatchUp();
     const restarted = await task.run;
     await rm(input, { force: true });
     // The one-off probes of the first segment are not the follower's pace.
-    const probingMs = await this.publish(renditions, seg, fileOf);
+    const probingMs = await this.publish(renditions, seg);
     this.oneOffMs += probingMs;
-    const takenAt = this.pendingSince.shift();
     const wallSeconds = (Date.now() - task.begunAt - probingMs) / 1000;
     if (!restarted) {
       this.meter.add(seg.durationSeconds, wallSeconds);
@@ -243,7 +250,7 @@ export class LadderFollower {
     }
     this.deps.log.debug({ uri: seg.uri, judged, seconds: (Date.now() - task.begunAt) / 1000, speed: this.meter.speed() }, 'live ladder segment made');
     // Only while the class is live: afterwards nothing waits on the pace, and stopping would waste what was made.
-    if (judged && !this.inputEnded) this.judgeLag(takenAt);
+    if (judged && !this.inputEnded) this.judgeLag(task.takenAt);
   }
 
   /**
@@ -261,11 +268,11 @@ export class LadderFollower {
   }
 
   /** Uploads a made segment of each rendition and grows its live playlist; the milliseconds spent on first probes. */
-  private async publish(renditions: FollowedRendition[], seg: TopSegment, fileOf: (r: FollowedRendition) => string): Promise<number> {
+  private async publish(renditions: FollowedRendition[], seg: TopSegment): Promise<number> {
     let probingMs = 0;
     const layout = recordingLayout(this.recordingId);
     for (const r of renditions) {
-      const file = fileOf(r);
+      const file = this.fileOf(r, seg);
       const bytes = (await stat(file)).size;
       if (r.codecs === null) {
         const t = Date.now();

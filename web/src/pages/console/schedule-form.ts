@@ -6,41 +6,42 @@ import type { RoomFit } from '../../../../src/contracts/api/live-classes';
 import type { Batch, LiveClass } from '../../types';
 import { localDateTimeValue, startFromInput } from './class-editor';
 
-/**
- * Where a class can run, as the form offers it: the provider, the provider's own choice where it has one, and for
- * providers that run in an account of the school's, that account's kind (the provider's name).
- */
-const PLACES: { value: string; label: string; provider: string; account: string | null; options?: Record<string, string> }[] = [
-  { value: 'native', label: 'Aula (in the browser)', provider: 'native', account: null },
-  { value: 'upload', label: 'Recordings uploaded later', provider: 'upload', account: null },
-  { value: 'zoom', label: 'Zoom', provider: 'zoom', account: PROVIDER_LABELS.zoom! },
-  { value: 'livekit', label: 'LiveKit', provider: 'livekit', account: PROVIDER_LABELS.livekit! },
-  { value: 'cloudflare-stream', label: 'Cloudflare Stream (from OBS or another encoder)', provider: 'cloudflare', account: PROVIDER_LABELS.cloudflare!, options: { mode: 'stream' } },
-  { value: 'cloudflare-realtimekit', label: 'Cloudflare RealtimeKit', provider: 'cloudflare', account: PROVIDER_LABELS.cloudflare!, options: { mode: 'realtimekit' } },
+/** Where a class can run, as the form offers it: the provider, the provider's own choice where it has one. */
+interface Place { value: string; label: string; provider: string; needsAccount?: true; options?: Record<string, string> }
+const PLACES: Place[] = [
+  { value: 'native', label: 'Aula (in the browser)', provider: 'native' },
+  { value: 'upload', label: 'Recordings uploaded later', provider: 'upload' },
+  { value: 'zoom', label: 'Zoom', provider: 'zoom', needsAccount: true },
+  { value: 'livekit', label: 'LiveKit', provider: 'livekit', needsAccount: true },
+  { value: 'cloudflare-stream', label: 'Cloudflare Stream (from OBS or another encoder)', provider: 'cloudflare', needsAccount: true, options: { mode: 'stream' } },
+  { value: 'cloudflare-realtimekit', label: 'Cloudflare RealtimeKit', provider: 'cloudflare', needsAccount: true, options: { mode: 'realtimekit' } },
 ];
 const placeOf = (value: string) => PLACES.find((p) => p.value === value) ?? PLACES[0]!;
+/** The kind of account a place's class runs in (the provider's name), or null when it needs none. */
+const accountOf = (place: Place) => (place.needsAccount ? PROVIDER_LABELS[place.provider] ?? place.provider : null);
 
 /** The provider account picker: a list to choose from, or a sentence saying why there is none. */
-async function fillProviderAccounts(place: (typeof PLACES)[number], select: HTMLSelectElement, note: HTMLElement): Promise<void> {
+async function fillProviderAccounts(place: Place, select: HTMLSelectElement, note: HTMLElement): Promise<void> {
   select.replaceChildren();
   note.textContent = '';
   const wrap = select.closest('label');
-  if (!place.account) {
+  const kind = accountOf(place);
+  if (!kind) {
     if (wrap) wrap.hidden = true;
     return;
   }
   if (wrap) {
     wrap.hidden = false;
-    wrap.firstChild!.textContent = `${place.account} account `;
+    wrap.firstChild!.textContent = `${kind} account `;
   }
   try {
     const { items } = await api<{ items: { id: string; name: string }[] }>('GET', `/api/v1/providers/${place.provider}/accounts`);
     select.append(...items.map((a) => el('option', { value: a.id }, a.name)));
-    if (items.length === 0) note.textContent = `No ${place.account} account is connected yet; an admin connects one first.`;
+    if (items.length === 0) note.textContent = `No ${kind} account is connected yet; an admin connects one first.`;
   } catch (err) {
     note.textContent = err instanceof ApiError && err.status === 403
-      ? `Only admins can choose the ${place.account} account; ask an admin to schedule ${place.account} classes.`
-      : `${place.account} accounts could not be loaded; try again.`;
+      ? `Only admins can choose the ${kind} account; ask an admin to schedule ${kind} classes.`
+      : `${kind} accounts could not be loaded; try again.`;
   }
 }
 
@@ -113,13 +114,21 @@ export function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) 
       error.textContent = `Lessons could not be loaded: ${errorMessage(err)}`;
     }
   }
+  // One question per batch while the form is open: switching the provider back and forth asks nothing again.
+  const fitNotes = new Map<string, Promise<string>>();
   async function showRoomFit() {
     const chosen = batch.value;
     if (placeOf(provider.value).provider !== 'native' || !chosen) {
       fitNote.textContent = '';
       return;
     }
-    const text = await roomFitNote(chosen).catch(() => '');
+    let note = fitNotes.get(chosen);
+    if (!note) {
+      note = roomFitNote(chosen);
+      fitNotes.set(chosen, note);
+      note.catch(() => fitNotes.delete(chosen));
+    }
+    const text = await note.catch(() => '');
     if (batch.value === chosen && placeOf(provider.value).provider === 'native') fitNote.textContent = text;
   }
   batch.addEventListener('change', () => {
@@ -139,15 +148,16 @@ export function scheduleClassForm(batches: Batch[], onCreated: (cls: LiveClass) 
       error.textContent = start.error;
       return;
     }
-    if (place.account && !account.value) {
-      error.textContent = accountNote.textContent || `Choose the ${place.account} account to run the class in`;
+    const kind = accountOf(place);
+    if (kind && !account.value) {
+      error.textContent = accountNote.textContent || `Choose the ${kind} account to run the class in`;
       return;
     }
     submit.disabled = true;
     void api<LiveClass>('POST', '/api/v1/live-classes', {
       title: title.value.trim(), batchId: batch.value, lessonId: lesson.value || null, provider: place.provider,
       startsAt: start.at.toISOString(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked,
-      ...(place.account && { providerAccountId: account.value }),
+      ...(kind && { providerAccountId: account.value }),
       ...(place.options && { providerOptions: place.options }),
     })
       .then((created) => {
