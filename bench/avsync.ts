@@ -1,8 +1,8 @@
 /**
  * A/V sync of native-room recordings: the instructor's fake camera flashes white and its fake microphone beeps on
  * the same instant every 2 s, on a grey that brightens through each 2 s (Chromium plays both files, each looping on its own, so the source drifts by
- * itself). The page records what it sends with MediaRecorder: that local recording is the baseline. For the
- * live recording (HLS) and its MP4, each flash/beep pair's audio-minus-video offset is set against the same
+ * itself). The page records what it sends with MediaRecorder: that local recording, with PCM audio, is the
+ * baseline (an Opus one is made beside it, to show its own offset). For the live recording (HLS) and its MP4, each flash/beep pair's audio-minus-video offset is set against the same
  * pair in the baseline, matched by wall-clock time; printed at the start, at the end, and the drift between.
  *
  *   npx tsx bench/avsync.ts [--minutes 1,10] [--keep]     (--analyse <file>: the offsets of one file alone)
@@ -143,24 +143,36 @@ function line(name: string, diffs: number[]): string {
   return `${name.padEnd(40)} start ${start.toFixed(0).padStart(5)} ms   end ${end.toFixed(0).padStart(5)} ms   drift ${(end - start).toFixed(0).padStart(5)} ms   (${diffs.length} flash/beep pairs)`;
 }
 
-/** Starts MediaRecorder on what the page sends (camera and microphone); resolves with its wall-clock start. */
-async function startLocalRecording(page: Page): Promise<number> {
-  return page.evaluate(async () => {
+/**
+ * The page's own recordings of what it sends (camera and microphone): one with PCM audio, the baseline, and one with
+ * Opus, to show how far MediaRecorder's Opus timestamps are off (they fall tens of ms after the samples' capture,
+ * so an Opus baseline would bias every figure). Resolves with each one's wall-clock start.
+ */
+const LOCAL_RECORDINGS = { pcm: 'video/x-matroska;codecs=vp8,pcm', opus: 'video/webm;codecs=vp8,opus' } as const;
+type LocalKind = keyof typeof LOCAL_RECORDINGS;
+
+async function startLocalRecordings(page: Page): Promise<Record<LocalKind, number>> {
+  return page.evaluate(async (types) => {
     const pc = window.aulaLive?.publisher;
     const tracks = (pc?.getSenders() ?? []).map((s) => s.track).filter((t): t is MediaStreamTrack => !!t && t.readyState === 'live');
-    const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: 'video/webm;codecs=vp8,opus', videoBitsPerSecond: 400_000 });
-    const chunks: Blob[] = [];
-    recorder.ondataavailable = (e) => chunks.push(e.data);
-    (window as unknown as { localRecording: { recorder: MediaRecorder; chunks: Blob[] } }).localRecording = { recorder, chunks };
-    const started = new Promise<number>((resolve) => (recorder.onstart = () => resolve(Date.now())));
-    recorder.start(1000);
-    return started;
-  });
+    const store: Record<string, { recorder: MediaRecorder; chunks: Blob[] }> = {};
+    (window as unknown as { localRecordings: typeof store }).localRecordings = store;
+    const starts = await Promise.all(Object.entries(types).map(([kind, mimeType]) => {
+      const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType, videoBitsPerSecond: 400_000 });
+      const chunks: Blob[] = [];
+      recorder.ondataavailable = (e) => chunks.push(e.data);
+      store[kind] = { recorder, chunks };
+      const started = new Promise<[string, number]>((resolve) => (recorder.onstart = () => resolve([kind, Date.now()])));
+      recorder.start(1000);
+      return started;
+    }));
+    return Object.fromEntries(starts) as Record<'pcm' | 'opus', number>;
+  }, LOCAL_RECORDINGS);
 }
 
-async function stopLocalRecording(page: Page, file: string): Promise<void> {
-  const base64 = await page.evaluate(async () => {
-    const { recorder, chunks } = (window as unknown as { localRecording: { recorder: MediaRecorder; chunks: Blob[] } }).localRecording;
+async function stopLocalRecording(page: Page, kind: LocalKind, file: string): Promise<void> {
+  const base64 = await page.evaluate(async (kind) => {
+    const { recorder, chunks } = (window as unknown as { localRecordings: Record<string, { recorder: MediaRecorder; chunks: Blob[] }> }).localRecordings[kind]!;
     await new Promise<void>((resolve) => {
       recorder.onstop = () => resolve();
       recorder.stop();
@@ -169,7 +181,7 @@ async function stopLocalRecording(page: Page, file: string): Promise<void> {
     let s = '';
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
-  });
+  }, kind);
   writeFileSync(file, Buffer.from(base64, 'base64'));
 }
 
@@ -182,19 +194,23 @@ async function oneClass(t: TestAula, school: Awaited<ReturnType<typeof seedSchoo
   await page.click('#start-class');
   const rec = await waitFor('the recording to start', async () => (await t.api<{ items: Rec[] }>('GET', `/api/v1/recordings?liveClassId=${created.body.id}`)).body.items.find((r) => r.startedAt), 30_000);
   await waitFor('camera and microphone being sent', () => page.evaluate(() => (window.aulaLive?.publisher?.getSenders() ?? []).filter((s) => s.track).length >= 2), 30_000);
-  const localStart = await startLocalRecording(page);
+  const localStarts = await startLocalRecordings(page);
   await new Promise((r) => setTimeout(r, minutes * 60_000));
-  const local = path.join(work, `local-${minutes}.webm`);
-  await stopLocalRecording(page, local);
+  const local = path.join(work, `local-${minutes}.mkv`);
+  const localOpus = path.join(work, `local-${minutes}-opus.webm`);
+  await stopLocalRecording(page, 'pcm', local);
+  await stopLocalRecording(page, 'opus', localOpus);
   await page.click('#end-class');
   await waitFor('the live recording', async () => (await t.api<Rec>('GET', `/api/v1/recordings/${rec.id}`)).body.status === 'ready', 60_000, 250);
   const hls = (await t.api<{ hls: string }>('GET', `/api/v1/recordings/${rec.id}/playback`)).body.hls;
   const t0 = Date.parse(rec.startedAt!);
-  const baseline = await pairs(local, localStart, PERIOD, work);
+  const baseline = await pairs(local, localStarts.pcm, PERIOD, work);
+  const opusBaseline = againstBaseline(await pairs(localOpus, localStarts.opus, PERIOD, work), baseline);
   const live = againstBaseline(await pairs(hls, t0, PERIOD, work), baseline);
   const own = baseline.map((b) => b.offset);
   console.log(`--- class of ${minutes} min`);
   console.log(line('baseline: the page\'s own recording (raw)', own));
+  console.log(line('the page\'s Opus recording − baseline', opusBaseline));
   console.log(line('live recording (HLS) − baseline', live));
   const done = await waitFor('the MP4', async () => {
     const r = (await t.api<Rec>('GET', `/api/v1/recordings/${rec.id}`)).body;

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildLiveEncodeArgs } from '../src/domain/media/ffmpeg-args/live';
 import { ivfFrames } from '../src/domain/media/ivf';
-import { FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SILENCE } from '../src/services/live/recorder';
+import { FILLER_VP8_KEYFRAME, matroskaHeader, MatroskaClusterWriter, OPUS_SHORT_SILENCE, OPUS_SILENCE, opusPacketMs } from '../src/services/live/recorder';
 import { mediaDuration } from './support/media';
 
 const run = promisify(execFile);
@@ -49,6 +49,29 @@ describe('the live recording’s picture', () => {
       expect(Math.abs((await mediaDuration(playlist)) - 6)).toBeLessThan(0.3);
       // Timed by the camera, the picture stood still from 1 s to 4 s.
       expect(await frozenStretches(playlist, 0.5)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('silence in 20 ms and 2.5 ms packets decodes to exactly its length, so a voice written after it begins on its time', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-live-silence-'));
+    try {
+      expect(opusPacketMs(OPUS_SHORT_SILENCE)).toBe(2.5);
+      const mkv = new MatroskaClusterWriter();
+      const parts = [matroskaHeader([{ number: 1, kind: 'audio' }])];
+      let ts = 0;
+      const put = (data: Buffer, count: number) => {
+        for (let i = 0; i < count; i += 1, ts += opusPacketMs(data)) parts.push(mkv.block(1, ts, true, data));
+      };
+      put(OPUS_SILENCE, 50);
+      put(OPUS_SHORT_SILENCE, 7);
+      put(OPUS_SILENCE, 50);
+      const input = path.join(dir, 'in.webm');
+      writeFileSync(input, Buffer.concat(parts));
+      const { stdout } = await run('ffmpeg', ['-hide_banner', '-v', 'error', '-i', input, '-f', 's16le', '-ac', '1', '-'], { encoding: 'buffer', maxBuffer: 1 << 24, timeout: 60_000 });
+      // 2017.5 ms at 48 kHz, less the 312 samples of pre-skip the stream's header declares.
+      expect(stdout.length / 2).toBe(2.0175 * 48_000 - 312);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,7 +7,7 @@
 import type { MediaFrame } from '../../../adapters/sfu/sfu';
 import { FramesSinceKeyframe } from '../../../domain/media/frames-since-keyframe';
 import type { RoomTrack } from '../../live-room';
-import { FILLER_VP8_KEYFRAME, OPUS_SILENCE, opusPacketMs } from './filler-media';
+import { FILLER_VP8_KEYFRAME, OPUS_SHORT_SILENCE, OPUS_SILENCE, opusPacketMs } from './filler-media';
 import type { PublisherClocks } from './publisher-clocks';
 import type { RecordingClock } from './recording-clock';
 import type { StillPictureMaker } from './still-pictures';
@@ -34,6 +34,7 @@ const VIDEO_STILL_WAIT_MS = 3_000;
 const START_FROM_PICTURE_MAX_FRAMES = 300;
 const AUDIO_STALL_MS = 200;
 const SILENCE_MS = 20;
+const SHORT_SILENCE_MS = 2.5;
 export const AUDIO_SLOTS = 4;
 export const CAMERA_TRACK = 1;
 export const SCREEN_TRACK = 2;
@@ -280,10 +281,15 @@ export class AudioChannel extends TrackChannel {
     this.anchor = null;
   }
 
-  private silenceUntil(ts: number): void {
+  /** Silence up to `ts`, in 20 ms packets; `exactly` finishes with 2.5 ms ones, so a voice begins on its time. */
+  private silenceUntil(ts: number, exactly = false): void {
     while (this.endTs + SILENCE_MS <= ts) {
       this.emit({ ts: this.endTs, track: this.trackNumber, keyframe: true, data: OPUS_SILENCE });
       this.endTs += SILENCE_MS;
+    }
+    while (exactly && this.endTs + SHORT_SILENCE_MS <= ts) {
+      this.emit({ ts: this.endTs, track: this.trackNumber, keyframe: true, data: OPUS_SHORT_SILENCE });
+      this.endTs += SHORT_SILENCE_MS;
     }
   }
 
@@ -299,13 +305,13 @@ export class AudioChannel extends TrackChannel {
 
   /**
    * Where a packet due at `due` goes: the mixer counts samples, not timestamps, so the voice is written on where it
-   * ends; silence is put in when the packet is due a silence packet or more later than that, and the packet is left
-   * out (null) when all of it is due before (its moment is already silence, or a microphone whose clock runs fast).
-   * The voice so stays within a packet of its time.
+   * ends; silence is put in when the packet is due a short silence packet or more later than that, and the packet
+   * is left out (null) when it is due half a packet or more before (its moment is already silence, or a microphone
+   * whose clock runs fast). The voice so stays between 2.5 ms early and half a packet late, with no drift.
    */
   private placeVoice(due: number, packetMs: number): number | null {
-    if (due >= this.endTs + SILENCE_MS) this.silenceUntil(due);
-    else if (due + packetMs <= this.endTs) return null;
+    if (due >= this.endTs + SHORT_SILENCE_MS) this.silenceUntil(due, true);
+    else if (due + packetMs / 2 <= this.endTs) return null;
     return this.endTs;
   }
 

@@ -4,6 +4,8 @@
 export const FILLER_VP8_KEYFRAME = Buffer.from('1002009d012a100010000047088585889984880202000c0d6000feffab5080', 'hex');
 /** 20 ms of Opus silence (CELT, fullband, mono). */
 export const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
+/** 2.5 ms of Opus silence (CELT, fullband, mono): what puts a voice on its time to within 2.5 ms, not 20. */
+export const OPUS_SHORT_SILENCE = Buffer.from([0xe0, 0xff, 0xfe]);
 
 /** Duration of an Opus packet from its TOC byte (RFC 6716 §3.1), in milliseconds. */
 export function opusPacketMs(packet: Buffer): number {
