@@ -55,8 +55,8 @@ if [ -z "${AULA_TEST_REDIS_URL:-}" ] && has_command redis-server; then
   export AULA_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 fi
 
-npx tsc --noEmit
 if [ $# -gt 0 ]; then
+  npx tsc --noEmit
   npx vitest run "$@"
   exit
 fi
@@ -86,7 +86,8 @@ status=0
 # its encoder's, as a server would); its time limits only catch a hang. It runs in a session of its own whose scheduling
 # group (Linux autogroup) is at the lowest priority too: otherwise the group it shares with the real-time classes weighs
 # as much as the live encoder's, whatever its processes' nice values.
-setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; exec nice -n 19 "$@"' rest \
+# The type check runs first in that session: nothing waits for it, and a type error still fails the run.
+setsid -w sh -c 'echo 19 >/proc/self/autogroup 2>/dev/null; nice -n 19 npx tsc --noEmit || tsc_status=$?; nice -n 19 "$@" || exit $?; exit ${tsc_status:-0}' rest \
   npx vitest run --maxWorkers=1 --testTimeout=240000 --hookTimeout=240000 $(report rest) "${EXCLUDES[@]}" || status=$?
 wait "$REALTIME_PID" || status=$?
 npx tsx scripts/failed-tests.ts "$SVC/report-realtime.json" "$SVC/report-quality.json" "$SVC/report-rest.json" || true

@@ -15,7 +15,7 @@ describe('player: volume, audio only, page-wide shortcuts, touch-sized controls'
   beforeAll(async () => {
     [t, chrome] = await Promise.all([startAula(), launchChromium()]);
     school = await seedSchool(t);
-    const file = await makeTestVideo(path.join(t.dataDir, 'player.mp4'), { seconds: 30, width: 640, height: 360 });
+    const file = await makeTestVideo(path.join(t.dataDir, 'player.mp4'), { seconds: 16, width: 640, height: 360 });
     const cls = await scheduleClass(t, { title: 'Player class', batchId: school.batches[0]!.id, lessonId: school.lessons[0]!.id });
     recordingId = await uploadRecording(t, cls, file);
     await waitUntilProcessed(t, [recordingId]);
