@@ -106,6 +106,8 @@ interface SentVideo {
   pliCount: number;
   framesEncoded: number;
   width: number;
+  /** Why the encoder sends less than it could (WebRTC stats): 'none', 'cpu', 'bandwidth' or 'other'. */
+  limitation: string;
   at: number;
 }
 
@@ -122,9 +124,9 @@ async function sentVideo(page: Page): Promise<{ tracks: SentVideo[]; estimate: n
       sourceByMid.set(t.mid, 'displaySurface' in track.getSettings() || track.contentHint === 'detail' ? 'screen' : 'camera');
     }
     const report = await pc.getStats();
-    report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; pliCount?: number; framesEncoded?: number; frameWidth?: number; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
+    report.forEach((r: { type: string; kind?: string; mid?: string; bytesSent?: number; pliCount?: number; framesEncoded?: number; frameWidth?: number; qualityLimitationReason?: string; timestamp: number; nominated?: boolean; availableOutgoingBitrate?: number }) => {
       if (r.type === 'outbound-rtp' && r.kind === 'video' && r.mid && sourceByMid.has(r.mid)) {
-        out.tracks.push({ source: sourceByMid.get(r.mid)!, bytesSent: r.bytesSent ?? 0, pliCount: r.pliCount ?? 0, framesEncoded: r.framesEncoded ?? 0, width: r.frameWidth ?? 0, at: r.timestamp });
+        out.tracks.push({ source: sourceByMid.get(r.mid)!, bytesSent: r.bytesSent ?? 0, pliCount: r.pliCount ?? 0, framesEncoded: r.framesEncoded ?? 0, width: r.frameWidth ?? 0, limitation: r.qualityLimitationReason ?? 'none', at: r.timestamp });
       } else if (r.type === 'candidate-pair' && r.nominated && r.availableOutgoingBitrate) {
         out.estimate = Math.max(out.estimate, r.availableOutgoingBitrate);
       }
@@ -214,7 +216,7 @@ describe('native room media quality in Chromium', () => {
     const shared = Date.now();
     // Readings two seconds apart. Before the congestion feedback was fixed the estimate never left Chromium's
     // 300 kb/s start and fell from there, and the camera sent about 100 kb/s at a quarter of its size.
-    const best = { estimate: 0, camera: 0, cameraWidth: 0, received: 0, screenFps: 0, after: NaN };
+    const best = { estimate: 0, camera: 0, cameraWidth: 0, limitation: 'none', received: 0, screenFps: 0, after: NaN };
     let last = await sentVideo(host);
     let lastReceived = await receivedCamera(student);
     try {
@@ -225,20 +227,21 @@ describe('native room media quality in Chromium', () => {
         const receivedBps = received && lastReceived && received.at > lastReceived.at ? ((received.bytes - lastReceived.bytes) * 8 * 1000) / (received.at - lastReceived.at) : 0;
         [last, lastReceived] = [now, received];
         best.estimate = Math.max(best.estimate, now.estimate);
-        if (cam.bps > best.camera) {
-          best.camera = cam.bps;
-          best.cameraWidth = now.tracks.find((x) => x.source === 'camera')?.width ?? 0;
+        const camera = now.tracks.find((x) => x.source === 'camera');
+        const width = camera?.width ?? 0;
+        // The best reading, a wider one over a faster one: the camera may start smaller and grow as it ramps.
+        if (width > best.cameraWidth || (width === best.cameraWidth && cam.bps > best.camera)) {
+          [best.camera, best.cameraWidth, best.limitation] = [cam.bps, width, camera?.limitation ?? 'none'];
         }
         best.received = Math.max(best.received, receivedBps);
         best.screenFps = Math.max(best.screenFps, screen.fps);
-        const done = best.estimate > 1_000_000 && best.camera > 1_000_000 && best.received > 1_000_000 && best.screenFps >= 5;
+        const done = best.estimate > 1_000_000 && best.cameraWidth >= 1280 && best.camera > 1_000_000 && best.received > 1_000_000 && best.screenFps >= 5;
         if (done) best.after = (Date.now() - shared) / 1000;
         return done;
       }, { timeout: 40_000, interval: 2_000 }).toBe(true);
     } finally {
-      console.log(`send estimate ${Math.round(best.estimate / 1000)} kb/s, camera sent ${Math.round(best.camera / 1000)} kb/s at ${best.cameraWidth}px wide and received ${Math.round(best.received / 1000)} kb/s, screen ${best.screenFps.toFixed(1)} fps; all reached ${best.after.toFixed(0)} s after the share began`);
+      console.log(`send estimate ${Math.round(best.estimate / 1000)} kb/s, camera sent ${Math.round(best.camera / 1000)} kb/s at ${best.cameraWidth}px wide (limited by: ${best.limitation}) and received ${Math.round(best.received / 1000)} kb/s, screen ${best.screenFps.toFixed(1)} fps; all reached ${best.after.toFixed(0)} s after the share began`);
     }
-    expect(best.cameraWidth).toBeGreaterThanOrEqual(1280);
     for (const page of [host, student]) await page.close();
   }, 90_000);
 

@@ -129,8 +129,28 @@ export class Publisher {
   }
 
   async acceptAnswer(description: SessionDescription): Promise<void> {
-    if (this.pc && this.pc.signalingState === 'have-local-offer') await this.pc.setRemoteDescription(description);
+    if (this.pc && this.pc.signalingState === 'have-local-offer') {
+      await this.pc.setRemoteDescription(description);
+      await this.keepResolution();
+    }
     this.sendSources();
+  }
+
+  /**
+   * A shared screen, and the instructor's camera (recorded at 720p), keep their size when the sender's CPU or the
+   * encoder's quality falls short and shed frames instead: otherwise Chromium shrinks a busy laptop's camera to
+   * 960 px though the network carries 720p. A student's camera keeps the browser's balance of the two.
+   */
+  private async keepResolution(): Promise<void> {
+    const sources: TrackSource[] = isHost(this.state) ? ['screen', 'camera'] : ['screen'];
+    for (const source of sources) {
+      const sender = this.transceivers[source]?.sender;
+      if (!sender) continue;
+      const params: RTCRtpSendParameters & { degradationPreference?: string } = sender.getParameters();
+      if (params.degradationPreference === 'maintain-resolution') continue;
+      // A browser without the setting keeps its own balance: nothing else depends on it.
+      await sender.setParameters({ ...params, degradationPreference: 'maintain-resolution' } as RTCRtpSendParameters).catch(() => undefined);
+    }
   }
 
   unpublishSource(source: TrackSource): void {
