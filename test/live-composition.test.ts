@@ -54,7 +54,7 @@ describe('the live recording’s picture', () => {
     }
   });
 
-  it('silence in 20 ms and 2.5 ms packets decodes to exactly its length, so a voice written after it begins on its time', async () => {
+  it('silence in 20 ms and 2.5 ms packets decodes to exactly its length: the mixer, counting samples, puts what follows it on its time', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-live-silence-'));
     try {
       expect(opusPacketMs(OPUS_SHORT_SILENCE)).toBe(2.5);

@@ -35,7 +35,7 @@ function slot() {
     const frame: MediaFrame = { codec: 'opus', data: VOICE, keyframe: true, intact: true, mediaTimeMs: senderMs, senderTimeMs: senderMs, receivedAt };
     mic.emit('frame', frame);
   };
-  /** Where each voice packet was written, less when it was captured (ms). */
+  /** Where each voice packet was written on the recording's clock (ms), in order. */
   const voiceTimes = () => blocks.filter((b) => b.data === VOICE).map((b) => b.ts);
   return { blocks, channel, say, voiceTimes };
 }
