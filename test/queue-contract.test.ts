@@ -183,6 +183,30 @@ describe.each(BACKENDS)('%s', (_name, makeBackend) => {
     expect(seen.calls.map((c) => c.jobId)).toEqual([first]);
   });
 
+  test('a finished job is still described: done, or failed with why, and a later job of the same key replaces it', async () => {
+    const queue = open({ maxAttempts: 1, backoffMs: 10 });
+    let exhausted!: () => void;
+    const failedForGood = new Promise<void>((resolve) => (exhausted = resolve));
+    queue.start({
+      'process-recording': {
+        run: async (data) => {
+          if (data.recordingId === 'rec-bad') throw new Error('the source is unreadable');
+          return { outcome: 'done' };
+        },
+        onExhausted: async () => exhausted(),
+      },
+    });
+    const good = await queue.enqueue('process-recording', { recordingId: 'rec-5' }, { dedupeKey: 'recording:rec-5' });
+    await waitFor('the job to be described as done', async () => (await queue.describe('recording:rec-5'))?.status === 'done', 20_000, 20);
+    expect(await queue.describe('recording:rec-5')).toMatchObject({ id: good, status: 'done', attempts: 1, lastError: null });
+
+    const bad = await queue.enqueue('process-recording', { recordingId: 'rec-bad' }, { dedupeKey: 'recording:rec-5' });
+    expect(bad).not.toBe(good);
+    await failedForGood;
+    await waitFor('the job to be described as failed', async () => (await queue.describe('recording:rec-5'))?.status === 'failed', 20_000, 20);
+    expect(await queue.describe('recording:rec-5')).toMatchObject({ id: bad, status: 'failed', attempts: 1, lastError: 'the source is unreadable' });
+  });
+
   test('a job enqueued before a restart is handled by the queue object that replaces the stopped one', async () => {
     const before = open();
     const id = await before.enqueue('lti-post-score', { scoreId: 'score-2' });

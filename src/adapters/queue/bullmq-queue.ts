@@ -4,6 +4,13 @@ import type { Logger } from 'pino';
 import { type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName, type JobQueue, type JobStateView, retryDelayMs } from '../../jobs/queue';
 
 const QUEUE_NAME = 'aula-jobs';
+const COMPLETED_KEPT_SECONDS = 7 * 86_400;
+const FAILED_KEPT_SECONDS = 30 * 86_400;
+/**
+ * The newest job of each dedupe key. BullMQ's own deduplication id is deleted when its job finishes, and staff are
+ * still shown a finished job (done, or failed and why) as long as BullMQ keeps it.
+ */
+const newestJobKey = (dedupeKey: string) => `${QUEUE_NAME}:newest-job:${dedupeKey}`;
 
 /**
  * The same job interface on BullMQ/Redis, for several Aula processes behind a load balancer.
@@ -23,9 +30,11 @@ export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; conc
         backoff: { type: 'aula' },
         ...(o.delayMs && { delay: o.delayMs }),
         ...(o.dedupeKey && { deduplication: { id: o.dedupeKey } }),
-        removeOnComplete: { age: 7 * 86_400, count: 10_000 },
-        removeOnFail: { age: 30 * 86_400 },
+        removeOnComplete: { age: COMPLETED_KEPT_SECONDS, count: 10_000 },
+        removeOnFail: { age: FAILED_KEPT_SECONDS },
       });
+      // A duplicate add answers with the job that holds the key, so this names the newest job either way.
+      if (o.dedupeKey && job.id) await connection.set(newestJobKey(o.dedupeKey), job.id, 'EX', FAILED_KEPT_SECONDS);
       return job.id ?? '';
     },
 
@@ -79,7 +88,8 @@ export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; conc
     },
 
     async describe(dedupeKey: string): Promise<JobStateView | null> {
-      const id = await queue.getDeduplicationJobId(dedupeKey);
+      // Jobs added before the newest-job key existed are found by their deduplication id while they run.
+      const id = (await connection.get(newestJobKey(dedupeKey))) ?? (await queue.getDeduplicationJobId(dedupeKey));
       const job = id ? await queue.getJob(id) : null;
       if (!job) return null;
       const state = await job.getState();
