@@ -34,7 +34,8 @@ function readRecords(file: string): ProcessRecord[] {
   return records;
 }
 
-const NODE_COMMANDS = new Set(['node', 'npm', 'npm exec', 'npm test', 'esbuild', 'rolldown-worker']);
+/** Node's processes by name: Node itself, npm (named after its command, `npm exec …`), and the build tools' workers. */
+const NODE_COMMANDS = new Set(['node', 'esbuild', 'rolldown-worker']);
 /**
  * A process ends under the name of the thread that ended last, so Chromium's end as ThreadPoolForeg, HangWatcher
  * and the like. What tells them apart is the address space Chromium reserves, over 5 GB each: of the rest only Node
@@ -45,7 +46,7 @@ const CHROMIUM_MIN_MEMORY_KB = 5_000_000;
 function programOf(r: ProcessRecord): string {
   if (r.command === 'ffmpeg') return 'FFmpeg';
   if (r.command === 'ffprobe') return 'ffprobe';
-  if (NODE_COMMANDS.has(r.command)) return 'Node';
+  if (NODE_COMMANDS.has(r.command) || r.command.startsWith('npm ')) return 'Node';
   if (r.memoryKb > CHROMIUM_MIN_MEMORY_KB) return 'Chromium';
   return 'other';
 }
@@ -78,6 +79,7 @@ async function runTests(args: string[]): Promise<{ wallSeconds: number; status: 
 async function main(): Promise<void> {
   process.chdir(path.join(import.meta.dirname, '..'));
   ensureAccounting();
+  const testArgs = process.argv.slice(2);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'aula-test-suite-'));
   const file = path.join(dir, 'pacct');
   writeFileSync(file, '');
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
   execFileSync('accton', [file], { stdio: 'ignore' });
   let run: { wallSeconds: number; status: number };
   try {
-    run = await runTests(process.argv.slice(2));
+    run = await runTests(testArgs);
   } finally {
     stop();
   }
@@ -96,7 +98,7 @@ async function main(): Promise<void> {
   const cores = os.availableParallelism();
   const floor = cpu / cores;
   const byProgram = [...totals].sort((a, b) => b[1] - a[1]).map(([name, s]) => `${name} ${s.toFixed(0)} s`).join(', ');
-  console.log(`\nnpm test ${process.argv.slice(2).join(' ')}`.trimEnd() + `: ${run.status === 0 ? 'passed' : `failed (exit ${run.status})`}`);
+  console.log(`\nnpm test ${testArgs.join(' ')}`.trimEnd() + `: ${run.status === 0 ? 'passed' : `failed (exit ${run.status})`}`);
   console.log(`wall time                         ${run.wallSeconds.toFixed(0).padStart(5)} s`);
   console.log(`CPU time ÷ ${cores} cores (the floor)     ${floor.toFixed(0).padStart(5)} s   wall/floor ${(run.wallSeconds / floor).toFixed(2)}`);
   console.log(`CPU time                          ${cpu.toFixed(0).padStart(5)} s   ${byProgram}`);

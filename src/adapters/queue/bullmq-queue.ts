@@ -6,11 +6,6 @@ import { type EnqueueOptions, type JobCatalogue, type JobHandlers, type JobName,
 const QUEUE_NAME = 'aula-jobs';
 const COMPLETED_KEPT_SECONDS = 7 * 86_400;
 const FAILED_KEPT_SECONDS = 30 * 86_400;
-/**
- * The newest job of each dedupe key. BullMQ's own deduplication id is deleted when its job finishes, and staff are
- * still shown a finished job (done, or failed and why) as long as BullMQ keeps it.
- */
-const newestJobKey = (dedupeKey: string) => `${QUEUE_NAME}:newest-job:${dedupeKey}`;
 
 /**
  * The same job interface on BullMQ/Redis, for several Aula processes behind a load balancer.
@@ -20,6 +15,9 @@ export function createBullmqQueue(opts: { redisUrl: string; logger: Logger; conc
   // BullMQ needs maxRetriesPerRequest: null on the connections its workers block on.
   const connection = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
   const queue = new Queue(QUEUE_NAME, { connection });
+  // The newest job of each dedupe key, among the queue's own keys. BullMQ deletes its deduplication id when the job
+  // finishes, and staff are still shown a finished job (done, or failed and why) for as long as BullMQ keeps it.
+  const newestJobKey = (dedupeKey: string) => queue.toKey(`newest-job:${dedupeKey}`);
   let worker: Worker | null = null;
 
   return {
