@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 
 ensure_packages ffmpeg:ffmpeg ffprobe:ffmpeg chromium:chromium nginx:nginx-light redis-server:redis-server espeak-ng:espeak-ng initdb:postgresql \
   || echo "aula: tests that need the missing packages will fail or be skipped" >&2
-[ -d web/dist ] || npm run build:web
+# The browser bundle is built again when a source it is made of changed since it was built: the tests drive it.
+[ -f web/dist/index.html ] && [ -z "$(find web/src web/index.html web/vite.config.ts src/contracts src/domain -newer web/dist/index.html -print -quit)" ] \
+  || npm run build:web >/dev/null
 
 # Every process this run starts carries the marker, so the sweep at the end ends exactly those.
 export AULA_TEST_RUN="$$-$(date +%s%N)"

@@ -62,7 +62,4 @@ export const PROVIDER_LABELS: Readonly<Record<string, string>> = {
   native: 'In Aula', zoom: 'Zoom', livekit: 'LiveKit', cloudflare: 'Cloudflare', upload: 'Uploaded recording',
 };
 
-/** What went wrong, as a sentence a page can show. */
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+export { errorMessage } from '../../src/domain/error-text';

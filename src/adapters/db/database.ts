@@ -3,6 +3,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { migrationProvider, type SqlDialectName } from './migrations';
 import type { Database } from './schema';
+import { errorMessage } from '../../domain/error-text';
 
 export type Db = Kysely<Database>;
 
@@ -43,7 +44,7 @@ export async function openDatabase(options: DatabaseOptions, onIdleError: IdleCo
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     await db.destroy();
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${errorMessage(error)}`);
   }
   return { db, dialect, close: () => db.destroy() };
 }

@@ -4,6 +4,7 @@ import {
 } from 'livekit-server-sdk';
 import { type EgressInfo, EgressInfoSchema } from '../../domain/providers/livekit/egress';
 import { LiveKitApiError, type LiveKitErrorKind } from '../../domain/providers/livekit/api-error';
+import { causeMessage } from '../../domain/error-text';
 
 /**
  * A thin client for the LiveKit calls Aula makes, on the official server SDK (Twirp over HTTP): egress start, stop
@@ -47,8 +48,7 @@ function translate(what: string, err: unknown): LiveKitApiError {
     const kind: LiveKitErrorKind = err.status === 401 || err.status === 403 ? 'unauthorized' : err.status === 404 ? 'not_found' : err.status >= 500 ? 'server' : 'client';
     return new LiveKitApiError(kind, err.status, `${what} → HTTP ${err.status}${err.code ? ` ${err.code}` : ''}: ${err.message}`);
   }
-  const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-  return new LiveKitApiError('network', null, `${what} failed: ${message}`);
+  return new LiveKitApiError('network', null, `${what} failed: ${causeMessage(err)}`);
 }
 
 export function createLiveKitApi(opts: { timeoutSeconds?: number } = {}) {

@@ -4,6 +4,7 @@ import type { RecordingMedia, RecordingMetadata } from '../../domain/recording-m
 import type { RecordingMediaProcessor } from '../../services/media-processor';
 import type { RecordingService } from '../../services/recordings';
 import type { JobHandler } from '../queue';
+import { errorMessage } from '../../domain/error-text';
 
 export class NoMediaCaptured extends Error {}
 
@@ -91,7 +92,7 @@ export function processRecordingHandler(deps: {
         return { outcome: 'done' };
       } catch (err) {
         if (ctx.signal.aborted || deps.processor.isRetryable(err)) throw err;
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = errorMessage(err);
         await markFailed(recordingId, 'media processing failed', reason);
         return { outcome: 'done', detail: `failed: ${reason}` };
       }

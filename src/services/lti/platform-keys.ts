@@ -1,6 +1,7 @@
 import { compactVerify, createLocalJWKSet, errors, type JSONWebKeySet } from 'jose';
 import type { PlatformHttp } from '../../adapters/lti/platform-http';
 import { LtiRefusal } from '../../domain/lti/refusal';
+import { errorMessage } from '../../domain/error-text';
 
 /** How long a platform's key set is trusted before it is fetched again even when every kid is known. */
 const JWKS_TTL_MS = 3600_000;
@@ -21,7 +22,7 @@ export function createPlatformKeys(deps: { http: Pick<PlatformHttp, 'getJson'> }
         try {
           body = await deps.http.getJson(url);
         } catch (err) {
-          throw new LtiRefusal('lti_platform_error', `Could not fetch the platform's keys from ${url}: ${err instanceof Error ? err.message : String(err)}`);
+          throw new LtiRefusal('lti_platform_error', `Could not fetch the platform's keys from ${url}: ${errorMessage(err)}`);
         }
         if (!body || typeof body !== 'object' || !Array.isArray((body as JSONWebKeySet).keys)) throw new LtiRefusal('lti_platform_error', `${url} did not answer a JSON Web Key Set`);
         const set = createLocalJWKSet(body as JSONWebKeySet);
@@ -58,7 +59,7 @@ export function createPlatformKeys(deps: { http: Pick<PlatformHttp, 'getJson'> }
           if (err instanceof errors.JWSSignatureVerificationFailed) throw new LtiRefusal('lti_bad_signature', 'The id_token\'s signature does not verify with the platform\'s key');
           if (err instanceof errors.JOSEAlgNotAllowed) throw new LtiRefusal('lti_bad_signature', 'The id_token must be signed with RS256');
           if (err instanceof errors.JWKSMultipleMatchingKeys) throw new LtiRefusal('lti_unknown_key', 'The id_token has no kid and the platform publishes several keys');
-          throw new LtiRefusal('lti_bad_request', `The id_token is not a valid JWT: ${err instanceof Error ? err.message : String(err)}`);
+          throw new LtiRefusal('lti_bad_request', `The id_token is not a valid JWT: ${errorMessage(err)}`);
         }
       }
     },

@@ -11,6 +11,7 @@ import { LTI } from '../../domain/lti/claims';
 import { toolRegistrationRequest } from '../../domain/lti/messages';
 import { LtiRefusal } from '../../domain/lti/refusal';
 import type { AdministratorMapping } from '../../domain/lti/roles';
+import { errorMessage } from '../../domain/error-text';
 
 /** A platform as an admin registers it: the stored record without what Aula sets, course and role mapping optional. */
 export type PlatformInput = Omit<LtiPlatformRecord, 'id' | 'createdAt' | 'courseId' | 'administratorRole'> & {
@@ -121,7 +122,7 @@ export function createLtiRegistration(deps: {
       try {
         config = OpenIdConfiguration.parse(await deps.http.getJson(input.openidConfigurationUrl));
       } catch (err) {
-        throw new LtiRefusal('lti_registration_failed', `Could not read the platform's configuration at ${input.openidConfigurationUrl}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new LtiRefusal('lti_registration_failed', `Could not read the platform's configuration at ${input.openidConfigurationUrl}: ${errorMessage(err)}`);
       }
       // The configuration must come from the issuer it names, or any site could register as any LMS.
       if (new URL(input.openidConfigurationUrl).origin !== new URL(config.issuer).origin) {
@@ -136,7 +137,7 @@ export function createLtiRegistration(deps: {
           ...(input.registrationToken && { authorization: `Bearer ${input.registrationToken}` }),
         }));
       } catch (err) {
-        throw new LtiRefusal('lti_registration_failed', `The platform refused Aula's registration: ${err instanceof Error ? err.message : String(err)}`);
+        throw new LtiRefusal('lti_registration_failed', `The platform refused Aula's registration: ${errorMessage(err)}`);
       }
       if (!(await repo.markRegistrationLinkUsed(link.id, isoNow(clock)))) throw new LtiRefusal('lti_registration_failed', 'This registration link was used meanwhile');
       const deploymentId = answer[LTI.toolConfiguration]?.deployment_id;

@@ -4,6 +4,7 @@ import { stderrShowsTruncation } from '../../domain/media/probe';
 import { formatClock } from '../../domain/media/webvtt';
 import { StorageObjectNotFound } from '../../domain/stored-objects';
 import type { PipelineStage } from './types';
+import { errorMessage } from '../../domain/error-text';
 
 export type MediaFailureReason =
   | 'no-streams'
@@ -90,6 +91,6 @@ export async function toFailure(err: unknown, ctx: FailureContext): Promise<Medi
   if (err instanceof StorageObjectNotFound && ctx.inputs.has(err.key)) {
     return new MediaProcessingFailed('source-missing', `source file ${err.key} is missing from storage`, false, { cause: err });
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new MediaProcessingFailed('internal', `media processing failed while ${doing}: ${message}`, true, { cause: err });
 }

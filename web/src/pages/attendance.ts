@@ -42,7 +42,7 @@ export async function renderAttendancePage(target: HTMLElement, me: Me, liveClas
   document.title = `${cls.title} · Attendance · Aula`;
   const came = report.items.filter((r) => r.secondsPresent > 0).length;
   const csv = el('button', { type: 'button', class: 'secondary', id: 'attendance-csv' }, 'Download CSV');
-  csv.addEventListener('click', () => void downloadWithToken(`/api/v1/live-classes/${id}/attendance?format=csv`, `attendance-${liveClassId}.csv`).catch((e: unknown) => csv.after(el('p', { class: 'error' }, String(e)))));
+  csv.addEventListener('click', () => void downloadWithToken(`/api/v1/live-classes/${id}/attendance?format=csv`, `attendance-${liveClassId}.csv`).catch((e: unknown) => csv.after(el('p', { class: 'error' }, errorMessage(e)))));
   const rows = report.items.map((r) =>
     el('tr', { 'data-user-id': r.userId },
       el('th', { scope: 'row' }, r.name, r.email ? el('span', { class: 'email muted' }, r.email) : '', r.enrolled ? '' : el('span', { class: 'muted' }, ' (not enrolled)')),

@@ -1,6 +1,7 @@
 import { ConnectionState, type Participant, type RemoteTrack, Room, RoomEvent, Track } from 'livekit-client';
 import { api, type Me } from '../api';
 import { el, render } from '../dom';
+import { errorMessage } from '../format';
 
 /** What `GET /api/v1/live-classes/{id}/join` answers for a LiveKit class. */
 export interface LiveKitJoin {
@@ -40,7 +41,7 @@ export async function renderLiveKitRoom(target: HTMLElement, me: Me, liveClassId
   try {
     await room.connect(join.serverUrl, join.token);
   } catch (err) {
-    status.textContent = `Could not connect to the LiveKit server: ${err instanceof Error ? err.message : String(err)}`;
+    status.textContent = `Could not connect to the LiveKit server: ${errorMessage(err)}`;
     status.setAttribute('data-state', 'failed');
     return;
   }
@@ -96,7 +97,7 @@ function speakerButton(page: RoomPage, userId: string, allowed: boolean): HTMLEl
   const btn = el('button', { type: 'button', class: 'secondary small' }, allowed ? 'Take back' : 'Let speak');
   btn.addEventListener('click', () => {
     const request = allowed ? api('DELETE', `/api/v1/live-classes/${liveClassId}/speakers/${encodeURIComponent(userId)}`) : api('POST', `/api/v1/live-classes/${liveClassId}/speakers`, { userId });
-    void request.then(() => showParticipants(page), (err: unknown) => { view.status.textContent = err instanceof Error ? err.message : String(err); });
+    void request.then(() => showParticipants(page), (err: unknown) => { view.status.textContent = errorMessage(err); });
   });
   return btn;
 }

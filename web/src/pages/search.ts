@@ -1,6 +1,6 @@
-import { ApiError, api, type Me } from '../api';
+import { api, type Me } from '../api';
 import { el, render } from '../dom';
-import { formatClock, formatDateTime, recordingLabel } from '../format';
+import { errorMessage, formatClock, formatDateTime, recordingLabel } from '../format';
 import type { SearchResults } from '../types';
 import { recordingHref } from '../links';
 
@@ -34,7 +34,7 @@ export async function renderSearchPage(target: HTMLElement, _me: Me): Promise<vo
   try {
     results = await api<SearchResults>('GET', `/api/v1/search?q=${encodeURIComponent(query)}`);
   } catch (err) {
-    render(target, ...head, el('p', { class: 'error', role: 'alert' }, err instanceof ApiError ? err.message : String(err)));
+    render(target, ...head, el('p', { class: 'error', role: 'alert' }, errorMessage(err)));
     return;
   }
   const sections: Node[] = [];

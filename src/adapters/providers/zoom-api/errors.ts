@@ -1,6 +1,7 @@
 /** Zoom's HTTP failures as typed errors; what to do about one (retry, give up, tell a person) is the caller's decision. */
 
 import { ZoomApiError, type ZoomErrorKind } from '../../../domain/providers/zoom/api-error';
+import { causeMessage } from '../../../domain/error-text';
 
 export { ZoomApiError, type ZoomErrorKind };
 
@@ -38,6 +39,5 @@ export async function errorDetail(res: Response): Promise<string> {
 }
 
 export function networkError(what: string, err: unknown): ZoomApiError {
-  const cause = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-  return new ZoomApiError('network', null, `${what} failed: ${cause}`);
+  return new ZoomApiError('network', null, `${what} failed: ${causeMessage(err)}`);
 }

@@ -17,6 +17,7 @@ import { buildLivePlaylist, hlsCodecsOf, type LiveSegment, type MasterEntry } fr
 import { AUDIO_KBPS, planLadder, planSprite, SMALLEST_RUNG_KBPS } from '../../../domain/media/ladder';
 import { LIVE_LADDER_MAX_LAG_SECONDS, LIVE_LADDER_NICENESS, RealtimeMeter, thumbnailSecondsIn } from '../../../domain/media/live-ladder';
 import { CONTENT_TYPES, recordingLayout, renditionUri } from '../../../domain/media/recording-layout';
+import { errorMessage } from '../../../domain/error-text';
 
 /** A rendition the follower makes: a lower rung (with the top rung's audio) or the audio-only one. */
 export interface FollowedRendition {
@@ -119,7 +120,7 @@ export class LadderFollower {
       await link(file, input).catch(() => copyFile(file, input));
     } catch (err) {
       // A rendition with a hole would not line up with the others: the pipeline makes them whole instead.
-      this.stop(`a segment could not be kept for the other renditions (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`);
+      this.stop(`a segment could not be kept for the other renditions (${errorMessage(err).slice(0, 200)})`);
       return;
     }
     const judged = !this.inputEnded;
@@ -128,7 +129,7 @@ export class LadderFollower {
     this.owed.push(task);
     this.chain = this.chain
       .then(() => this.make(task))
-      .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${err instanceof Error ? err.message.slice(0, 200) : String(err)})`));
+      .catch((err: unknown) => this.stop(`a segment of the other renditions could not be made (${errorMessage(err).slice(0, 200)})`));
   }
 
   /**

@@ -1,6 +1,7 @@
-import { ApiError, api } from '../../api';
+import { api } from '../../api';
 import { el } from '../../dom';
 import type { LiveClass } from '../../types';
+import { errorMessage } from '../../format';
 
 /** Value for a datetime-local input: local time, to the minute. */
 export function localDateTimeValue(d: Date): string {
@@ -45,14 +46,14 @@ export function classEditor(cls: LiveClass, onSaved: (cls: LiveClass) => void, o
     const patch: Record<string, unknown> = { title: title.value.trim(), durationMinutes: Number(duration.value), autoRecord: autoRecord.checked };
     if (start.at.getTime() !== new Date(cls.startsAt).getTime()) patch.startsAt = start.at.toISOString();
     void api<LiveClass>('PATCH', `/api/v1/live-classes/${encodeURIComponent(cls.id)}`, patch)
-      .then(onSaved, (err: unknown) => (error.textContent = err instanceof ApiError ? err.message : String(err)))
+      .then(onSaved, (err: unknown) => (error.textContent = errorMessage(err)))
       .finally(() => (save.disabled = false));
   });
   cancelClass.addEventListener('click', () => {
     if (!confirm(`Cancel “${cls.title}”? Students no longer see it as upcoming.`)) return;
     cancelClass.disabled = true;
     void api('DELETE', `/api/v1/live-classes/${encodeURIComponent(cls.id)}`)
-      .then(onCancelled, (err: unknown) => (error.textContent = err instanceof ApiError ? err.message : String(err)))
+      .then(onCancelled, (err: unknown) => (error.textContent = errorMessage(err)))
       .finally(() => (cancelClass.disabled = false));
   });
   return el('details', { class: 'edit-class-box' }, el('summary', {}, 'Edit or cancel'), form);

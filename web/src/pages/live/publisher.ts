@@ -1,7 +1,8 @@
 import type { ClientCommand, SessionDescription, TrackSource } from '../../../../src/contracts/live-signaling';
 import { gatherTimeoutMs, waitForIce } from './ice';
 import { type DeviceKind, LocalMedia } from './local-media';
-import { canSpeak, errorText, isHost, type RoomState } from './state';
+import { canSpeak, isHost, type RoomState } from './state';
+import { errorMessage } from '../../format';
 import type { LocalMediaStatus } from './view';
 
 /** What the publisher asks of the rest of the page. */
@@ -43,7 +44,7 @@ export class Publisher {
       await this.local.ensure(this.wantsCamera(), true);
       if (this.state.you?.audioMuted) this.setMuted(true);
     } catch (err) {
-      this.hooks.say(`Your camera or microphone is not available: ${errorText(err)}`, 'error');
+      this.hooks.say(`Your camera or microphone is not available: ${errorMessage(err)}`, 'error');
     }
   }
 
@@ -72,7 +73,7 @@ export class Publisher {
 
   /** (Re)offers the publish side with what this participant may send now. */
   publish(): Promise<void> {
-    this.publishing = this.publishing.then(() => this.doPublish()).catch((err: unknown) => this.hooks.say(`Could not publish your media: ${errorText(err)}`, 'error'));
+    this.publishing = this.publishing.then(() => this.doPublish()).catch((err: unknown) => this.hooks.say(`Could not publish your media: ${errorMessage(err)}`, 'error'));
     return this.publishing;
   }
 
@@ -172,7 +173,7 @@ export class Publisher {
     try {
       screen = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
     } catch (err) {
-      this.hooks.say(`Screen sharing did not start: ${errorText(err)}`, 'error');
+      this.hooks.say(`Screen sharing did not start: ${errorMessage(err)}`, 'error');
       return;
     }
     this.screen = screen;
@@ -211,7 +212,7 @@ export class Publisher {
       if (track && sender && this.sharingSources.has(source)) await sender.replaceTrack(track);
       if (track && kind === 'camera') this.hooks.showLocalPreview(track);
     } catch (err) {
-      this.hooks.say(`Could not switch to that ${kind}: ${errorText(err)}`, 'error');
+      this.hooks.say(`Could not switch to that ${kind}: ${errorMessage(err)}`, 'error');
     }
   }
 

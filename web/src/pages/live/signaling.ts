@@ -2,7 +2,8 @@ import type { ClientCommand, ServerMessage } from '../../../../src/contracts/liv
 import { CLOSE_CODES } from '../../../../src/domain/live-close-codes';
 import { getToken } from '../../api';
 import type { FarewellKind } from './farewell';
-import { errorText, type RoomState } from './state';
+import { type RoomState } from './state';
+import { errorMessage } from '../../format';
 import type { LiveView } from './view';
 
 export type ConnectionPhase = 'connecting' | 'joined' | 'waiting' | 'reconnecting' | 'stopped';
@@ -58,7 +59,7 @@ export class Signaling {
         return;
       }
       if (msg.type === 'error' || msg.type === 'ended' || msg.type === 'removed') this.lastNotice = msg.type === 'ended' ? msg.reason : msg.message;
-      void this.hooks.onMessage(msg).catch((err: unknown) => this.view.say(errorText(err), 'error'));
+      void this.hooks.onMessage(msg).catch((err: unknown) => this.view.say(errorMessage(err), 'error'));
     });
     socket.addEventListener('close', (ev) => {
       if (this.socket !== socket) return;

@@ -22,7 +22,3 @@ export function initialRoomState(): RoomState {
 
 export const isHost = (state: RoomState): boolean => state.you?.role === 'host';
 export const canSpeak = (state: RoomState): boolean => isHost(state) || state.you?.canSpeak === true;
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
