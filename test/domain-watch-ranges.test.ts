@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { unionOfIntervals } from '../src/domain/intervals';
 import { addRange, coveredSeconds, heatmap, mergeRanges, stepHeartbeat, watchedFraction } from '../src/domain/watch-ranges';
 
 describe('watched ranges', () => {
+  it('a union of intervals joins those that overlap, touch or lie within the gap asked for, in order, and keeps the others apart', () => {
+    const input: Array<[number, number]> = [[50, 60], [0, 10], [10, 12], [5, 8], [12.2, 20], [40, 40]];
+    expect(unionOfIntervals(input)).toEqual([[0, 12], [12.2, 20], [40, 40], [50, 60]]);
+    expect(unionOfIntervals(input, 0.25)).toEqual([[0, 20], [40, 40], [50, 60]]);
+    expect(input[0]).toEqual([50, 60]);
+  });
+
   it('keeps the union so replays are not counted twice', () => {
     let r = addRange([], [0, 10]);
     r = addRange(r, [5, 15]);

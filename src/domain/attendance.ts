@@ -1,5 +1,6 @@
 import type { ChatMessage, RoomRole } from '../contracts/live-signaling';
 import type { QualitySample } from './connection-quality';
+import { unionOfIntervals } from './intervals';
 
 /** One line of a live class's journal: who came and went, what was said, and signs of life in between. */
 export type RoomJournalEntry =
@@ -62,16 +63,10 @@ export function presenceJournal(rows: ReadonlyArray<{ userId: string; name: stri
   return entries.sort((a, b) => a.at.localeCompare(b.at));
 }
 
-function mergeSessions(sessions: PresenceSession[]): PresenceSession[] {
-  const sorted = [...sessions].sort((a, b) => a.joinedAt.localeCompare(b.joinedAt));
-  const merged: PresenceSession[] = [];
-  for (const s of sorted) {
-    const last = merged.at(-1);
-    if (last && s.joinedAt <= last.leftAt) {
-      if (s.leftAt > last.leftAt) last.leftAt = s.leftAt;
-    } else merged.push({ ...s });
-  }
-  return merged;
+/** Overlapping sessions (two tabs, a rejoin before the leave was seen) as one. */
+function mergeSessions(sessions: readonly PresenceSession[]): PresenceSession[] {
+  const union = unionOfIntervals(sessions.map((s) => [Date.parse(s.joinedAt), Date.parse(s.leftAt)] as const));
+  return union.map(([from, to]) => ({ joinedAt: new Date(from).toISOString(), leftAt: new Date(to).toISOString() }));
 }
 
 /** Whole seconds present over a person's (merged) sessions. */

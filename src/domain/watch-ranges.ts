@@ -1,3 +1,5 @@
+import { unionOfIntervals } from './intervals';
+
 /** Watched time as a sorted list of disjoint [start, end] second ranges, so replays and seeks never count twice. */
 export type WatchRange = [number, number];
 
@@ -8,15 +10,8 @@ export function addRange(ranges: readonly WatchRange[], range: WatchRange): Watc
 }
 
 export function mergeRanges(ranges: readonly WatchRange[]): WatchRange[] {
-  const sorted = ranges.filter((r) => r[1] > r[0]).map((r): WatchRange => [r[0], r[1]]).sort((x, y) => x[0] - y[0]);
-  const out: WatchRange[] = [];
-  for (const r of sorted) {
-    const last = out.at(-1);
-    // Ranges that touch within a quarter second are one stretch of watching.
-    if (last && r[0] <= last[1] + 0.25) last[1] = Math.max(last[1], r[1]);
-    else out.push(r);
-  }
-  return out;
+  // Ranges that touch within a quarter second are one stretch of watching.
+  return unionOfIntervals(ranges.filter((r) => r[1] > r[0]), 0.25);
 }
 
 export function coveredSeconds(ranges: readonly WatchRange[]): number {
